@@ -1,0 +1,1 @@
+"""Case data: schema, ingest, CRS handling, commune geocoding and synthetic demo data."""
