@@ -1,0 +1,675 @@
+"""Predictive key areas: risk maps for the next period from the events of the past.
+
+Every method is a function ``fn(events, grid, *, t_start, t_end, horizon, **params)``
+returning a ``(ny, nx)`` risk array (or a :class:`RiskMap` carrying diagnostics). It may
+only use ``events`` (already restricted to ``t_start <= t < t_end`` by :func:`predict`);
+``horizon`` is the length of the period to predict, in days. Times are float days
+(see :class:`Events`). Methods are kept in the :data:`METHODS` registry so other modules
+can add their own with :func:`register_method`.
+
+Methods
+-------
+``naive``
+    Events per cell over the whole training window.
+``naive_last``
+    Events per cell over the last ``horizon`` days of the training window.
+``kde``
+    Kernel density of the training events (:func:`hotspots.areas.density.kde`).
+``decay``
+    Time-decayed counts / KDE: each event weighs ``0.5 ** (age / half_life)``;
+    ``bandwidth=0`` gives time-decayed counts.
+``prospective``
+    Prospective hot spots (Bowers, Johnson & Pease 2004; Johnson et al. 2007): every
+    event younger than ``time_bandwidth`` days adds ``1 / (1 + d) * 1 / (1 + w)`` to
+    every cell within ``space_bandwidth`` metres, ``d`` the distance in cells and ``w``
+    the age in weeks.
+``gistar``
+    Getis-Ord Gi* z-score of the training counts (queen contiguity, self included).
+``sepp``
+    Self-exciting point process on the grid (Mohler et al. 2011): background rate per
+    cell plus triggered near-repeats, Gaussian in space and exponential in time, fitted
+    by EM (:func:`fit_sepp`); the map is the expected number of events in the next
+    ``horizon`` days.
+``auto``
+    Chooses a method and its parameters by a rolling-origin backtest inside the training
+    window only (:func:`auto`), then fits the choice on the whole training window.
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import ndimage
+from scipy.spatial import cKDTree
+
+from hotspots.errors import ConfigError, InputError
+
+__all__ = [
+    "Events",
+    "RiskMap",
+    "SEPPFit",
+    "METHODS",
+    "register_method",
+    "method_names",
+    "predict",
+    "naive",
+    "naive_last",
+    "kde",
+    "decay",
+    "prospective",
+    "gistar",
+    "sepp",
+    "fit_sepp",
+    "auto",
+    "auto_candidates",
+    "DAY_NS",
+]
+
+#: Nanoseconds per day (times are float days since 1970-01-01 UTC).
+DAY_NS = 86_400_000_000_000
+
+
+@dataclass(frozen=True)
+class Events:
+    """Dated event points in a metric CRS.
+
+    Attributes
+    ----------
+    x, y
+        Coordinates in metres.
+    t
+        Time in float days since 1970-01-01 UTC.
+    """
+
+    x: np.ndarray
+    y: np.ndarray
+    t: np.ndarray
+
+    def __post_init__(self) -> None:
+        for name in ("x", "y", "t"):
+            object.__setattr__(self, name, np.asarray(getattr(self, name), dtype=float))
+        if not (self.x.shape == self.y.shape == self.t.shape):
+            raise InputError("events x, y and t must have the same length")
+
+    def __len__(self) -> int:
+        return int(self.x.size)
+
+    def take(self, keep: np.ndarray) -> Events:
+        """Return the events selected by a boolean or index array."""
+        return Events(self.x[keep], self.y[keep], self.t[keep])
+
+    def between(self, t_start: float, t_end: float) -> Events:
+        """Return the events with ``t_start <= t < t_end``."""
+        return self.take((self.t >= t_start) & (self.t < t_end))
+
+    @staticmethod
+    def to_days(times: pd.Series | pd.DatetimeIndex | np.ndarray) -> np.ndarray:
+        """Convert datetimes (naive = UTC, or tz-aware) to float days since 1970-01-01 UTC."""
+        idx = pd.DatetimeIndex(pd.to_datetime(times))
+        if idx.tz is not None:
+            idx = idx.tz_convert("UTC").tz_localize(None)
+        ns = idx.as_unit("ns").asi8.astype(float)
+        out = ns / DAY_NS
+        out[idx.isna()] = np.nan
+        return out
+
+
+@dataclass
+class RiskMap:
+    """A predicted risk surface with what the method wants to report.
+
+    Attributes
+    ----------
+    risk
+        ``(ny, nx)`` risk per cell (higher = covered first).
+    method
+        Name of the method that made it.
+    info
+        Diagnostics (chosen parameters, fitted values, tables).
+    """
+
+    risk: np.ndarray
+    method: str = ""
+    info: dict[str, Any] = field(default_factory=dict)
+
+
+MethodFn = Callable[..., "np.ndarray | RiskMap"]
+
+#: Registry of prediction methods by name.
+METHODS: dict[str, MethodFn] = {}
+
+
+def register_method(name: str, fn: MethodFn | None = None):
+    """Register a prediction method under ``name`` (usable as a decorator)."""
+
+    def deco(f: MethodFn) -> MethodFn:
+        METHODS[name] = f
+        return f
+
+    return deco(fn) if fn is not None else deco
+
+
+def method_names() -> list[str]:
+    """Names of the registered methods."""
+    return list(METHODS)
+
+
+# ---------------------------------------------------------------------------- helpers
+def _cells(events: Events, grid) -> np.ndarray:
+    return grid.cell_of(events.x, events.y)
+
+
+def _counts(events: Events, grid, weights: np.ndarray | None = None) -> np.ndarray:
+    idx = _cells(events, grid)
+    ok = idx >= 0
+    w = None if weights is None else np.asarray(weights, dtype=float)[ok]
+    flat = np.bincount(idx[ok], weights=w, minlength=grid.size).astype(float)
+    return flat.reshape(grid.shape)
+
+
+def _gaussian(a: np.ndarray, grid, sigma_m: float) -> np.ndarray:
+    """Gaussian smoothing of a cell array with ``sigma_m`` metres (0 = none)."""
+    if sigma_m <= 0:
+        return a
+    dy = getattr(grid, "dy", grid.cell)
+    return ndimage.gaussian_filter(a, sigma=(sigma_m / dy, sigma_m / grid.cell), mode="constant")
+
+
+def _masked(risk: np.ndarray, grid) -> np.ndarray:
+    risk = np.asarray(risk, dtype=float).reshape(grid.shape)
+    if grid.mask is not None:
+        risk = np.where(grid.mask, risk, 0.0)
+    return risk
+
+
+# ---------------------------------------------------------------------------- methods
+@register_method("naive")
+def naive(events: Events, grid, *, t_start: float, t_end: float, horizon: float) -> np.ndarray:
+    """Events per cell over the whole training window."""
+    return _counts(events, grid)
+
+
+@register_method("naive_last")
+def naive_last(events: Events, grid, *, t_start: float, t_end: float, horizon: float) -> np.ndarray:
+    """Events per cell over the last ``horizon`` days before ``t_end``."""
+    return _counts(events.between(t_end - horizon, t_end), grid)
+
+
+def _kde(events: Events, grid, bandwidth: float | None, weights=None, kernel="gaussian"):
+    if len(events) == 0:
+        return np.zeros(grid.shape)
+    try:
+        from hotspots.areas.density import kde as _density_kde
+    except ModuleNotFoundError:  # pragma: no cover - until areas.density lands
+        _density_kde = None
+    if _density_kde is not None:
+        return np.asarray(
+            _density_kde(
+                events.x, events.y, grid, bandwidth=bandwidth, kernel=kernel, weights=weights
+            ),
+            dtype=float,
+        )
+    bw = 2.0 * grid.cell if bandwidth is None else float(bandwidth)  # pragma: no cover
+    return _gaussian(_counts(events, grid, weights), grid, bw)  # pragma: no cover
+
+
+@register_method("kde")
+def kde(
+    events: Events,
+    grid,
+    *,
+    t_start: float,
+    t_end: float,
+    horizon: float,
+    bandwidth: float | None = None,
+    kernel: str = "gaussian",
+) -> np.ndarray:
+    """Kernel density of all training events (``bandwidth`` metres, None = default rule)."""
+    return _kde(events, grid, bandwidth, kernel=kernel)
+
+
+@register_method("decay")
+def decay(
+    events: Events,
+    grid,
+    *,
+    t_start: float,
+    t_end: float,
+    horizon: float,
+    half_life: float = 60.0,
+    bandwidth: float = 0.0,
+) -> np.ndarray:
+    """Time-decayed counts (``bandwidth=0``) or KDE: weights ``0.5 ** (age / half_life)``."""
+    if half_life <= 0:
+        raise ConfigError(f"decay: half_life must be > 0 days, got {half_life}")
+    w = 0.5 ** ((t_end - events.t) / float(half_life))
+    if bandwidth and bandwidth > 0:
+        return _kde(events, grid, float(bandwidth), weights=w)
+    return _counts(events, grid, w)
+
+
+def _bowers_kernel(radius_cells: float) -> np.ndarray:
+    r = int(math.floor(radius_cells))
+    dr, dc = np.mgrid[-r : r + 1, -r : r + 1]
+    d = np.hypot(dr, dc)
+    k = np.where(d <= radius_cells + 1e-9, 1.0 / (1.0 + d), 0.0)
+    return k
+
+
+@register_method("prospective")
+def prospective(
+    events: Events,
+    grid,
+    *,
+    t_start: float,
+    t_end: float,
+    horizon: float,
+    space_bandwidth: float | None = None,
+    time_bandwidth: float = 60.0,
+) -> np.ndarray:
+    """Prospective hot spots (Bowers, Johnson & Pease 2004).
+
+    Parameters
+    ----------
+    space_bandwidth
+        Metres; an event adds risk to cells whose centres are within this distance of
+        its cell's centre (default: 3 cells).
+    time_bandwidth
+        Days; only events younger than this count.
+    """
+    sb = 3.0 * grid.cell if space_bandwidth is None else float(space_bandwidth)
+    if sb < 0 or time_bandwidth <= 0:
+        raise ConfigError(
+            "prospective: space_bandwidth must be >= 0 metres and time_bandwidth > 0 days, "
+            f"got {space_bandwidth} and {time_bandwidth}"
+        )
+    age = t_end - events.t
+    keep = age <= float(time_bandwidth)
+    recent = events.take(keep)
+    w = 1.0 / (1.0 + age[keep] / 7.0)
+    c = _counts(recent, grid, w)
+    k = _bowers_kernel(sb / grid.cell)
+    return ndimage.convolve(c, k, mode="constant", cval=0.0)
+
+
+def _gistar_shim(y: np.ndarray, mask: np.ndarray) -> np.ndarray:  # pragma: no cover
+    """Gi* z (queen, self included) on a grid; used only until areas.stats lands."""
+    m = mask.astype(float)
+    y = np.where(mask, y, 0.0)
+    n = m.sum()
+    k = np.ones((3, 3))
+    lag = ndimage.convolve(y, k, mode="constant")
+    wsum = ndimage.convolve(m, k, mode="constant")
+    ybar = y.sum() / n
+    s = math.sqrt(max((y**2).sum() / n - ybar**2, 0.0))
+    if s == 0:
+        return np.zeros_like(y)
+    den = s * np.sqrt(np.maximum(n * wsum - wsum**2, 1e-12) / (n - 1))
+    return np.where(mask, (lag - ybar * wsum) / den, 0.0)
+
+
+@register_method("gistar")
+def gistar(events: Events, grid, *, t_start: float, t_end: float, horizon: float) -> np.ndarray:
+    """Getis-Ord Gi* z-score of the training counts per cell (queen contiguity)."""
+    y = _counts(events, grid)
+    mask = grid.mask if grid.mask is not None else np.ones(grid.shape, dtype=bool)
+    if y.sum() == 0:
+        return np.zeros(grid.shape)
+    try:
+        from hotspots.areas.stats import gi_star
+        from hotspots.areas.weights import grid_contiguity
+    except ModuleNotFoundError:  # pragma: no cover - until areas.stats lands
+        return _gistar_shim(y, mask)
+    flat = mask.reshape(-1)
+    w = grid_contiguity(grid.ny, grid.nx, "queen", mask)
+    z = np.asarray(gi_star(y.reshape(-1)[flat], w).z, dtype=float)
+    out = np.zeros(grid.size)
+    out[flat] = np.nan_to_num(z, nan=0.0)
+    return out.reshape(grid.shape)
+
+
+# ---------------------------------------------------------------------------- SEPP
+@dataclass
+class SEPPFit:
+    """A self-exciting point process fitted on a grid by EM (Mohler et al. 2011).
+
+    Intensity ``λ(x, t) = μ(cell(x)) + Σ_{t_j < t} θ ω e^{-ω (t - t_j)} g_σ(x - x_j)``,
+    with ``μ`` the smoothed background rate per cell and day and ``g_σ`` an isotropic
+    Gaussian (σ metres), truncated at ``max_distance`` metres and ``max_days`` days.
+
+    Attributes
+    ----------
+    background
+        ``(ny, nx)`` background events per day per cell.
+    theta
+        Mean number of events triggered by one event.
+    omega
+        Decay rate per day (mean delay ``1 / omega`` days).
+    sigma
+        Spatial spread of triggered events, metres.
+    background_fraction
+        Share of training events attributed to the background (the rest: triggered).
+    iterations
+        EM iterations run.
+    """
+
+    background: np.ndarray
+    theta: float
+    omega: float
+    sigma: float
+    background_fraction: float
+    iterations: int
+    events: Events
+    max_days: float
+    t_end: float
+
+    def predict(self, grid, horizon: float) -> np.ndarray:
+        """Expected events per cell in ``[t_end, t_end + horizon)`` (first generation)."""
+        age = self.t_end - self.events.t
+        ok = (age >= 0) & (age <= self.max_days)
+        w = self.theta * (np.exp(-self.omega * age[ok]) - np.exp(-self.omega * (age[ok] + horizon)))
+        trig = _gaussian(_counts(self.events.take(ok), grid, w), grid, self.sigma)
+        return self.background * horizon + trig
+
+    def summary(self) -> dict[str, float]:
+        """The fitted numbers, for reports."""
+        return {
+            "background_fraction": self.background_fraction,
+            "triggered_fraction": 1.0 - self.background_fraction,
+            "theta": self.theta,
+            "mean_delay_days": 1.0 / self.omega,
+            "sigma_m": self.sigma,
+            "iterations": self.iterations,
+        }
+
+
+def fit_sepp(
+    events: Events,
+    grid,
+    t_start: float,
+    t_end: float,
+    *,
+    max_distance: float | None = None,
+    max_days: float = 60.0,
+    background_bandwidth: float | None = None,
+    iterations: int = 40,
+    tol: float = 1e-5,
+) -> SEPPFit:
+    """Fit a grid SEPP by EM on the events of ``[t_start, t_end)``.
+
+    Parameters
+    ----------
+    events
+        Training events (metres, days).
+    grid
+        The grid of the background rate.
+    t_start, t_end
+        The training window, days.
+    max_distance
+        Pairs farther apart than this (metres) cannot trigger (default 3 cells).
+    max_days
+        Pairs further apart in time cannot trigger.
+    background_bandwidth
+        Gaussian smoothing of the background per cell, metres (default 1 cell).
+    iterations, tol
+        EM stops after ``iterations`` or when θ, ω and σ change by less than ``tol``
+        (relative).
+    """
+    cell = float(grid.cell)
+    rmax = 3.0 * cell if max_distance is None else float(max_distance)
+    bb = cell if background_bandwidth is None else float(background_bandwidth)
+    span = max(float(t_end - t_start), 1e-9)
+    cell_area = cell * float(getattr(grid, "dy", cell))
+    idx = _cells(events, grid)
+    keep = idx >= 0
+    ev = events.take(keep)
+    idx = idx[keep]
+    n = len(ev)
+    if n == 0:
+        return SEPPFit(np.zeros(grid.shape), 0.0, 1.0, cell, 1.0, 0, ev, max_days, t_end)
+    # candidate parent-child pairs: near in space, parent strictly earlier and recent
+    tree = cKDTree(np.column_stack([ev.x, ev.y]))
+    pairs = tree.query_pairs(r=rmax, output_type="ndarray")
+    if pairs.size:
+        a, b = pairs[:, 0], pairs[:, 1]
+        swap = ev.t[a] > ev.t[b]
+        parent = np.where(swap, b, a)
+        child = np.where(swap, a, b)
+        dt = ev.t[child] - ev.t[parent]
+        ok = (dt > 0) & (dt <= max_days)
+        parent, child, dt = parent[ok], child[ok], dt[ok]
+        d2 = (ev.x[child] - ev.x[parent]) ** 2 + (ev.y[child] - ev.y[parent]) ** 2
+    else:
+        parent = child = np.zeros(0, dtype=np.int64)
+        dt = d2 = np.zeros(0)
+    theta, omega, sigma = 0.5, 1.0 / 7.0, cell
+    bg_cells = _gaussian(np.bincount(idx, minlength=grid.size).reshape(grid.shape), grid, bb)
+    mu = 0.5 * bg_cells.reshape(-1) / span  # events / day / cell
+    it = 0
+    p_bg = np.ones(n)
+    for it in range(1, iterations + 1):
+        s2 = sigma * sigma
+        gnorm = 1.0 / (2 * math.pi * s2 * (1 - math.exp(-(rmax**2) / (2 * s2))))
+        tnorm = omega / (1 - math.exp(-omega * max_days))
+        trig = theta * tnorm * np.exp(-omega * dt) * gnorm * np.exp(-d2 / (2 * s2))
+        bg = mu[idx] / cell_area
+        lam = bg + np.bincount(child, weights=trig, minlength=n)
+        lam = np.maximum(lam, 1e-300)
+        p_bg = bg / lam
+        p_pair = trig / lam[child]
+        total_trig = p_pair.sum()
+        new_theta = total_trig / n
+        if total_trig > 1e-12:
+            mean_dt = float((p_pair * dt).sum() / total_trig)
+            new_omega = 1.0 / max(mean_dt, 1e-3)
+            new_sigma = math.sqrt(
+                max(float((p_pair * d2).sum() / (2 * total_trig)), (0.05 * cell) ** 2)
+            )
+        else:
+            new_omega, new_sigma = omega, sigma
+        b = np.bincount(idx, weights=p_bg, minlength=grid.size).reshape(grid.shape)
+        mu = _gaussian(b, grid, bb).reshape(-1) / span
+        change = max(
+            abs(new_theta - theta) / max(theta, 1e-9),
+            abs(new_omega - omega) / omega,
+            abs(new_sigma - sigma) / sigma,
+        )
+        theta, omega, sigma = new_theta, new_omega, new_sigma
+        if change < tol:
+            break
+    return SEPPFit(
+        background=mu.reshape(grid.shape),
+        theta=float(theta),
+        omega=float(omega),
+        sigma=float(sigma),
+        background_fraction=float(p_bg.sum() / n),
+        iterations=it,
+        events=ev,
+        max_days=float(max_days),
+        t_end=float(t_end),
+    )
+
+
+@register_method("sepp")
+def sepp(
+    events: Events,
+    grid,
+    *,
+    t_start: float,
+    t_end: float,
+    horizon: float,
+    max_distance: float | None = None,
+    max_days: float = 60.0,
+    background_bandwidth: float | None = None,
+    iterations: int = 40,
+) -> RiskMap:
+    """Grid SEPP (background + triggered near-repeats) fitted by EM; see :func:`fit_sepp`."""
+    fit = fit_sepp(
+        events,
+        grid,
+        t_start,
+        t_end,
+        max_distance=max_distance,
+        max_days=max_days,
+        background_bandwidth=background_bandwidth,
+        iterations=iterations,
+    )
+    return RiskMap(fit.predict(grid, horizon), "sepp", fit.summary())
+
+
+# ---------------------------------------------------------------------------- auto
+def auto_candidates(cell: float) -> list[tuple[str, dict[str, Any]]]:
+    """The default (method, parameters) candidates of ``auto``, simplest first."""
+    c: list[tuple[str, dict[str, Any]]] = [("naive", {}), ("naive_last", {})]
+    c += [("kde", {"bandwidth": b * cell}) for b in (1.0, 2.0, 4.0)]
+    c += [
+        ("decay", {"half_life": h, "bandwidth": b * cell})
+        for h in (30.0, 90.0, 180.0)
+        for b in (0.0, 1.0)
+    ]
+    c += [
+        ("prospective", {"space_bandwidth": s * cell, "time_bandwidth": d})
+        for s in (1.0, 3.0)
+        for d in (30.0, 90.0)
+    ]
+    c += [("sepp", {})]
+    return c
+
+
+@register_method("auto")
+def auto(
+    events: Events,
+    grid,
+    *,
+    t_start: float,
+    t_end: float,
+    horizon: float,
+    candidates: Sequence[tuple[str, Mapping[str, Any]]] | None = None,
+    folds: int = 3,
+    coverage: float = 5.0,
+) -> RiskMap:
+    """Choose method and parameters by an inner rolling-origin backtest, then fit.
+
+    The inner backtest uses only ``events`` (the training window): ``folds`` test periods
+    of ``horizon`` days ending at ``t_end``, ``t_end - horizon``, ...; each candidate is
+    fitted on the training events before the fold and scored by its hit rate at
+    ``coverage`` percent. The best mean score wins; ties go to the earlier (simpler)
+    candidate, so ``naive`` is kept unless something does strictly better.
+    """
+    from hotspots.evaluate.metrics import coverage_scores
+
+    cands = list(candidates) if candidates is not None else auto_candidates(grid.cell)
+    if not cands:
+        raise ConfigError("auto: give at least one candidate method")
+    mask = grid.mask
+    rows = []
+    origins = [t_end - k * horizon for k in range(folds, 0, -1)]
+    origins = [o for o in origins if o - t_start >= horizon]  # at least one period to learn
+    for ci, (name, params) in enumerate(cands):
+        if name == "auto":
+            raise ConfigError("auto: 'auto' cannot be its own candidate")
+        scores = []
+        for o in origins:
+            test = events.between(o, o + horizon)
+            if len(test) == 0:
+                continue
+            rm = predict(
+                name, events, grid, t_end=o, horizon=horizon, t_start=t_start, params=params
+            )
+            s = coverage_scores(rm.risk, _counts(test, grid), [coverage], mask=mask)
+            scores.append(float(s.hit_rate[0]))
+        rows.append(
+            {
+                "candidate": ci,
+                "method": name,
+                "params": dict(params),
+                "folds": len(scores),
+                "score": float(np.mean(scores)) if scores else float("nan"),
+            }
+        )
+    table = pd.DataFrame(rows)
+    valid = table["score"].notna()
+    if valid.any():
+        best = int(table.loc[valid, "score"].idxmax())  # first maximum = simplest
+    else:
+        best = 0
+    name, params = cands[best]
+    chosen = predict(
+        name, events, grid, t_end=t_end, horizon=horizon, t_start=t_start, params=params
+    )
+    naive_score = table.loc[table["method"] == "naive", "score"]
+    info = {
+        "chosen_method": name,
+        "chosen_params": dict(params),
+        "inner_score": float(table.loc[best, "score"]),
+        "inner_naive_score": float(naive_score.iloc[0]) if len(naive_score) else float("nan"),
+        "coverage_pct": float(coverage),
+        "table": table,
+        "chosen_info": chosen.info,
+    }
+    return RiskMap(chosen.risk, "auto", info)
+
+
+# ---------------------------------------------------------------------------- entry point
+def predict(
+    method: str,
+    events: Events,
+    grid,
+    *,
+    t_end: float,
+    horizon: float,
+    t_start: float = -np.inf,
+    params: Mapping[str, Any] | None = None,
+) -> RiskMap:
+    """Risk map of ``method`` for ``[t_end, t_end + horizon)`` from events before ``t_end``.
+
+    Only events with ``t_start <= t < t_end`` inside the grid (and its mask) reach the
+    method, so later events can never leak into the map.
+
+    Parameters
+    ----------
+    method
+        A name in :data:`METHODS`.
+    events
+        All events (metres, days); filtered here.
+    grid
+        A :class:`hotspots.areas.grid.Grid`.
+    t_end, horizon, t_start
+        Days; see the module docstring.
+    params
+        Keyword parameters of the method.
+
+    Returns
+    -------
+    RiskMap
+    """
+    if method not in METHODS:
+        raise ConfigError(f"unknown method {method!r}; choose from {', '.join(sorted(METHODS))}")
+    fn = METHODS[method]
+    params = dict(params or {})
+    sig = inspect.signature(fn)
+    accepts_any = any(p.kind is p.VAR_KEYWORD for p in sig.parameters.values())
+    unknown = [k for k in params if k not in sig.parameters or k in ("t_start", "t_end", "horizon")]
+    if unknown and not accepts_any:
+        allowed = [
+            k for k in sig.parameters if k not in ("events", "grid", "t_start", "t_end", "horizon")
+        ]
+        raise ConfigError(
+            f"method {method!r} has no parameter {', '.join(unknown)}; "
+            f"its parameters are: {', '.join(allowed) or '(none)'}"
+        )
+    ev = events.between(t_start, t_end)
+    inside = grid.cell_of(ev.x, ev.y) >= 0
+    ev = ev.take(inside)
+    t0 = float(t_start) if np.isfinite(t_start) else (float(ev.t.min()) if len(ev) else t_end)
+    out = fn(ev, grid, t_start=t0, t_end=float(t_end), horizon=float(horizon), **params)
+    rm = out if isinstance(out, RiskMap) else RiskMap(np.asarray(out, dtype=float), method)
+    rm.method = method
+    rm.risk = _masked(rm.risk, grid)
+    return rm
