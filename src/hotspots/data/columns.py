@@ -1,0 +1,215 @@
+"""Recognising column headers: English and Vietnamese names, or a declared mapping.
+
+A header is normalised (diacritics removed, ``đ`` → ``d``, lower case, runs of other
+characters → ``_``) and looked up in :data:`SYNONYMS`. Anything not recognised is kept
+as an extra column under its original name. A mapping file (YAML, JSON or a two-column
+CSV ``source,target``) overrides the automatic recognition.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import json
+import re
+import unicodedata
+from pathlib import Path
+
+import yaml
+
+from hotspots.data.schema import PII_COLUMNS, STATUS_FIELDS
+from hotspots.errors import UnusableInputError
+
+__all__ = ["SYNONYMS", "CANONICAL", "normalize_header", "map_columns", "read_mapping"]
+
+#: Canonical column → recognised normalised headers.
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    "case_id": (
+        "case_id",
+        "caseid",
+        "id",
+        "ma_vu",
+        "ma_vu_viec",
+        "ma_ho_so",
+        "so_vu",
+        "crime_id",
+        "case_number",
+        "case_no",
+        "incident_id",
+    ),
+    "seq": ("seq", "stop", "stop_seq", "thu_tu", "thu_tu_diem", "diem_thu", "sequence", "leg"),
+    "occurred_at": (
+        "occurred_at",
+        "date",
+        "occurred",
+        "ngay_xay_ra",
+        "thoi_gian_xay_ra",
+        "ngay_xr",
+        "ngay_vu_viec",
+        "month",
+        "datetime",
+        "incident_date",
+        "date_occurred",
+        "occurrence_date",
+    ),
+    "reported_at": (
+        "reported_at",
+        "reported",
+        "date_reported",
+        "ngay_to_giac",
+        "ngay_trinh_bao",
+        "ngay_bao_cao",
+        "ngay_phat_hien",
+    ),
+    "offence": (
+        "offence",
+        "offense",
+        "crime_type",
+        "category",
+        "toi_danh",
+        "loai_toi_pham",
+        "hanh_vi",
+        "loai_vu_viec",
+        "primary_type",
+    ),
+    "role": ("role", "vai_tro", "loai_dia_diem", "location_role", "vai_tro_dia_diem", "loai_diem"),
+    "victims": (
+        "victims",
+        "n_victims",
+        "victim_count",
+        "so_nan_nhan",
+        "sl_nan_nhan",
+        "so_luong_nan_nhan",
+    ),
+    "lat": ("lat", "latitude", "vi_do", "y_wgs84", "lat_wgs84"),
+    "lon": ("lon", "lng", "long", "longitude", "kinh_do", "x_wgs84", "lon_wgs84"),
+    "x": ("x", "toa_do_x", "easting", "x_vn2000", "x_coordinate"),
+    "y": ("y", "toa_do_y", "northing", "y_vn2000", "y_coordinate"),
+    "commune": (
+        "commune",
+        "ward",
+        "xa_phuong",
+        "xa",
+        "phuong",
+        "xa_phuong_thi_tran",
+        "ten_xa",
+        "dia_ban_xa",
+        "commune_name",
+    ),
+    "commune_code": ("commune_code", "ma_xa", "ma_xa_phuong", "ward_code"),
+    "province": ("province", "tinh", "tinh_thanh", "tinh_thanh_pho", "ten_tinh"),
+    "province_code": ("province_code", "ma_tinh"),
+    "precision": ("precision", "do_chinh_xac"),
+    "received": ("received", "ngay_tiep_nhan", "tiep_nhan"),
+    "classified": ("classified", "ngay_phan_loai", "phan_loai"),
+    "resolved": ("resolved", "ngay_giai_quyet", "giai_quyet"),
+    "case_opened": ("case_opened", "ngay_khoi_to", "khoi_to", "khoi_to_vu_an"),
+    "solved": ("solved", "ngay_pha_an", "ngay_kham_pha", "kham_pha", "pha_an"),
+    "prosecuted": ("prosecuted", "ngay_truy_to", "truy_to"),
+    "tried": ("tried", "ngay_xet_xu", "xet_xu"),
+    "victim_name": (
+        "victim_name",
+        "ho_ten_nan_nhan",
+        "ten_nan_nhan",
+        "ho_ten",
+        "ho_va_ten",
+        "full_name",
+        "name",
+    ),
+    "suspect_name": ("suspect_name", "doi_tuong", "ten_doi_tuong", "ho_ten_doi_tuong"),
+    "phone": ("phone", "phone_number", "so_dien_thoai", "sdt", "dien_thoai", "so_dt"),
+    "id_number": (
+        "id_number",
+        "cccd",
+        "cmnd",
+        "so_cccd",
+        "so_cmnd",
+        "can_cuoc",
+        "so_dinh_danh",
+        "national_id",
+    ),
+    "address": ("address", "dia_chi", "noi_o", "dia_chi_thuong_tru"),
+    "notes": (
+        "notes",
+        "note",
+        "ghi_chu",
+        "noi_dung",
+        "tom_tat",
+        "description",
+        "mo_ta",
+        "tom_tat_vu_viec",
+    ),
+}
+
+#: Every canonical column name.
+CANONICAL: tuple[str, ...] = tuple(SYNONYMS)
+
+_LOOKUP = {alias: canon for canon, aliases in SYNONYMS.items() for alias in aliases}
+assert set(STATUS_FIELDS) <= set(SYNONYMS) and set(PII_COLUMNS) <= set(SYNONYMS)
+
+
+def normalize_header(name: object) -> str:
+    """Normalise a header: no diacritics, lower case, ``_`` between words."""
+    text = str(name).replace("Đ", "D").replace("đ", "d")
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    return re.sub(r"[^0-9a-z]+", "_", text.lower()).strip("_")
+
+
+def read_mapping(path: str | Path) -> dict[str, str]:
+    """Read a declared column mapping ``{source header: canonical name}``.
+
+    YAML/JSON: a mapping. CSV: two columns ``source,target`` (header optional).
+    Targets are checked against :data:`CANONICAL`.
+    """
+    p = Path(path)
+    if not p.exists():
+        raise UnusableInputError(f"mapping file {p} does not exist")
+    text = p.read_text(encoding="utf-8-sig")
+    if p.suffix.lower() in {".yaml", ".yml"}:
+        data = yaml.safe_load(text) or {}
+    elif p.suffix.lower() == ".json":
+        data = json.loads(text)
+    else:
+        rows = [r for r in csv.reader(text.splitlines()) if r and len(r) >= 2]
+        if rows and normalize_header(rows[0][0]) == "source":
+            rows = rows[1:]
+        data = {r[0].strip(): r[1].strip() for r in rows}
+    if not isinstance(data, dict):
+        raise UnusableInputError(f"mapping file {p}: expected 'source header: target' pairs")
+    out: dict[str, str] = {}
+    for src, dst in data.items():
+        canon = _LOOKUP.get(normalize_header(dst), str(dst))
+        if canon not in CANONICAL:
+            close = difflib.get_close_matches(str(dst), CANONICAL, n=3)
+            raise UnusableInputError(
+                f"mapping file {p}: '{src}' maps to unknown column '{dst}'"
+                + (f"; did you mean {', '.join(close)}?" if close else "")
+                + f" Valid targets: {', '.join(CANONICAL)}"
+            )
+        out[str(src)] = canon
+    return out
+
+
+def map_columns(headers: list[str], mapping: dict[str, str] | None = None) -> dict[str, str]:
+    """Map source headers to canonical names.
+
+    Returns
+    -------
+    dict
+        ``{source header: canonical name}`` for recognised headers; unrecognised headers
+        are absent (kept as extra columns). When two headers map to the same canonical
+        name the first wins and the other is kept as an extra column.
+    """
+    mapping = mapping or {}
+    out: dict[str, str] = {}
+    used: set[str] = set()
+    norm_map = {normalize_header(k): v for k, v in mapping.items()}
+    for h in headers:
+        canon = mapping.get(h) or norm_map.get(normalize_header(h))
+        if canon is None:
+            canon = _LOOKUP.get(normalize_header(h))
+        if canon is not None and canon not in used:
+            out[h] = canon
+            used.add(canon)
+    return out

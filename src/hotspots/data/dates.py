@@ -1,0 +1,157 @@
+"""Reading dates the way Vietnamese case registers write them.
+
+``dd/mm/yyyy`` is the default reading (also with ``-`` or ``.`` and an optional time);
+ISO dates (``yyyy-mm-dd``, ``yyyy-mm-ddTHH:MM[:SS][±hh:mm]``), months (``yyyy-mm``, as
+police.uk writes them) and Excel serial dates (``45123`` or ``45123.5``) are accepted.
+Values are parsed once per distinct text, so large files with repeated dates are cheap.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+
+from hotspots.data.schema import TZ
+
+__all__ = ["DateProblem", "parse_date", "parse_dates", "EARLIEST"]
+
+#: Dates before this are taken as typing errors ("impossible").
+EARLIEST = pd.Timestamp("1990-01-01", tz=TZ)
+
+_EXCEL_EPOCH = dt.datetime(1899, 12, 30)
+_DMY = re.compile(
+    r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4}|\d{2})"
+    r"(?:[ T]+(\d{1,2})[:hH](\d{2})(?::(\d{2}))?)?$"
+)
+_YMD = re.compile(
+    r"^(\d{4})[/.\-](\d{1,2})[/.\-](\d{1,2})"
+    r"(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?\s*(Z|[+\-]\d{2}:?\d{2})?$"
+)
+_YM = re.compile(r"^(\d{4})[/.\-](\d{1,2})$")
+_SERIAL = re.compile(r"^\d{4,5}(?:\.\d+)?$")
+
+
+class DateProblem(str):
+    """A reason code (``bad_date``) with a plain message, returned instead of a date."""
+
+    message: str
+
+    def __new__(cls, code: str, message: str) -> DateProblem:  # noqa: D102
+        obj = super().__new__(cls, code)
+        obj.message = message
+        return obj
+
+
+def _mk(y: int, mo: int, d: int, h: int = 0, mi: int = 0, s: int = 0) -> pd.Timestamp | None:
+    try:
+        return pd.Timestamp(dt.datetime(y, mo, d, h, mi, s)).tz_localize(TZ)
+    except ValueError:
+        return None
+
+
+def parse_date(value: object, order: str = "dmy") -> pd.Timestamp | DateProblem | None:
+    """Parse one date value.
+
+    Parameters
+    ----------
+    value
+        Text, number (Excel serial), ``datetime``/``Timestamp`` or empty.
+    order
+        ``"dmy"`` (default: 05/04/2023 is 5 April), ``"mdy"`` or ``"ymd"`` for ambiguous
+        slash dates.
+
+    Returns
+    -------
+    pandas.Timestamp or DateProblem or None
+        A timezone-aware timestamp (Asia/Ho_Chi_Minh), ``None`` for an empty value, or a
+        :class:`DateProblem` saying why the value cannot be read.
+    """
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NaT:
+        return None
+    if isinstance(value, pd.Timestamp | dt.datetime):
+        ts = pd.Timestamp(value)
+        return ts.tz_localize(TZ) if ts.tzinfo is None else ts.tz_convert(TZ)
+    if isinstance(value, dt.date):
+        return pd.Timestamp(value).tz_localize(TZ)
+    if isinstance(value, int | float | np.integer | np.floating):
+        return _from_serial(float(value), str(value))
+    text = str(value).strip()
+    if not text:
+        return None
+    m = _DMY.match(text)
+    if m:
+        a, b, y = int(m[1]), int(m[2]), int(m[3])
+        if y < 100:
+            y += 2000 if y < 70 else 1900
+        d, mo = (a, b) if order != "mdy" else (b, a)
+        h, mi, s = (int(m[4] or 0), int(m[5] or 0), int(m[6] or 0))
+        ts = _mk(y, mo, d, h, mi, s)
+        if ts is None:
+            hint = " (read as day/month/year)" if order != "mdy" else " (read as month/day/year)"
+            return DateProblem("bad_date", f"'{text}' is not a real date{hint}")
+        return ts
+    m = _YMD.match(text)
+    if m:
+        try:
+            ts = pd.Timestamp(text.replace(" ", "T", 1) if "T" not in text else text)
+        except (ValueError, OverflowError):
+            return DateProblem("bad_date", f"'{text}' is not a real date (read as year-month-day)")
+        return ts.tz_localize(TZ) if ts.tzinfo is None else ts.tz_convert(TZ)
+    m = _YM.match(text)
+    if m:
+        ts = _mk(int(m[1]), int(m[2]), 1)
+        if ts is None:
+            return DateProblem("bad_date", f"'{text}' is not a real month (expected yyyy-mm)")
+        return ts
+    if _SERIAL.match(text):
+        return _from_serial(float(text), text)
+    return DateProblem(
+        "bad_date",
+        f"'{text}' cannot be read as a date; write dd/mm/yyyy (for example 05/04/2023) "
+        "or yyyy-mm-dd",
+    )
+
+
+def _from_serial(x: float, text: str) -> pd.Timestamp | DateProblem:
+    # Excel serial days since 1899-12-30; 32874 = 1990-01-01, 73051 = 2100-01-01.
+    if not 20000 <= x <= 73051:
+        return DateProblem("bad_date", f"'{text}' is a number, not a date (Excel serial?)")
+    return pd.Timestamp(_EXCEL_EPOCH + dt.timedelta(days=x)).tz_localize(TZ)
+
+
+def parse_dates(
+    values: Iterable[object], order: str = "dmy"
+) -> tuple[pd.Series, dict[int, DateProblem]]:
+    """Parse a column of dates.
+
+    Returns
+    -------
+    dates : pandas.Series
+        ``datetime64[ns, Asia/Ho_Chi_Minh]``; NaT for empty or unreadable values.
+    problems : dict
+        Position → :class:`DateProblem` for every unreadable value.
+    """
+    values = list(values)
+    cache: dict[object, pd.Timestamp | DateProblem | None] = {}
+    out: list[pd.Timestamp | None] = []
+    problems: dict[int, DateProblem] = {}
+    for i, v in enumerate(values):
+        try:
+            key = v if not isinstance(v, float) or not np.isnan(v) else None
+            hash(key)
+        except TypeError:
+            key = str(v)
+        if key not in cache:
+            cache[key] = parse_date(v, order=order)
+        r = cache[key]
+        if isinstance(r, DateProblem):
+            problems[i] = r
+            out.append(None)
+        else:
+            out.append(r)
+    ser = pd.Series(pd.to_datetime(pd.Series(out, dtype=object), utc=True)).dt.tz_convert(TZ)
+    return ser, problems

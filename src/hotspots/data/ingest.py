@@ -1,0 +1,926 @@
+"""Ingest: messy case files in, a clean CaseTable, a RouteTable and a Quarantine out.
+
+Every input row ends either in the CaseTable (possibly with flags) or in the
+Quarantine with a reason code, the column, the value and a plain message saying what
+to change. ``accepted + quarantined == rows_read`` always holds. PII columns (names,
+phone numbers, ID numbers, addresses, notes) are split off into ``IngestResult.pii``
+and never reach the analysis tables.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import CRS, Transformer
+
+from hotspots.data import columns as cols
+from hotspots.data.crs import WGS84, metric_crs, utm_crs_for, vn2000_crs
+from hotspots.data.dates import EARLIEST, parse_dates
+from hotspots.data.readers import read_raw
+from hotspots.data.schema import (
+    PII_COLUMNS,
+    QUARANTINE_COLUMNS,
+    REASONS,
+    ROUTE_COLUMNS,
+    STATUS_FIELDS,
+    TZ,
+)
+from hotspots.errors import InputError, UnusableInputError
+
+__all__ = ["IngestResult", "read_cases", "resolve_area"]
+
+AreaLike = str | Path | gpd.GeoDataFrame | gpd.GeoSeries | shapely.Geometry | None
+
+_ROLE_WORDS: dict[str, tuple[str, ...]] = {
+    "victim_home": (
+        "victim_home",
+        "home",
+        "noi_o",
+        "noi_o_nan_nhan",
+        "que",
+        "que_quan",
+        "noi_cu_tru",
+        "nha_nan_nhan",
+        "origin",
+        "nguon",
+    ),
+    "recruitment": (
+        "recruitment",
+        "recruit",
+        "tuyen_mo",
+        "du_do",
+        "lua_dao",
+        "lua",
+        "noi_du_do",
+        "noi_lua_dao",
+        "tuyen_dung",
+    ),
+    "transit": (
+        "transit",
+        "trung_chuyen",
+        "qua_canh",
+        "diem_trung_chuyen",
+        "di_qua",
+        "tap_ket",
+        "noi_tap_ket",
+    ),
+    "exit": ("exit", "xuat_canh", "cua_khau", "vuot_bien", "diem_xuat_canh", "border"),
+    "rescue": ("rescue", "giai_cuu", "noi_giai_cuu", "tiep_nhan_nan_nhan"),
+    "destination": ("destination", "noi_den", "noi_ban", "dich", "noi_bi_ban"),
+    "other": ("other", "khac"),
+}
+_ROLE_LOOKUP = {w: r for r, words in _ROLE_WORDS.items() for w in words}
+_ROUTE_ORDER = {
+    r: i
+    for i, r in enumerate(
+        ("victim_home", "recruitment", "transit", "exit", "destination", "rescue", "other")
+    )
+}
+_TRUE = {"x", "1", "yes", "y", "true", "co", "da", "dat", "roi", "ok"}
+_FALSE = {"0", "no", "n", "false", "khong", "chua", "-"}
+_PHONE = re.compile(r"^(?:\+?84|0)[35789]\d{8}$")
+_IDNUM = re.compile(r"^\d{9}$|^\d{12}$")
+_TM3_MERIDIANS = (
+    103.0,
+    104.0,
+    104.5,
+    104.75,
+    105.0,
+    105.5,
+    105.75,
+    106.0,
+    106.25,
+    106.5,
+    107.0,
+    107.25,
+    107.5,
+    107.75,
+    108.0,
+    108.25,
+    108.5,
+)
+
+
+@dataclass
+class IngestResult:
+    """What :func:`read_cases` returns.
+
+    Attributes
+    ----------
+    cases
+        The accepted CaseTable (EPSG:4326 points), see ``docs/data-model.md``.
+    routes
+        The RouteTable (ordered stops per case) when the input has route stops, else None.
+    quarantine
+        Every rejected row: ``source_row, reason, column, value, message`` and the row's
+        original non-PII values.
+    pii
+        PII columns by ``source_row`` and ``case_id``. Never written by default.
+    rows_read
+        Number of records read (malformed rows included).
+    info
+        What was detected: encoding, column mapping, CRS, date order.
+    """
+
+    cases: gpd.GeoDataFrame
+    routes: gpd.GeoDataFrame | None
+    quarantine: pd.DataFrame
+    pii: pd.DataFrame
+    rows_read: int
+    info: dict = field(default_factory=dict)
+
+    @property
+    def accepted(self) -> int:
+        """Number of accepted rows."""
+        return len(self.cases)
+
+    @property
+    def quarantined(self) -> int:
+        """Number of quarantined rows."""
+        return len(self.quarantine)
+
+    def by_reason(self) -> dict[str, int]:
+        """Quarantined rows per reason code."""
+        return dict(Counter(self.quarantine["reason"]).most_common())
+
+    def flagged(self) -> dict[str, int]:
+        """Accepted rows per flag (repairs and notes such as ``swapped_coordinates``)."""
+        c: Counter[str] = Counter()
+        for f in self.cases["flags"]:
+            if f:
+                c.update(f.split(";"))
+        return dict(c.most_common())
+
+    def to_dict(self) -> dict:
+        """The summary written by ``hotspots validate --json``."""
+        return {
+            "rows_read": int(self.rows_read),
+            "accepted": int(self.accepted),
+            "quarantined": int(self.quarantined),
+            "by_reason": self.by_reason(),
+            "flagged": self.flagged(),
+        }
+
+    def summary(self) -> pd.DataFrame:
+        """A table of reasons with counts and meanings (quarantined and flagged)."""
+        rows = [("quarantined", r, n, REASONS.get(r, "")) for r, n in self.by_reason().items()]
+        rows += [("flagged", r, n, REASONS.get(r, "")) for r, n in self.flagged().items()]
+        return pd.DataFrame(rows, columns=["outcome", "reason", "rows", "meaning"])
+
+
+class _Problems:
+    """Collects the first problem of each row (and all its messages)."""
+
+    def __init__(self, n: int) -> None:
+        self.reason = np.full(n, None, dtype=object)
+        self.column = np.full(n, None, dtype=object)
+        self.value = np.full(n, None, dtype=object)
+        self.message = [[] for _ in range(n)]
+        self.flags: list[list[str]] = [[] for _ in range(n)]
+
+    def add(self, i: int, reason: str, column: str, value: object, message: str) -> None:
+        if self.reason[i] is None:
+            self.reason[i], self.column[i], self.value[i] = reason, column, value
+        self.message[i].append(message)
+
+    def add_mask(self, mask: np.ndarray, reason: str, column: str, values, fmt) -> None:
+        for i in np.flatnonzero(mask):
+            self.add(i, reason, column, values[i], fmt(values[i]))
+
+    @property
+    def bad(self) -> np.ndarray:
+        return np.array([r is not None for r in self.reason], dtype=bool)
+
+
+def resolve_area(area: AreaLike = None, province: str | None = None) -> gpd.GeoDataFrame | None:
+    """Turn a province name/code, polygon file, GeoDataFrame or geometry into one polygon.
+
+    Returns a one-row GeoDataFrame in EPSG:4326, or None when neither is given.
+    """
+    if province is not None and area is not None:
+        raise InputError("give either a province or an area, not both")
+    if province is not None:
+        from hotspots import geodata
+
+        row = geodata.province(str(province))
+        return gpd.GeoDataFrame(
+            {"name": [row["name"]], "code": [row["code"]]}, geometry=[row.geometry], crs=WGS84
+        )
+    if area is None:
+        return None
+    if isinstance(area, str | Path):
+        p = Path(area)
+        if not p.exists():
+            raise UnusableInputError(f"area file {p} does not exist")
+        try:
+            area = gpd.read_file(p)
+        except Exception as exc:  # noqa: BLE001
+            raise UnusableInputError(f"area file {p} cannot be read: {exc}") from None
+    if isinstance(area, shapely.Geometry):
+        area = gpd.GeoSeries([area], crs=WGS84)
+    if isinstance(area, gpd.GeoDataFrame):
+        area = area.geometry
+    if area.crs is None:
+        area = area.set_crs(WGS84)
+    geom = shapely.union_all(area.to_crs(WGS84).geometry.values)
+    if geom.is_empty or geom.geom_type not in {"Polygon", "MultiPolygon"}:
+        raise UnusableInputError("the area must contain at least one polygon")
+    return gpd.GeoDataFrame({"name": ["area"]}, geometry=[geom], crs=WGS84)
+
+
+def _to_float(values: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Parse numbers (comma decimals accepted). Returns values, empty mask, bad mask."""
+    s = values.map(lambda v: "" if v is None else str(v).strip())
+    empty = (s == "").to_numpy()
+    fixed = s.str.replace(r"^(-?\d+),(\d+)$", r"\1.\2", regex=True)
+    num = pd.to_numeric(fixed, errors="coerce").to_numpy(dtype=float)
+    bad = np.isnan(num) & ~empty
+    return num, empty, bad
+
+
+def _norm(v: object) -> str:
+    return cols.normalize_header(v) if v is not None else ""
+
+
+def _in_area(lon: np.ndarray, lat: np.ndarray, area_m: shapely.Geometry, crs_m: CRS) -> np.ndarray:
+    ok = np.isfinite(lon) & np.isfinite(lat)
+    out = np.zeros(len(lon), dtype=bool)
+    if ok.any():
+        tr = Transformer.from_crs(WGS84, crs_m, always_xy=True)
+        x, y = tr.transform(lon[ok], lat[ok])
+        out[ok] = shapely.contains_xy(area_m, x, y)
+    return out
+
+
+def _parse_crs(crs: str | CRS | None) -> CRS | None:
+    if crs is None:
+        return None
+    if isinstance(crs, CRS):
+        return crs
+    text = str(crs).strip()
+    key = text.lower().replace(" ", "").replace("_", "-")
+    if key in {"vn-2000", "vn2000"}:
+        return vn2000_crs()
+    m = re.match(r"^vn-?2000/(tm3|utm|tm-3)[:/]?(\d+(?:\.\d+)?)$", key)
+    if m:
+        return vn2000_crs(float(m[2]), 3 if m[1].startswith("tm") else 6)
+    try:
+        return CRS.from_user_input(text)
+    except Exception:  # noqa: BLE001
+        raise InputError(
+            f"unknown CRS '{crs}'; use an EPSG code (EPSG:4326, EPSG:32648), 'VN-2000', "
+            "'VN-2000/TM3:104.75' (provincial zone) or 'VN-2000/UTM:105'"
+        ) from None
+
+
+def read_cases(
+    source: str | Path | pd.DataFrame,
+    province: str | None = None,
+    area: AreaLike = None,
+    *,
+    mapping: str | Path | dict[str, str] | None = None,
+    crs: str | CRS | None = None,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    sheet: str | int | None = None,
+    date_order: Literal["dmy", "mdy", "ymd"] = "dmy",
+    outside: Literal["quarantine", "flag"] = "quarantine",
+    area_tolerance_m: float = 1000.0,
+    today: pd.Timestamp | str | None = None,
+) -> IngestResult:
+    """Read, check and clean case records.
+
+    Parameters
+    ----------
+    source
+        CSV (UTF-8, UTF-8 with BOM or Windows-1258), XLSX, GeoJSON, GeoPackage, Shapefile,
+        or a (Geo)DataFrame.
+    province
+        Vietnamese province (name or code, 2025 structure) the cases must lie in.
+    area
+        Instead of a province: a polygon file, GeoDataFrame or shapely polygon. With
+        neither, the data's own extent is used and no point is outside.
+    mapping
+        Column mapping ``{source header: canonical name}`` or a YAML/JSON/CSV file with
+        it, for headers that are not recognised automatically.
+    crs
+        CRS of the coordinates when they are not WGS84 longitude/latitude: an EPSG code,
+        ``"VN-2000"`` (geographic), ``"VN-2000/TM3:104.75"`` (provincial TM-3 zone) or
+        ``"VN-2000/UTM:105"``. Detected from the values when not given (projected
+        coordinates: the VN-2000/WGS84 zone that puts most points inside the area).
+    encoding, delimiter, sheet
+        Reading options (detected when not given).
+    date_order
+        How to read ambiguous slash dates; ``"dmy"`` (Vietnamese usage) by default.
+    outside
+        ``"quarantine"`` (default) or ``"flag"`` points outside the province or area.
+    area_tolerance_m
+        Points this close outside the area boundary count as inside (the bundled
+        province polygons are simplified).
+    today
+        Dates after this are "in the future" (default: now).
+
+    Returns
+    -------
+    IngestResult
+    """
+    raw = read_raw(source, encoding=encoding, delimiter=delimiter, sheet=sheet)
+    if isinstance(mapping, str | Path):
+        mapping = cols.read_mapping(mapping)
+    frame = raw.frame
+    headers = [h for h in frame.columns if not h.startswith("__")]
+    colmap = cols.map_columns(headers, mapping)
+    canon = {v: k for k, v in colmap.items()}  # canonical -> source header
+    for gen, target in (("__lon", "lon"), ("__lat", "lat"), ("__x", "x"), ("__y", "y")):
+        if gen in frame.columns and target not in canon:
+            canon[target] = gen
+    has_xy = "x" in canon and "y" in canon
+    has_ll = "lon" in canon and "lat" in canon
+    if not (has_ll or has_xy or "commune" in canon or "commune_code" in canon):
+        raise UnusableInputError(
+            f"{raw.source}: no location column. Found columns: {', '.join(headers) or '(none)'}."
+            " Expected longitude/latitude ('Kinh độ'/'Vĩ độ', 'lon'/'lat'), projected "
+            "'x'/'y', or a commune name or code ('Xã/Phường', 'Mã xã'). Rename a column or "
+            "pass a mapping file (--mapping)"
+        )
+    n_ok = len(frame)
+    n = n_ok
+    area_gdf = resolve_area(area, province)
+    province_code = None
+    if province is not None:
+        province_code = str(area_gdf["code"].iloc[0])
+    pr = _Problems(n)
+
+    def col(name: str) -> pd.Series:
+        if name in canon:
+            return frame[canon[name]].reset_index(drop=True)
+        return pd.Series([""] * n, dtype=object)
+
+    rows = raw.rows
+    # --- area in metres --------------------------------------------------------------
+    crs_m = None
+    area_m = None
+    if area_gdf is not None:
+        crs_m = metric_crs(area_gdf)
+        area_m = shapely.buffer(area_gdf.to_crs(crs_m).geometry.iloc[0], area_tolerance_m)
+        shapely.prepare(area_m)
+
+    # --- coordinates ---------------------------------------------------------------
+    lon = np.full(n, np.nan)
+    lat = np.full(n, np.nan)
+    precision = np.full(n, "exact", dtype=object)
+    declared = _parse_crs(crs)
+    info: dict = {
+        "source": raw.source,
+        "encoding": raw.encoding,
+        "columns": {k: v for k, v in colmap.items()},
+        "date_order": date_order,
+    }
+    if "__nonpoint" in frame.columns:
+        np_mask = frame["__nonpoint"].astype(bool).to_numpy()
+        for i in np.flatnonzero(np_mask):
+            pr.flags[i].append("non_point_geometry")
+    if has_ll and not (declared is not None and declared.is_projected):
+        a_name, b_name = canon["lon"], canon["lat"]
+        lon_v, lon_e, lon_b = _to_float(col("lon"))
+        lat_v, lat_e, lat_b = _to_float(col("lat"))
+        src_crs = declared or raw.crs
+        badnum = lon_b | lat_b
+        for i in np.flatnonzero(badnum):
+            c, v = (a_name, col("lon")[i]) if lon_b[i] else (b_name, col("lat")[i])
+            pr.add(
+                i,
+                "bad_coordinates",
+                c,
+                v,
+                f"'{v}' in column '{c}' is not a number; write decimal degrees such as "
+                "22.4856 (a comma or a dot as decimal mark)",
+            )
+        empty = (lon_e | lat_e) & ~badnum
+        zero = (lon_v == 0) & (lat_v == 0)
+        given = ~badnum & ~empty & ~zero
+        lon[given], lat[given] = lon_v[given], lat_v[given]
+        if src_crs is not None and not CRS.from_user_input(src_crs).equals(CRS(WGS84)):
+            ok = given & (np.abs(lon) <= 180) & (np.abs(lat) <= 90)
+            tr = Transformer.from_crs(src_crs, WGS84, always_xy=True)
+            lon[ok], lat[ok] = tr.transform(lon[ok], lat[ok])
+            for i in np.flatnonzero(ok):
+                pr.flags[i].append("converted_crs")
+            info["crs"] = CRS.from_user_input(src_crs).to_string()
+        # swapped latitude/longitude
+        swap = np.zeros(n, dtype=bool)
+        if area_m is not None:
+            inside = _in_area(lon, lat, area_m, crs_m)
+            inside_sw = _in_area(lat, lon, area_m, crs_m)
+            swap = given & ~inside & inside_sw
+        swap |= given & (np.abs(lat) > 90) & (np.abs(lat) <= 180) & (np.abs(lon) <= 90)
+        lon[swap], lat[swap] = lat[swap], lon[swap]
+        for i in np.flatnonzero(swap):
+            pr.flags[i].append("swapped_coordinates")
+        oor = given & ((np.abs(lon) > 180) | (np.abs(lat) > 90))
+        for i in np.flatnonzero(oor):
+            pr.add(
+                i,
+                "coordinates_out_of_range",
+                f"{a_name}/{b_name}",
+                f"{col('lon')[i]}, {col('lat')[i]}",
+                f"longitude {lon[i]} / latitude {lat[i]} are outside -180..180 / -90..90; "
+                "if these are projected metres (VN-2000, UTM), name the columns x/y and "
+                "declare the CRS (--crs)",
+            )
+        lon[oor], lat[oor] = np.nan, np.nan
+    elif has_xy or (has_ll and declared is not None and declared.is_projected):
+        xn, yn = ("x", "y") if has_xy else ("lon", "lat")
+        x_v, x_e, x_b = _to_float(col(xn))
+        y_v, y_e, y_b = _to_float(col(yn))
+        for i in np.flatnonzero(x_b | y_b):
+            c, v = (canon[xn], col(xn)[i]) if x_b[i] else (canon[yn], col(yn)[i])
+            pr.add(i, "bad_coordinates", c, v, f"'{v}' in column '{c}' is not a number")
+        given = ~(x_b | y_b | x_e | y_e) & ~((x_v == 0) & (y_v == 0))
+        x, y = x_v.copy(), y_v.copy()
+        # Vietnamese surveying writes X = northing, Y = easting: detect by magnitude.
+        if given.any() and np.nanmedian(x[given]) > 1_000_000 > np.nanmedian(y[given]):
+            x, y = y, x
+            info["xy_order"] = "X=northing, Y=easting (Vietnamese convention, detected)"
+        src = declared or raw.crs
+        if src is None:
+            src = _detect_projected_crs(x[given], y[given], area_m, crs_m)
+            info["crs_detected"] = True
+        tr = Transformer.from_crs(src, WGS84, always_xy=True)
+        lon[given], lat[given] = tr.transform(x[given], y[given])
+        bad = given & ~(np.isfinite(lon) & np.isfinite(lat))
+        for i in np.flatnonzero(given & ~bad):
+            pr.flags[i].append("converted_crs")
+        for i in np.flatnonzero(bad):
+            pr.add(
+                i,
+                "coordinates_out_of_range",
+                f"{canon[xn]}/{canon[yn]}",
+                f"{col(xn)[i]}, {col(yn)[i]}",
+                "coordinates cannot be converted to WGS84",
+            )
+        info["crs"] = CRS.from_user_input(src).to_string()
+
+    # --- commune geocoding -----------------------------------------------------------
+    commune_code = np.full(n, None, dtype=object)
+    row_prov = np.full(n, province_code, dtype=object)
+    if province_code is None and ("province" in canon or "province_code" in canon):
+        row_prov = _row_provinces(col("province"), col("province_code"), pr, canon)
+    has_commune = "commune" in canon or "commune_code" in canon
+    need = ~np.isfinite(lon) & ~pr.bad
+    if has_commune and need.any():
+        from hotspots.data.geocode import commune_table, match_commune
+
+        table = commune_table()
+        names, codes = col("commune"), col("commune_code")
+        for i in np.flatnonzero(need):
+            nm, cd = str(names[i]).strip(), str(codes[i]).strip()
+            if not nm and not cd:
+                continue
+            m = match_commune(nm or None, cd or None, row_prov[i])
+            label = nm or cd
+            cname = canon.get("commune", canon.get("commune_code"))
+            if m.resolved:
+                c = m.codes[0]
+                lon[i], lat[i] = table.at[c, "geometry"].x, table.at[c, "geometry"].y
+                commune_code[i] = c
+                row_prov[i] = row_prov[i] or table.at[c, "province_code"]
+                precision[i] = "commune"
+                pr.flags[i].append("geocoded_commune")
+            elif m.codes:
+                cands = "; ".join(
+                    f"{table.at[c, 'name']} ({c}, {table.at[c, 'province_name']})"
+                    for c in m.codes[:8]
+                )
+                pr.add(
+                    i,
+                    "ambiguous_commune",
+                    cname,
+                    label,
+                    f"commune '{label}' matches {len(m.codes)} communes: {cands}. Write the "
+                    "commune code (Mã xã) or give the province",
+                )
+            else:
+                hint = f"; closest: {', '.join(m.hints)}" if m.hints else ""
+                where = f" in province {row_prov[i]}" if row_prov[i] else ""
+                pr.add(
+                    i,
+                    "unknown_commune",
+                    cname,
+                    label,
+                    f"commune '{label}' is not a commune of the 2025 structure{where}{hint}",
+                )
+    missing = ~np.isfinite(lon) & ~pr.bad
+    for i in np.flatnonzero(missing):
+        pr.add(
+            i,
+            "missing_coordinates",
+            "lon/lat",
+            "",
+            "no coordinates and no commune: add longitude/latitude (Kinh độ/Vĩ độ) or the "
+            "commune name (Xã/Phường)",
+        )
+
+    # --- outside the area ----------------------------------------------------------
+    located = np.isfinite(lon) & ~pr.bad
+    if area_m is not None and located.any():
+        inside = _in_area(lon, lat, area_m, crs_m)
+        out_mask = located & ~inside
+        where = area_gdf["name"].iloc[0]
+        for i in np.flatnonzero(out_mask):
+            if outside == "flag":
+                pr.flags[i].append("outside_area")
+            else:
+                pr.add(
+                    i,
+                    "outside_area",
+                    "lon/lat",
+                    f"{lon[i]:.6f}, {lat[i]:.6f}",
+                    f"point ({lat[i]:.5f} N, {lon[i]:.5f} E) lies outside {where}; check the "
+                    "coordinates, or run with outside='flag' to keep it",
+                )
+
+    # --- dates -----------------------------------------------------------------------
+    now = pd.Timestamp.now(tz=TZ) if today is None else pd.Timestamp(today)
+    if now.tzinfo is None:
+        now = now.tz_localize(TZ)
+    dates: dict[str, pd.Series] = {}
+    for name in ("occurred_at", "reported_at"):
+        if name not in canon:
+            dates[name] = pd.Series(pd.NaT, index=range(n), dtype=f"datetime64[ns, {TZ}]")
+            continue
+        ser, problems = parse_dates(col(name), order=date_order)
+        for i, p in problems.items():
+            pr.add(i, "bad_date", canon[name], col(name)[i], f"column '{canon[name]}': {p.message}")
+        dates[name] = ser
+    for name in STATUS_FIELDS:
+        if name not in canon:
+            dates[name] = pd.Series(pd.NaT, index=range(n), dtype=f"datetime64[ns, {TZ}]")
+            continue
+        raw_vals = col(name)
+        normed = raw_vals.map(_norm)
+        is_true = normed.isin(_TRUE).to_numpy()
+        is_false = normed.isin(_FALSE).to_numpy()
+        vals = raw_vals.where(~(is_true | is_false), "")
+        ser, problems = parse_dates(vals, order=date_order)
+        for i, p in problems.items():
+            pr.add(
+                i,
+                "bad_date",
+                canon[name],
+                raw_vals[i],
+                f"column '{canon[name]}': {p.message} (or write x / có for 'done, date unknown')",
+            )
+        if is_true.any():
+            stand_in = dates["reported_at"].fillna(dates["occurred_at"])
+            ser = ser.where(~is_true, stand_in)
+            for i in np.flatnonzero(is_true):
+                pr.flags[i].append("status_flag_as_date")
+        dates[name] = ser
+    for name, ser in dates.items():
+        c = canon.get(name, name)
+        early = (ser < EARLIEST).to_numpy()
+        late = (ser > now + pd.Timedelta(days=1)).to_numpy()
+        for i in np.flatnonzero(early):
+            pr.add(
+                i,
+                "impossible_date",
+                c,
+                col(name)[i],
+                f"column '{c}': {ser[i]:%d/%m/%Y} is before 1990; check the year",
+            )
+        for i in np.flatnonzero(late):
+            pr.add(
+                i,
+                "future_date",
+                c,
+                col(name)[i],
+                f"column '{c}': {ser[i]:%d/%m/%Y} is in the future; check day/month order "
+                "(dd/mm/yyyy is the default reading)",
+            )
+    if "reported_at" in canon and "occurred_at" in canon:
+        before = (dates["reported_at"] < dates["occurred_at"] - pd.Timedelta(days=1)).to_numpy()
+        for i in np.flatnonzero(before):
+            pr.add(
+                i,
+                "impossible_date",
+                canon["reported_at"],
+                col("reported_at")[i],
+                f"reported {dates['reported_at'][i]:%d/%m/%Y} before it occurred "
+                f"{dates['occurred_at'][i]:%d/%m/%Y}; check both dates",
+            )
+
+    # --- role, victims, seq, precision, case id ------------------------------------------
+    role = np.full(n, "other", dtype=object)
+    if "role" in canon:
+        for i, v in enumerate(col("role")):
+            key = _norm(v)
+            if not key:
+                continue
+            r = _ROLE_LOOKUP.get(key)
+            if r is None:
+                pr.flags[i].append("unknown_role")
+            else:
+                role[i] = r
+    victims = np.zeros(n, dtype=np.int64)
+    if "victims" in canon:
+        v_num, v_empty, v_bad = _to_float(col("victims"))
+        v_bad |= ~v_empty & ~v_bad & ((v_num < 0) | (v_num != np.round(v_num)))
+        for i in np.flatnonzero(v_bad):
+            pr.add(
+                i,
+                "bad_value",
+                canon["victims"],
+                col("victims")[i],
+                f"victims '{col('victims')[i]}' must be a whole number >= 0",
+            )
+        victims = np.where(v_empty | v_bad, 0, np.nan_to_num(v_num)).astype(np.int64)
+    seq = None
+    if "seq" in canon:
+        s_num, s_empty, s_bad = _to_float(col("seq"))
+        s_bad |= ~s_empty & ~s_bad & (s_num != np.round(s_num))
+        for i in np.flatnonzero(s_bad):
+            pr.add(
+                i,
+                "bad_value",
+                canon["seq"],
+                col("seq")[i],
+                f"stop order '{col('seq')[i]}' must be a whole number",
+            )
+        seq = np.where(s_empty | s_bad, -1, np.nan_to_num(s_num)).astype(np.int64)
+    if "precision" in canon:
+        for i, v in enumerate(col("precision")):
+            key = _norm(v)
+            if key in {"exact", "commune", "province"} and precision[i] == "exact":
+                precision[i] = key
+    generated_id = np.zeros(n, dtype=bool)
+    if "case_id" in canon:
+        ids = col("case_id").map(lambda v: str(v).strip()).to_numpy(dtype=object)
+        empty_id = ids == ""
+        for i in np.flatnonzero(empty_id):
+            ids[i] = f"row{rows[i]}"
+            pr.flags[i].append("missing_case_id")
+        generated_id = empty_id
+    else:
+        ids = np.array([f"row{r}" for r in rows], dtype=object)
+        generated_id[:] = True
+    if "commune_code" in canon:
+        for i, v in enumerate(col("commune_code")):
+            if commune_code[i] is None and str(v).strip():
+                commune_code[i] = str(v).strip().removesuffix(".0").zfill(5)
+
+    # --- extra columns, PII ---------------------------------------------------------
+    pii_cols = [c for c in PII_COLUMNS if c in canon]
+    known_src = set(canon.values())
+    extras = [h for h in headers if h not in known_src]
+    for h in list(extras):
+        sample = frame[h].map(lambda v: str(v).strip().replace(" ", "").replace(".", ""))
+        sample = sample[sample != ""].head(200)
+        if len(sample) and (
+            sample.str.match(_PHONE.pattern).mean() > 0.5
+            or sample.str.match(_IDNUM.pattern).mean() > 0.8
+        ):
+            pii_cols.append(h)  # looks like phone or ID numbers: treat as PII
+            extras.remove(h)
+    info["pii_columns"] = [canon.get(c, c) for c in pii_cols]
+
+    # --- duplicates ----------------------------------------------------------------
+    ok = ~pr.bad
+    key_df = pd.DataFrame(
+        {
+            "id": ids,
+            "role": role if "role" in canon else "",
+            "seq": seq if seq is not None else 0,
+        }
+    )
+    value_cols = [canon[c] for c in canon if c not in PII_COLUMNS and not canon[c].startswith("__")]
+    value_cols += extras
+    fingerprint = (
+        frame[value_cols].astype(str).agg("\x1f".join, axis=1)
+        if value_cols
+        else pd.Series([""] * n)
+    )
+    cand = ok & ~generated_id
+    if cand.any():
+        sub = key_df[cand].assign(fp=fingerprint[cand].to_numpy(), pos=np.flatnonzero(cand))
+        for _, grp in sub.groupby(["id", "role", "seq"], sort=False):
+            if len(grp) < 2:
+                continue
+            if grp["fp"].nunique() == 1:
+                first = grp["pos"].iloc[0]
+                for p in grp["pos"].iloc[1:]:
+                    pr.add(
+                        p,
+                        "duplicate_merged",
+                        canon["case_id"],
+                        ids[p],
+                        f"exact duplicate of row {rows[first]}: merged (nothing to do)",
+                    )
+            else:
+                others = ", ".join(str(rows[p]) for p in grp["pos"])
+                for p in grp["pos"]:
+                    pr.add(
+                        p,
+                        "conflicting_duplicate",
+                        canon["case_id"],
+                        ids[p],
+                        f"case '{ids[p]}' appears in rows {others} with different values; "
+                        "keep one row per case and stop, or number the stops (seq)",
+                    )
+
+    # --- assemble -------------------------------------------------------------------
+    bad = pr.bad
+    good = ~bad
+    flags = np.array([";".join(dict.fromkeys(f)) for f in pr.flags], dtype=object)
+    province_col = np.array([p if p is not None else "" for p in row_prov], dtype=object)
+    if province_code is None and area_gdf is None and has_commune:
+        pass
+    data = {
+        "case_id": ids,
+        "occurred_at": dates["occurred_at"].to_numpy(),
+        "reported_at": dates["reported_at"].to_numpy(),
+        "offence": col("offence").map(lambda v: str(v).strip()).to_numpy(dtype=object),
+        "role": role,
+        "victims": victims,
+        "province_code": province_col,
+        "commune_code": commune_code,
+        "precision": precision,
+        "flags": flags,
+        "source_row": rows,
+    }
+    cases = pd.DataFrame(data)
+    for name in STATUS_FIELDS:
+        cases[name] = dates[name].to_numpy()
+    if seq is not None:
+        cases.insert(1, "seq", seq)
+    for h in extras:
+        if h not in cases.columns:
+            cases[h] = frame[h].to_numpy()
+    geometry = gpd.points_from_xy(lon, lat, crs=WGS84)
+    cases = gpd.GeoDataFrame(cases, geometry=geometry, crs=WGS84)
+    for c in ("occurred_at", "reported_at", *STATUS_FIELDS):
+        cases[c] = pd.to_datetime(cases[c], utc=True).dt.tz_convert(TZ)
+    accepted = cases.loc[good].reset_index(drop=True)
+    _fill_commune_codes(accepted, province_code is not None or has_commune)
+
+    qcols = {
+        "source_row": rows[bad],
+        "reason": pr.reason[bad],
+        "column": pr.column[bad],
+        "value": [str(v) if v is not None else "" for v in pr.value[bad]],
+        "message": [" | ".join(m) for m, b in zip(pr.message, bad, strict=True) if b],
+    }
+    quarantine = pd.DataFrame(qcols, columns=list(QUARANTINE_COLUMNS))
+    keep_raw = [
+        h for h in headers if h not in {canon.get(c) for c in pii_cols} and h not in pii_cols
+    ]
+    raw_bad = frame.loc[bad, keep_raw].reset_index(drop=True)
+    raw_bad.columns = [f"raw:{h}" for h in keep_raw]
+    quarantine = pd.concat([quarantine.reset_index(drop=True), raw_bad], axis=1)
+    if raw.malformed:
+        mal = pd.DataFrame(
+            {
+                "source_row": [r for r, _ in raw.malformed],
+                "reason": "malformed_row",
+                "column": "",
+                "value": "",
+                "message": [m for _, m in raw.malformed],
+            }
+        )
+        quarantine = pd.concat([quarantine, mal], ignore_index=True)
+    quarantine = quarantine.sort_values("source_row", kind="stable").reset_index(drop=True)
+
+    pii = pd.DataFrame({"source_row": rows, "case_id": ids})
+    for c in pii_cols:
+        pii[c] = frame[canon.get(c, c)].to_numpy()
+    routes = _build_routes(accepted, seq is not None, "role" in canon)
+    info["crs_used"] = info.get("crs", "EPSG:4326")
+    if area_gdf is not None:
+        info["area"] = str(area_gdf["name"].iloc[0])
+    result = IngestResult(accepted, routes, quarantine, pii, n + len(raw.malformed), info)
+    assert result.accepted + result.quarantined == result.rows_read
+    return result
+
+
+def _row_provinces(names: pd.Series, codes: pd.Series, pr: _Problems, canon: dict) -> np.ndarray:
+    from hotspots import geodata
+    from hotspots.errors import LookupNameError
+
+    out = np.full(len(names), None, dtype=object)
+    cache: dict[str, str | None | LookupNameError] = {}
+    for i, (nm, cd) in enumerate(zip(names, codes, strict=True)):
+        key = str(cd).strip() or str(nm).strip()
+        if not key:
+            continue
+        if key not in cache:
+            try:
+                cache[key] = str(geodata.province(key)["code"])
+            except LookupNameError as exc:
+                cache[key] = exc
+        r = cache[key]
+        if isinstance(r, LookupNameError):
+            c = canon.get("province_code") if str(cd).strip() else canon.get("province")
+            pr.add(i, "unknown_province", c, key, str(r))
+        else:
+            out[i] = r
+    return out
+
+
+def _fill_commune_codes(cases: gpd.GeoDataFrame, vietnam: bool) -> None:
+    """Give exact points without a commune code the code of the nearest commune seat.
+
+    The nearest seat is the approximate (Voronoi) commune; only for points in Vietnam.
+    """
+    if cases.empty:
+        return
+    miss = cases["commune_code"].isna().to_numpy()
+    if not miss.any():
+        return
+    b = cases.geometry[miss]
+    inside_vn = ((b.x > 102.0) & (b.x < 110.0) & (b.y > 8.0) & (b.y < 23.5)).to_numpy()
+    if not (vietnam or inside_vn.all()) or not inside_vn.any():
+        return
+    from scipy.spatial import cKDTree
+
+    from hotspots.data.geocode import commune_table
+
+    table = commune_table()
+    crs = utm_crs_for(105.5, 16.0)
+    seats = table.geometry.to_crs(crs)
+    tree = cKDTree(np.column_stack([seats.x, seats.y]))
+    pts = b[inside_vn].to_crs(crs)
+    _, idx = tree.query(np.column_stack([pts.x, pts.y]))
+    pos = np.flatnonzero(miss)[inside_vn]
+    cases.loc[pos, "commune_code"] = table["code"].to_numpy()[idx]
+    empty_prov = cases.loc[pos, "province_code"].isin(["", None]).to_numpy()
+    cases.loc[pos[empty_prov], "province_code"] = table["province_code"].to_numpy()[idx][empty_prov]
+
+
+def _build_routes(
+    cases: gpd.GeoDataFrame, has_seq: bool, has_role: bool
+) -> gpd.GeoDataFrame | None:
+    """Ordered stops per case, when the input describes journeys."""
+    if cases.empty or not (has_seq or has_role):
+        return None
+    df = cases[["case_id", "role", "victims", "occurred_at", "geometry"]].copy()
+    if has_seq:
+        df["seq"] = cases["seq"].to_numpy()
+        df["_order"] = df["seq"].where(df["seq"] >= 0, 10_000)
+    else:
+        counts = df.groupby("case_id")["role"].transform("size")
+        if (counts < 2).all():
+            return None
+        df["_order"] = df["role"].map(_ROUTE_ORDER)
+    df = df.sort_values(["case_id", "_order"], kind="stable")
+    sizes = df.groupby("case_id")["case_id"].transform("size")
+    df = df[sizes >= 2]
+    if df.empty:
+        return None
+    df["seq"] = df.groupby("case_id").cumcount().astype(np.int64)
+    return gpd.GeoDataFrame(
+        df[list(ROUTE_COLUMNS)].reset_index(drop=True), geometry="geometry", crs=WGS84
+    )
+
+
+def _detect_projected_crs(x: np.ndarray, y: np.ndarray, area_m, crs_m) -> CRS:
+    """Pick the projected CRS that puts most points inside the area (or Vietnam)."""
+    cands = [vn2000_crs(cm, 3) for cm in _TM3_MERIDIANS]
+    cands += [
+        vn2000_crs(105.0, 6),
+        vn2000_crs(111.0, 6),
+        CRS.from_epsg(32648),
+        CRS.from_epsg(32649),
+    ]
+    if len(x) == 0:
+        return cands[0]
+    take = np.linspace(0, len(x) - 1, min(len(x), 500)).astype(int)
+    best, best_score = None, -1.0
+    if area_m is not None:
+        target, tcrs = area_m, crs_m
+    else:
+        from hotspots import geodata
+
+        vn = gpd.GeoSeries([shapely.union_all(geodata.provinces().geometry.values)], crs=WGS84)
+        tcrs = utm_crs_for(105.5, 16.0)
+        target = vn.to_crs(tcrs).iloc[0]
+        shapely.prepare(target)
+    for c in cands:
+        tr = Transformer.from_crs(c, tcrs, always_xy=True)
+        xx, yy = tr.transform(x[take], y[take])
+        score = float(np.mean(shapely.contains_xy(target, xx, yy)))
+        if score > best_score + 1e-9:
+            best, best_score = c, score
+    if best_score < 0.5:
+        raise UnusableInputError(
+            "the x/y coordinates fit no VN-2000 or UTM zone of the area; declare their CRS "
+            "(for example --crs 'VN-2000/TM3:104.75' or --crs EPSG:32648)"
+        )
+    return best
