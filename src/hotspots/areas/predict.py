@@ -298,36 +298,18 @@ def prospective(
     return ndimage.convolve(c, k, mode="constant", cval=0.0)
 
 
-def _gistar_shim(y: np.ndarray, mask: np.ndarray) -> np.ndarray:  # pragma: no cover
-    """Gi* z (queen, self included) on a grid; used only until areas.stats lands."""
-    m = mask.astype(float)
-    y = np.where(mask, y, 0.0)
-    n = m.sum()
-    k = np.ones((3, 3))
-    lag = ndimage.convolve(y, k, mode="constant")
-    wsum = ndimage.convolve(m, k, mode="constant")
-    ybar = y.sum() / n
-    s = math.sqrt(max((y**2).sum() / n - ybar**2, 0.0))
-    if s == 0:
-        return np.zeros_like(y)
-    den = s * np.sqrt(np.maximum(n * wsum - wsum**2, 1e-12) / (n - 1))
-    return np.where(mask, (lag - ybar * wsum) / den, 0.0)
-
-
 @register_method("gistar")
 def gistar(events: Events, grid, *, t_start: float, t_end: float, horizon: float) -> np.ndarray:
-    """Getis-Ord Gi* z-score of the training counts per cell (queen contiguity)."""
+    """Getis-Ord Gi* z-score of the training counts per cell (queen or hex contiguity)."""
     y = _counts(events, grid)
     mask = grid.mask if grid.mask is not None else np.ones(grid.shape, dtype=bool)
     if y.sum() == 0:
         return np.zeros(grid.shape)
-    try:
-        from hotspots.areas.stats import gi_star
-        from hotspots.areas.weights import grid_contiguity
-    except ModuleNotFoundError:  # pragma: no cover - until areas.stats lands
-        return _gistar_shim(y, mask)
+    from hotspots.areas.stats import gi_star
+    from hotspots.areas.weights import grid_weights
+
     flat = mask.reshape(-1)
-    w = grid_contiguity(grid.ny, grid.nx, "queen", mask)
+    w = grid_weights(grid)  # queen (square) or hex contiguity inside the mask
     z = np.asarray(gi_star(y.reshape(-1)[flat], w).z, dtype=float)
     out = np.zeros(grid.size)
     out[flat] = np.nan_to_num(z, nan=0.0)
@@ -451,9 +433,10 @@ def fit_sepp(
     theta, omega, sigma = 0.5, 1.0 / 7.0, cell
     bg_cells = _gaussian(np.bincount(idx, minlength=grid.size).reshape(grid.shape), grid, bb)
     mu = 0.5 * bg_cells.reshape(-1) / span  # events / day / cell
-    it = 0
+    n_iter = 0
     p_bg = np.ones(n)
-    for it in range(1, iterations + 1):
+    for _ in range(iterations):
+        n_iter += 1
         s2 = sigma * sigma
         gnorm = 1.0 / (2 * math.pi * s2 * (1 - math.exp(-(rmax**2) / (2 * s2))))
         tnorm = omega / (1 - math.exp(-omega * max_days))
@@ -489,7 +472,7 @@ def fit_sepp(
         omega=float(omega),
         sigma=float(sigma),
         background_fraction=float(p_bg.sum() / n),
-        iterations=it,
+        iterations=n_iter,
         events=ev,
         max_days=float(max_days),
         t_end=float(t_end),
