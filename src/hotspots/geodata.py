@@ -357,7 +357,7 @@ def commune(code_or_name: object, province: object | None = None) -> pd.Series:
 def _commune_areas() -> gpd.GeoDataFrame:
     pts = pd.read_csv(_path("communes.csv"), dtype={"code": str, "province_code": str})
     seats = gpd.GeoDataFrame(
-        pts[["code", "province_code"]],
+        pts[["code", "province_code", "area_km2"]],
         geometry=gpd.points_from_xy(pts["lon"], pts["lat"]),
         crs=_WGS84,
     ).to_crs(_METRIC)
@@ -366,25 +366,21 @@ def _commune_areas() -> gpd.GeoDataFrame:
     codes: list[str] = []
     for pcode, grp in seats.groupby("province_code", sort=True):
         poly = prov[pcode]
-        xy = shapely.get_coordinates(grp.geometry.values)
-        # jitter-free tie break: identical seats share one generator, split evenly below
+        gens = np.asarray(grp.geometry.values)
         vor = shapely.voronoi_polygons(
-            shapely.multipoints(xy), extend_to=poly.envelope.buffer(50_000)
+            shapely.multipoints(gens), extend_to=poly.envelope.buffer(50_000)
         )
         parts = shapely.get_parts(vor)
-        gens = shapely.points(xy)
         tree = shapely.STRtree(parts)
-        idx = tree.query(gens, predicate="intersects")
-        owner = {}
-        for gi, pi in zip(idx[0], idx[1], strict=True):
-            owner.setdefault(gi, pi)
-        for i, (code, seat) in enumerate(zip(grp["code"], gens, strict=True)):
-            cell = parts[owner[i]] if i in owner else shapely.Point()
-            clipped = cell.intersection(poly)
+        for code, seat, known in zip(grp["code"], gens, grp["area_km2"], strict=True):
+            hits = tree.query(seat, predicate="intersects")
+            cell = parts[hits[0]] if len(hits) else seat.buffer(1000.0)
+            clipped = cell.intersection(poly) if seat.within(poly) else shapely.Polygon()
             if clipped.is_empty:
-                # seat outside the (coarse) province polygon: keep the cell clipped to
-                # the nearest part of the province's own Voronoi extent
-                clipped = cell if not cell.is_empty else seat.buffer(1000.0)
+                # seat outside the coarse province polygon (islands, coast): a disc of the
+                # commune's published area (or 1 km radius) around the seat, cut to its cell
+                r = np.sqrt(known * 1e6 / np.pi) if np.isfinite(known) else 1000.0
+                clipped = cell.intersection(seat.buffer(r))
             cells.append(clipped)
             codes.append(code)
     out = gpd.GeoDataFrame({"code": codes}, geometry=cells, crs=_METRIC)
