@@ -1,0 +1,422 @@
+"""The offline base map: Leaflet inline, bundled boundaries, legend, banner, atomic save.
+
+A map made here opens from a file on a closed network: Leaflet's script and stylesheet
+are written into the page, no web font, no CDN, and no tile layer unless a tile URL is
+given (an intranet tile server). The background is drawn from bundled geography.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import folium
+import geopandas as gpd
+import pandas as pd
+from branca.element import Element, MacroElement
+from folium.template import Template
+from shapely.geometry.base import BaseGeometry
+
+from hotspots.errors import InputError
+from hotspots.maps import _assets
+from hotspots.maps.labels import Lang, label
+from hotspots.privacy import DEFAULT_THRESHOLD, PrivacyLevel, check_level
+
+__all__ = [
+    "OfflineMap",
+    "base_map",
+    "add_boundaries",
+    "add_legend",
+    "save_map",
+    "map_html",
+]
+
+# Helper functions shared by every layer: HTML escaping, colour classes, popups.
+_HELPERS_JS = r"""
+function hsEsc(s){return String(s).replace(/[&<>"']/g,function(c){
+ return {'&':'&amp;','<':'&lt;','>':'&gt;','"':'&quot;',"'":'&#39;'}[c];});}
+function hsColor(spec,p){
+ if(spec.colorBy==null){return spec.color;}
+ var v=p[spec.colorBy];
+ if(v===null||v===undefined){return spec.nullColor;}
+ if(spec.colors){var c=spec.colors[String(v)];return c===undefined?spec.nullColor:c;}
+ if(v===0&&spec.zeroColor){return spec.zeroColor;}
+ var i=0;while(i<spec.breaks.length&&v>spec.breaks[i]){i++;}
+ return spec.palette[Math.min(i,spec.palette.length-1)];}
+function hsPopup(spec,p){
+ var rows=[];spec.fields.forEach(function(f){var v=p[f[0]];
+  if(v===undefined){return;}if(v===null){v=spec.nullText;}
+  rows.push('<tr><th>'+hsEsc(f[1])+'</th><td>'+hsEsc(v)+'</td></tr>');});
+ return rows.length?'<table class="hs-popup">'+rows.join('')+'</table>':null;}
+function hsLayer(data,spec){
+ function style(f){var p=f.properties||{};var s=Object.assign({},spec.style);
+  var c=hsColor(spec,p);if(spec.line){s.color=c;}else{s.fillColor=c;}
+  if(spec.weightBy){var w=p[spec.weightBy];
+   s.weight=(w===null||w===undefined||!spec.vmax)?spec.wmin:spec.wmin+(spec.wmax-spec.wmin)*w/spec.vmax;}
+  return s;}
+ var opts={style:style,onEachFeature:function(f,l){var p=f.properties||{};
+  if(spec.fields.length){l.bindPopup(function(){return hsPopup(spec,p)||'';});}
+  if(spec.tooltip&&p[spec.tooltip]!==null&&p[spec.tooltip]!==undefined){
+   l.bindTooltip(hsEsc(p[spec.tooltip]),{sticky:true});}}};
+ if(spec.point){opts.pointToLayer=function(f,ll){
+  return L.circleMarker(ll,Object.assign({},spec.style,
+   {radius:spec.radius,fillColor:hsColor(spec,f.properties||{})}));};}
+ return L.geoJSON(data,opts);}
+"""
+
+_PAGE_CSS = """
+.leaflet-container{background:#eef0f2;font-family:Arial,Helvetica,sans-serif;}
+.hs-popup{border-collapse:collapse;font-size:12px}
+.hs-popup th{text-align:left;padding:1px 6px 1px 0;font-weight:600}
+.hs-popup td{text-align:right;padding:1px 0}
+.hs-legend{background:rgba(255,255,255,.93);padding:6px 9px;border-radius:4px;
+ box-shadow:0 1px 4px rgba(0,0,0,.35);font-size:12px;line-height:16px;max-height:70vh;
+ overflow:auto;max-width:280px}
+.hs-legend h4{margin:0 0 4px;font-size:13px}
+.hs-legend h5{margin:6px 0 2px;font-size:12px}
+.hs-legend i{display:inline-block;width:16px;height:11px;margin-right:6px;
+ vertical-align:middle;border:1px solid #555;opacity:.9}
+.hs-legend i.hs-line{height:0;border:0;border-top-style:solid;vertical-align:middle}
+.hs-legend i.hs-dot{width:10px;height:10px;border-radius:50%}
+.hs-legend .hs-note{color:#444;margin-top:6px;font-style:italic}
+.hs-banner{font-family:Arial,Helvetica,sans-serif;position:absolute;top:8px;left:50%;transform:translateX(-50%);z-index:1000;
+ background:#b00020;color:#fff;font-weight:700;padding:4px 14px;border-radius:4px;
+ font-size:15px;letter-spacing:.5px;box-shadow:0 1px 4px rgba(0,0,0,.4);
+ pointer-events:none;text-align:center}
+.hs-banner small{display:block;font-weight:400;font-size:11px;letter-spacing:0}
+"""
+
+
+class _Raw(Element):
+    """An element that renders a fixed string (no template processing)."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+    def render(self, **kwargs: Any) -> str:
+        return self.text
+
+
+class _Legend(MacroElement):
+    """A legend control filled at render time from the map's registered sections."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = L.control({position: 'bottomright'});
+        {{ this.get_name() }}.onAdd = function () {
+            var div = L.DomUtil.create('div', 'hs-legend');
+            div.innerHTML = {{ this.html_json }};
+            L.DomEvent.disableScrollPropagation(div);
+            return div;
+        };
+        {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, title: str | None = None) -> None:
+        super().__init__()
+        self._name = "Legend"
+        self.title = title
+        self.html_json = '""'
+
+    def render(self, **kwargs: Any) -> None:
+        m = self._parent
+        parts = [f"<h4>{html.escape(self.title or label('legend', m._hotspots_lang))}</h4>"]
+        for section in m._hotspots_legend:
+            parts.append(f"<h5>{html.escape(section['title'])}</h5>")
+            for item in section["items"]:
+                parts.append(_legend_item(item))
+        for note in m._hotspots_notes:
+            parts.append(f'<div class="hs-note">{html.escape(note)}</div>')
+        self.html_json = _js_string("".join(parts))
+        super().render(**kwargs)
+
+
+def _legend_item(item: dict[str, Any]) -> str:
+    color = html.escape(str(item.get("color", "#999")), quote=True)
+    text = html.escape(str(item["label"]))
+    kind = item.get("kind", "box")
+    if kind == "line":
+        width = float(item.get("weight", 3))
+        swatch = (
+            f'<i class="hs-line" style="border-top-width:{width:.0f}px;border-color:{color}"></i>'
+        )
+    elif kind == "dot":
+        swatch = f'<i class="hs-dot" style="background:{color}"></i>'
+    else:
+        swatch = f'<i style="background:{color}"></i>'
+    return f"<div>{swatch}{text}</div>"
+
+
+def _js_string(text: str) -> str:
+    """Return ``text`` as a JavaScript string literal safe inside ``<script>``."""
+    import json
+
+    return (
+        json.dumps(text, ensure_ascii=False)
+        .replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("&", "\\u0026")
+    )
+
+
+class OfflineMap(folium.Map):
+    """A :class:`folium.Map` that needs no network: Leaflet inline, no CDN links.
+
+    folium's default page loads Leaflet, jQuery, Bootstrap and fonts from CDNs; this map
+    loads nothing. Its layers are plain Leaflet (GeoJSON, circle markers), so only
+    Leaflet's own script and stylesheet are written into the page.
+    """
+
+    default_js: list[tuple[str, str]] = []
+    default_css: list[tuple[str, str]] = []
+
+    def render(self, **kwargs: Any) -> None:
+        """Write Leaflet and the page helpers inline into the page header, then render."""
+        figure = self.get_root()
+        figure.header.add_child(_Raw(f"<style>{_assets.leaflet_css()}</style>"), name="hs_lcss")
+        figure.header.add_child(_Raw(f"<style>{_PAGE_CSS}</style>"), name="hs_css")
+        figure.header.add_child(_Raw(f"<script>{_assets.leaflet_js()}</script>"), name="hs_ljs")
+        figure.header.add_child(_Raw(f"<script>{_HELPERS_JS}</script>"), name="hs_helpers")
+        super().render(**kwargs)
+
+
+def _geodata():
+    try:
+        from hotspots import geodata
+    except ImportError:  # pragma: no cover - until hotspots.geodata lands
+        return None
+    return geodata
+
+
+def _as_gdf(obj: Any) -> gpd.GeoDataFrame:
+    if isinstance(obj, gpd.GeoDataFrame):
+        gdf = obj
+    elif isinstance(obj, gpd.GeoSeries):
+        gdf = gpd.GeoDataFrame(geometry=obj)
+    elif isinstance(obj, BaseGeometry):
+        gdf = gpd.GeoDataFrame(geometry=[obj], crs="EPSG:4326")
+    elif isinstance(obj, pd.Series) and isinstance(obj.get("geometry"), BaseGeometry):
+        gdf = gpd.GeoDataFrame([obj.drop("geometry")], geometry=[obj["geometry"]], crs="EPSG:4326")
+    else:
+        raise InputError(
+            f"area must be a province code or name, a GeoDataFrame, a GeoSeries or a shapely "
+            f"geometry, not {type(obj).__name__}"
+        )
+    if gdf.crs is None:
+        gdf = gdf.set_crs("EPSG:4326")
+    return gdf.to_crs("EPSG:4326")
+
+
+def _resolve_area(area: Any) -> gpd.GeoDataFrame | None:
+    if area is None:
+        return None
+    if isinstance(area, str):
+        geodata = _geodata()
+        if geodata is None or not hasattr(geodata, "province"):
+            raise InputError(
+                f"area={area!r}: the bundled geography (hotspots.geodata) is not available; "
+                "pass the province boundary as a GeoDataFrame instead"
+            )
+        return _as_gdf(geodata.province(area))
+    return _as_gdf(area)
+
+
+def base_map(
+    area: Any = None,
+    lang: Lang = "vi",
+    tiles: str | None = None,
+    synthetic: bool = False,
+    privacy: PrivacyLevel = "shareable",
+    communes: Any = None,
+    threshold: int = DEFAULT_THRESHOLD,
+    title: str | None = None,
+    tiles_attribution: str | None = None,
+) -> OfflineMap:
+    """Make an empty offline map of ``area`` with its boundaries drawn from bundled geography.
+
+    Parameters
+    ----------
+    area
+        A province code or name (looked up in :mod:`hotspots.geodata`), or the boundary
+        itself (GeoDataFrame, GeoSeries, shapely geometry). ``None``: no boundary, the
+        view is fitted to the layers added later.
+    lang
+        ``"vi"`` (default) or ``"en"`` for every label, legend and popup header.
+    tiles
+        URL template of a tile server (``https://intranet/tiles/{z}/{x}/{y}.png``).
+        Default ``None``: no tiles at all, the map works offline.
+    synthetic
+        Put a ``DỮ LIỆU GIẢ LẬP / SYNTHETIC`` banner on the map.
+    privacy
+        ``"shareable"`` (default: aggregates only) or ``"restricted"``; every ``add_*``
+        layer applies it to the data it draws.
+    communes
+        Commune polygons to draw as a boundary layer; ``None``: the approximate commune
+        areas of the province from :mod:`hotspots.geodata` when ``area`` is a province
+        name or code and the geography is available; ``False``: none.
+    threshold
+        Suppression threshold for counts in shareable layers (default 3).
+    title
+        Page title; default the first layer's name.
+    tiles_attribution
+        Attribution shown for ``tiles``.
+    """
+    label("legend", lang)  # validates lang
+    check_level(privacy)
+    m = OfflineMap(
+        location=[16.0, 106.0],
+        zoom_start=6,
+        tiles=None,
+        prefer_canvas=True,
+        control_scale=True,
+    )
+    m._hotspots_lang = lang
+    m._hotspots_privacy = privacy
+    m._hotspots_threshold = threshold
+    m._hotspots_synthetic = synthetic
+    m._hotspots_layers = []
+    m._hotspots_legend = []
+    m._hotspots_notes = [label(privacy, lang)]
+    m._hotspots_bounds = None
+    m._hotspots_title = title
+    if tiles is not None:
+        folium.TileLayer(
+            tiles=tiles,
+            attr=tiles_attribution or "tiles",
+            name="tiles",
+            control=False,
+        ).add_to(m)
+    boundary = _resolve_area(area)
+    if communes is None and isinstance(area, str):
+        geodata = _geodata()
+        if geodata is not None and hasattr(geodata, "commune_areas"):
+            communes = geodata.commune_areas(area)
+    if communes is not None and communes is not False:
+        add_boundaries(
+            m,
+            _as_gdf(communes),
+            name=label("communes", lang),
+            weight=0.7,
+            color="#7a7a7a",
+            approximate=True,
+        )
+    if boundary is not None:
+        add_boundaries(m, boundary, name=label("province", lang), weight=2.2, color="#333333")
+    if synthetic:
+        banner = (
+            f'<div class="hs-banner">{html.escape(label("synthetic", lang))}'
+            f"<small>{html.escape(label('synthetic_note', lang))}</small></div>"
+        )
+        m.get_root().html.add_child(_Raw(banner), name="hs_banner")
+    m.add_child(_Legend(), name="hs_legend")
+    return m
+
+
+def add_boundaries(
+    m: OfflineMap,
+    gdf: gpd.GeoDataFrame,
+    name: str,
+    weight: float = 1.0,
+    color: str = "#555555",
+    approximate: bool = False,
+    simplify_m: float = 30.0,
+) -> OfflineMap:
+    """Draw boundary outlines (province, communes) as an unfilled overlay with name popups."""
+    from hotspots.maps.layers import add_geojson_layer
+
+    fields = [c for c in ("name", "code", "area_km2") if c in gdf.columns]
+    add_geojson_layer(
+        m,
+        gdf,
+        name=name,
+        fields=fields,
+        style={"color": color, "weight": weight, "fill": True, "fillOpacity": 0.0, "opacity": 0.9},
+        tooltip="name" if "name" in gdf.columns else None,
+        simplify_m=simplify_m,
+        check_privacy=False,
+    )
+    if approximate:
+        note = label("approximate", m._hotspots_lang)
+        if note not in m._hotspots_notes:
+            m._hotspots_notes.append(note)
+    return m
+
+
+def add_legend(
+    m: OfflineMap, title: str, items: list[dict[str, Any]], note: str | None = None
+) -> OfflineMap:
+    """Add a section to the map's legend.
+
+    Parameters
+    ----------
+    title
+        Section heading.
+    items
+        ``{"color": "#hex", "label": "text", "kind": "box" | "line" | "dot"}`` entries
+        (``"weight"`` for lines).
+    note
+        A line of text under the legend.
+    """
+    m._hotspots_legend.append({"title": title, "items": list(items)})
+    if note:
+        m._hotspots_notes.append(note)
+    return m
+
+
+def _finish(m: OfflineMap) -> None:
+    """Fit the view, add the layer control and the title (idempotent)."""
+    if getattr(m, "_hotspots_finished", False):
+        return
+    m._hotspots_finished = True
+    if m._hotspots_bounds is not None:
+        w, s, e, n = m._hotspots_bounds
+        m.fit_bounds([[s, w], [n, e]])
+    folium.LayerControl(collapsed=False).add_to(m)
+    title = m._hotspots_title
+    if title is None:
+        names = [n for n, _ in m._hotspots_layers]
+        title = names[-1] if names else label("legend", m._hotspots_lang)
+    if m._hotspots_synthetic:
+        title = f"{title} — {label('synthetic', m._hotspots_lang)}"
+    m.get_root().title = html.escape(title)
+
+
+def map_html(m: OfflineMap) -> str:
+    """Return the complete, self-contained HTML page of ``m``."""
+    _finish(m)
+    return m.get_root().render()
+
+
+def save_map(m: OfflineMap, path: str | os.PathLike[str]) -> Path:
+    """Write ``m`` as one self-contained HTML file, atomically.
+
+    The page is written to a temporary file in the same folder and renamed over
+    ``path``, so a reader never sees a half-written map. Shareable maps are checked
+    with :func:`hotspots.privacy.assert_shareable` before anything is written.
+    """
+    path = Path(path)
+    text = map_html(m)
+    if getattr(m, "_hotspots_privacy", None) == "shareable":
+        from hotspots.privacy import assert_shareable
+
+        for _name, frame in m._hotspots_layers:
+            assert_shareable(frame, threshold=m._hotspots_threshold)
+        assert_shareable(text, threshold=m._hotspots_threshold)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path

@@ -1,0 +1,184 @@
+"""Words on the maps, in Vietnamese (default) and English.
+
+The Vietnamese terms follow the programme plan (``Địa bàn trọng điểm``, ``Tuyến trọng
+điểm``, ``Cửa khẩu``, ``Chốt kiểm soát``, ``Tuyến tuần tra``, ``Số vụ``, ``Số nạn nhân``).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from hotspots.errors import ConfigError
+
+__all__ = ["LANGS", "LABELS", "Lang", "label", "labels_for"]
+
+Lang = Literal["vi", "en"]
+LANGS: tuple[str, ...] = ("vi", "en")
+
+LABELS: dict[str, dict[str, str]] = {
+    "vi": {
+        # layers
+        "province": "Ranh giới tỉnh",
+        "communes": "Ranh giới xã, phường (xấp xỉ)",
+        "boundaries": "Ranh giới hành chính",
+        "cases_per_commune": "Số vụ theo xã, phường",
+        "cases_per_cell": "Số vụ theo ô lưới",
+        "key_areas": "Địa bàn trọng điểm",
+        "density": "Mật độ vụ việc",
+        "trends": "Xu hướng điểm nóng",
+        "key_lines": "Tuyến trọng điểm",
+        "exit_points": "Cửa khẩu, điểm xuất cảnh",
+        "checkpoints": "Chốt kiểm soát",
+        "patrol_routes": "Tuyến tuần tra",
+        "case_points": "Vị trí vụ việc (hạn chế)",
+        # fields
+        "name": "Tên",
+        "code": "Mã",
+        "cases": "Số vụ",
+        "victims": "Số nạn nhân",
+        "rank": "Thứ hạng",
+        "score": "Điểm",
+        "z_max": "Z lớn nhất",
+        "trend": "Xu hướng",
+        "communes_list": "Xã, phường",
+        "roles": "Vai trò",
+        "share": "Tỷ lệ",
+        "gate": "Cửa khẩu",
+        "direction": "Hướng",
+        "country": "Nước",
+        "kind": "Loại",
+        "volume": "Lưu lượng",
+        "unit": "Tổ tuần tra",
+        "shift": "Ca",
+        "distance_km": "Quãng đường (km)",
+        "duration_min": "Thời gian (phút)",
+        "density_value": "Mật độ",
+        "class": "Nhóm",
+        "role": "Vai trò",
+        "precision": "Độ chính xác",
+        "occurred_at": "Thời gian xảy ra",
+        "area_km2": "Diện tích (km²)",
+        # legend and notes
+        "legend": "Chú giải",
+        "suppressed": "Dưới {threshold} vụ (ẩn số liệu)",
+        "no_cases": "Không có vụ",
+        "synthetic": "DỮ LIỆU GIẢ LẬP / SYNTHETIC",
+        "synthetic_note": "Bản đồ này làm từ dữ liệu giả lập, không phải vụ việc thật.",
+        "approximate": "Ranh giới xã là xấp xỉ",
+        "shareable": "Mức chia sẻ: tổng hợp, không có thông tin cá nhân",
+        "restricted": "Mức hạn chế: chỉ dành cho cán bộ phân tích",
+        "origin": "Nơi ở của nạn nhân (nguồn)",
+        "operational": "Địa bàn hoạt động",
+        "low": "thấp",
+        "high": "cao",
+        "top": "Hạng {a}–{b}",
+        "attribution": "Ranh giới: dữ liệu địa lý kèm theo hotspots",
+        # emerging hot spot categories
+        "new": "Điểm nóng mới",
+        "consecutive": "Điểm nóng liên tiếp",
+        "intensifying": "Điểm nóng gia tăng",
+        "persistent": "Điểm nóng kéo dài",
+        "diminishing": "Điểm nóng suy giảm",
+        "sporadic": "Điểm nóng rải rác",
+        "oscillating": "Điểm nóng dao động",
+        "historical": "Điểm nóng trước đây",
+        "cold": "Điểm lạnh",
+        "no_pattern": "Không có xu hướng",
+        "emerging": "Điểm nóng mới nổi",
+    },
+    "en": {
+        "province": "Province boundary",
+        "communes": "Commune boundaries (approximate)",
+        "boundaries": "Administrative boundaries",
+        "cases_per_commune": "Cases per commune",
+        "cases_per_cell": "Cases per grid cell",
+        "key_areas": "Key areas",
+        "density": "Case density",
+        "trends": "Hot spot trends",
+        "key_lines": "Key lines",
+        "exit_points": "Border gates and exit points",
+        "checkpoints": "Checkpoints",
+        "patrol_routes": "Patrol routes",
+        "case_points": "Case locations (restricted)",
+        "name": "Name",
+        "code": "Code",
+        "cases": "Cases",
+        "victims": "Victims",
+        "rank": "Rank",
+        "score": "Score",
+        "z_max": "Max z",
+        "trend": "Trend",
+        "communes_list": "Communes",
+        "roles": "Roles",
+        "share": "Share",
+        "gate": "Gate",
+        "direction": "Direction",
+        "country": "Country",
+        "kind": "Kind",
+        "volume": "Volume",
+        "unit": "Patrol unit",
+        "shift": "Shift",
+        "distance_km": "Distance (km)",
+        "duration_min": "Duration (min)",
+        "density_value": "Density",
+        "class": "Class",
+        "role": "Role",
+        "precision": "Precision",
+        "occurred_at": "Occurred",
+        "area_km2": "Area (km²)",
+        "legend": "Legend",
+        "suppressed": "Fewer than {threshold} cases (suppressed)",
+        "no_cases": "No cases",
+        "synthetic": "SYNTHETIC / DỮ LIỆU GIẢ LẬP",
+        "synthetic_note": "This map is made from synthetic data, not real cases.",
+        "approximate": "Commune boundaries are approximate",
+        "shareable": "Shareable: aggregates only, no personal data",
+        "restricted": "Restricted: for analysts only",
+        "origin": "Victims' home (origin)",
+        "operational": "Operational area",
+        "low": "low",
+        "high": "high",
+        "top": "Rank {a}–{b}",
+        "attribution": "Boundaries: geography bundled with hotspots",
+        "new": "New hot spot",
+        "consecutive": "Consecutive hot spot",
+        "intensifying": "Intensifying hot spot",
+        "persistent": "Persistent hot spot",
+        "diminishing": "Diminishing hot spot",
+        "sporadic": "Sporadic hot spot",
+        "oscillating": "Oscillating hot spot",
+        "historical": "Historical hot spot",
+        "cold": "Cold spot",
+        "no_pattern": "No pattern",
+        "emerging": "Emerging hot spot",
+    },
+}
+
+
+def _check_lang(lang: str) -> None:
+    if lang not in LABELS:
+        raise ConfigError(f"lang={lang!r} is not supported; use one of {', '.join(LANGS)}")
+
+
+def label(key: str, lang: Lang = "vi", **fmt: object) -> str:
+    """Return the word for ``key`` in ``lang``; unknown keys come back unchanged.
+
+    Parameters
+    ----------
+    key
+        A key of :data:`LABELS` (a layer, a field or a note). A column name without a
+        label is returned as it is, so tolerant layers can still show it.
+    lang
+        ``"vi"`` (default) or ``"en"``.
+    **fmt
+        Values for ``{placeholders}`` in the label.
+    """
+    _check_lang(lang)
+    text = LABELS[lang].get(key, key)
+    return text.format(**fmt) if fmt else text
+
+
+def labels_for(lang: Lang = "vi") -> dict[str, str]:
+    """Return a copy of every label in ``lang``."""
+    _check_lang(lang)
+    return dict(LABELS[lang])

@@ -1,0 +1,687 @@
+"""Map layers: counts, key areas, density, trends, key lines, gates, checkpoints, patrols.
+
+Every layer is one compact GeoJSON written into the page (coordinates rounded to 5
+decimals, about 1 m) and styled in the browser from one property, so a map of thousands
+of cells stays small. Popups are built in the browser from the feature's numbers and
+HTML-escaped there. Each ``add_*`` applies the map's privacy level to its data first.
+Layers are tolerant of missing columns: what is not there is not shown.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from folium.map import Layer
+from folium.template import Template
+
+from hotspots.data.crs import to_metric
+from hotspots.errors import InputError
+from hotspots.maps.labels import label
+from hotspots.privacy import apply_privacy
+
+__all__ = [
+    "PALETTE_COUNTS",
+    "PALETTE_DENSITY",
+    "TREND_COLORS",
+    "add_geojson_layer",
+    "add_counts",
+    "add_key_areas",
+    "add_density",
+    "add_trends",
+    "add_key_lines",
+    "add_exit_points",
+    "add_checkpoints",
+    "add_patrol_routes",
+    "add_case_points",
+    "count_breaks",
+    "features_json",
+]
+
+#: Sequential palette for counts (ColorBrewer YlOrRd, 5 classes).
+PALETTE_COUNTS = ("#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026")
+#: Sequential palette for densities (ColorBrewer YlOrBr-like, 7 classes).
+PALETTE_DENSITY = ("#fff7bc", "#fee391", "#fec44f", "#fe9929", "#ec7014", "#cc4c02", "#8c2d04")
+#: Categorical palette (ColorBrewer Dark2).
+PALETTE_CATEGORIES = (
+    "#1b9e77",
+    "#d95f02",
+    "#7570b3",
+    "#e7298a",
+    "#66a61e",
+    "#e6ab02",
+    "#a6761d",
+    "#666666",
+)
+SUPPRESSED_COLOR = "#bdbdbd"
+ZERO_COLOR = "#ffffff"
+
+#: Colours of emerging-hot-spot categories (hot: reds, cold: blues).
+TREND_COLORS: dict[str, str] = {
+    "new": "#7f0000",
+    "consecutive": "#b30000",
+    "intensifying": "#d7301f",
+    "persistent": "#ef6548",
+    "diminishing": "#fc8d59",
+    "sporadic": "#fdbb84",
+    "oscillating": "#fdd49e",
+    "historical": "#fee8c8",
+    "emerging": "#a50f15",
+    "cold": "#4575b4",
+    "no_pattern": "#f0f0f0",
+}
+
+KEY_AREA_COLORS = {"origin": "#7b3294", "operational": "#d7191c"}
+
+
+class GeoJsonLayer(Layer):
+    """One GeoJSON overlay styled and explained in the browser (see ``hsLayer``)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = hsLayer({{ this.data }}, {{ this.spec }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, data: str, spec: str, name: str, show: bool = True) -> None:
+        super().__init__(name=html.escape(name), overlay=True, control=True, show=show)
+        self._name = "GeoJsonLayer"
+        self.data = data
+        self.spec = spec
+
+
+def _script_safe(text: str) -> str:
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def _jsonable(frame: pd.DataFrame, precision: int) -> list[dict[str, Any]]:
+    if frame.shape[1] == 0:
+        return [{} for _ in range(len(frame))]
+    out = frame.copy()
+    for col in out.columns:
+        s = out[col]
+        if isinstance(s.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_any_dtype(s):
+            out[col] = s.dt.strftime("%Y-%m-%d").astype(object).where(s.notna(), None)
+        elif pd.api.types.is_float_dtype(s):
+            out[col] = s.round(precision)
+        elif pd.api.types.is_bool_dtype(s) or pd.api.types.is_integer_dtype(s):
+            pass
+        elif not pd.api.types.is_numeric_dtype(s):
+            out[col] = s.map(_text, na_action="ignore")
+    return json.loads(out.to_json(orient="records", force_ascii=False, double_precision=10))
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, (list, tuple, set, np.ndarray)):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def features_json(
+    gdf: gpd.GeoDataFrame,
+    properties: Sequence[str] = (),
+    decimals: int = 5,
+    value_decimals: int = 3,
+    simplify_m: float = 0.0,
+) -> str:
+    """Return ``gdf`` as a compact GeoJSON FeatureCollection string, safe inside ``<script>``.
+
+    Parameters
+    ----------
+    gdf
+        Features to write (any CRS; written in EPSG:4326).
+    properties
+        Columns to keep as properties (missing ones are skipped).
+    decimals
+        Decimals of coordinates (5 ≈ 1 m).
+    value_decimals
+        Decimals of float properties.
+    simplify_m
+        Simplify geometries with this tolerance in metres first (0: no simplification).
+    """
+    gdf = gdf[gdf.geometry.notna() & ~gdf.geometry.is_empty]
+    if gdf.crs is None:
+        raise InputError("the layer has no CRS; set it (EPSG:4326 for longitude/latitude)")
+    geoms = gdf.geometry
+    if simplify_m > 0 and len(gdf):
+        metric = to_metric(gpd.GeoDataFrame(geometry=geoms))
+        geoms = metric.geometry.simplify(simplify_m, preserve_topology=True).to_crs("EPSG:4326")
+    elif gdf.crs.to_epsg() != 4326:
+        geoms = geoms.to_crs("EPSG:4326")
+    arr = shapely.transform(np.asarray(geoms.values), lambda c: np.round(c, decimals))
+    geo = shapely.to_geojson(arr)
+    props = _jsonable(
+        pd.DataFrame(gdf[[c for c in properties if c in gdf.columns]]).reset_index(drop=True),
+        value_decimals,
+    )
+    sep = (",", ":")
+    feats = [
+        f'{{"type":"Feature","geometry":{g},"properties":'
+        f"{json.dumps(p, ensure_ascii=False, separators=sep)}}}"
+        for g, p in zip(geo, props, strict=True)
+    ]
+    return _script_safe('{"type":"FeatureCollection","features":[' + ",".join(feats) + "]}")
+
+
+def add_geojson_layer(
+    m: Any,
+    gdf: gpd.GeoDataFrame,
+    name: str,
+    fields: Sequence[str] = (),
+    style: Mapping[str, Any] | None = None,
+    color_by: str | None = None,
+    colors: Mapping[str, str] | None = None,
+    breaks: Sequence[float] | None = None,
+    palette: Sequence[str] | None = None,
+    color: str = "#3388ff",
+    line: bool = False,
+    point: bool = False,
+    radius: float = 6.0,
+    weight_by: str | None = None,
+    weight_range: tuple[float, float] = (2.0, 12.0),
+    tooltip: str | None = None,
+    show: bool = True,
+    simplify_m: float = 0.0,
+    check_privacy: bool = True,
+    count_columns: Sequence[str] | None = None,
+) -> Any:
+    """Add ``gdf`` as one GeoJSON overlay (the building block of every other layer).
+
+    ``fields`` are the columns shown in the popup, in order, with their labels in the
+    map's language; only these (and the styling columns) are written into the page.
+    With ``check_privacy`` the map's privacy level is applied first (PII and case ids
+    dropped; in shareable maps counts below the threshold suppressed and case points
+    refused).
+    """
+    lang = m._hotspots_lang
+    if check_privacy:
+        gdf = apply_privacy(
+            gdf, m._hotspots_privacy, threshold=m._hotspots_threshold, count_columns=count_columns
+        )
+    used = list(dict.fromkeys([*fields, *(c for c in (color_by, weight_by, tooltip) if c)]))
+    used = [c for c in used if c in gdf.columns]
+    data = features_json(gdf, used, simplify_m=simplify_m)
+    vmax = None
+    if weight_by and weight_by in gdf.columns:
+        values = pd.to_numeric(gdf[weight_by], errors="coerce")
+        vmax = float(values.max()) if values.notna().any() else None
+    spec = {
+        "fields": [
+            [c, label(c if c != "communes" else "communes_list", lang)]
+            for c in fields
+            if c in gdf.columns
+        ],
+        "style": dict(style or {}),
+        "colorBy": color_by if color_by in gdf.columns else None,
+        "colors": dict(colors) if colors else None,
+        "breaks": list(breaks or []),
+        "palette": list(palette or PALETTE_COUNTS),
+        "nullColor": SUPPRESSED_COLOR,
+        "zeroColor": ZERO_COLOR if breaks is not None else None,
+        "nullText": label("suppressed", lang, threshold=m._hotspots_threshold)
+        if m._hotspots_privacy == "shareable"
+        else "—",
+        "color": color,
+        "line": line,
+        "point": point,
+        "radius": radius,
+        "weightBy": weight_by if vmax else None,
+        "wmin": weight_range[0],
+        "wmax": weight_range[1],
+        "vmax": vmax,
+        "tooltip": tooltip if tooltip in gdf.columns else None,
+    }
+    spec_js = _script_safe(json.dumps(spec, ensure_ascii=False, separators=(",", ":")))
+    GeoJsonLayer(data, spec_js, name=name, show=show).add_to(m)
+    keep = [c for c in used if c in gdf.columns]
+    m._hotspots_layers.append(
+        (name, gpd.GeoDataFrame(gdf[keep], geometry=gdf.geometry, crs=gdf.crs))
+    )
+    if len(gdf):
+        b = gdf.to_crs("EPSG:4326").total_bounds if gdf.crs.to_epsg() != 4326 else gdf.total_bounds
+        if np.all(np.isfinite(b)):
+            old = m._hotspots_bounds
+            m._hotspots_bounds = (
+                tuple(b)
+                if old is None
+                else (min(old[0], b[0]), min(old[1], b[1]), max(old[2], b[2]), max(old[3], b[3]))
+            )
+    return m
+
+
+# ----------------------------------------------------------------------------- classes
+def count_breaks(values: Sequence[float] | pd.Series, k: int = 5) -> list[float]:
+    """Upper bounds of up to ``k`` classes of positive counts (quantiles, integers, unique).
+
+    A value ``v`` falls in the first class whose bound is ``>= v``; the last class is
+    open. Zero and missing values are classed apart (white, grey).
+    """
+    v = pd.to_numeric(pd.Series(values), errors="coerce").dropna()
+    v = v[v > 0].to_numpy(dtype=float)
+    if v.size == 0:
+        return []
+    qs = np.quantile(v, np.linspace(0, 1, k + 1)[1:-1])
+    bounds = sorted({float(np.ceil(q)) for q in qs} | {float(np.ceil(v.max()))})
+    return bounds[:k]
+
+
+def _range_labels(breaks: Sequence[float], integer: bool, lower: float) -> list[str]:
+    out = []
+    lo = lower
+    for b in breaks:
+        if integer:
+            out.append(f"{int(lo)}" if lo == b else f"{int(lo)}–{int(b)}")
+            lo = b + 1
+        else:
+            out.append(f"{lo:.3g}–{b:.3g}")
+            lo = b
+    return out
+
+
+def _count_legend(m: Any, breaks: list[float], title: str, palette: Sequence[str]) -> None:
+    from hotspots.maps.base import add_legend
+
+    lang = m._hotspots_lang
+    lower = m._hotspots_threshold if m._hotspots_privacy == "shareable" else 1
+    items = [{"color": ZERO_COLOR, "label": "0 — " + label("no_cases", lang)}]
+    if m._hotspots_privacy == "shareable" and m._hotspots_threshold > 1:
+        items.append(
+            {
+                "color": SUPPRESSED_COLOR,
+                "label": label("suppressed", lang, threshold=m._hotspots_threshold),
+            }
+        )
+    for col, text in zip(palette, _range_labels(breaks, True, lower), strict=False):
+        items.append({"color": col, "label": text})
+    add_legend(m, title, items)
+
+
+# ----------------------------------------------------------------------------- layers
+def add_counts(
+    m: Any,
+    gdf: gpd.GeoDataFrame,
+    column: str = "cases",
+    name: str | None = None,
+    fields: Sequence[str] | None = None,
+    show: bool = True,
+    simplify_m: float = 30.0,
+) -> Any:
+    """Colour polygons (communes, cells) by a count, with suppressed counts in grey.
+
+    Parameters
+    ----------
+    gdf
+        Polygons with ``column`` (e.g. from :func:`hotspots.privacy.aggregate_for_sharing`).
+    column
+        The count to colour by (``cases`` or ``victims``).
+    name
+        Layer name; default "Số vụ theo xã, phường" / "Cases per commune".
+    fields
+        Popup fields; default name, code, cases, victims (those present).
+    """
+    if column not in gdf.columns:
+        raise InputError(f"add_counts: the layer has no column {column!r}")
+    lang = m._hotspots_lang
+    name = name or label("cases_per_commune", lang)
+    fields = list(fields) if fields is not None else ["name", "code", "cases", "victims"]
+    if column not in fields:
+        fields.append(column)
+    shown = apply_privacy(gdf, m._hotspots_privacy, threshold=m._hotspots_threshold)
+    breaks = count_breaks(shown[column])
+    palette = PALETTE_COUNTS[-len(breaks) :] if breaks else PALETTE_COUNTS
+    add_geojson_layer(
+        m,
+        shown,
+        name,
+        fields=fields,
+        color_by=column,
+        breaks=breaks,
+        palette=palette,
+        style={"color": "#666", "weight": 0.6, "fillOpacity": 0.7},
+        tooltip="name" if "name" in shown.columns else None,
+        show=show,
+        simplify_m=simplify_m,
+        check_privacy=False,
+    )
+    _count_legend(m, breaks, name, palette)
+    return m
+
+
+def add_key_areas(
+    m: Any,
+    key_areas: gpd.GeoDataFrame,
+    by: str | None = None,
+    name: str | None = None,
+    show: bool = True,
+) -> Any:
+    """Draw key areas (địa bàn trọng điểm) coloured by class.
+
+    ``by`` is the class column: default ``class`` if present, else ``kind``
+    (origin/operational), else rank tiers (1–3, 4–10, 11+). Popups show rank, score,
+    cases, victims, z_max, trend, communes and roles where present.
+    """
+    from hotspots.maps.base import add_legend
+
+    lang = m._hotspots_lang
+    name = name or label("key_areas", lang)
+    gdf = key_areas.copy()
+    if by is None:
+        by = next((c for c in ("class", "kind") if c in gdf.columns), None)
+    if by is None and "rank" in gdf.columns:
+        rank = pd.to_numeric(gdf["rank"], errors="coerce")
+        gdf["class"] = np.select(
+            [rank <= 3, rank <= 10],
+            [label("top", lang, a=1, b=3), label("top", lang, a=4, b=10)],
+            default=label("top", lang, a=11, b="…"),
+        )
+        by = "class"
+    colors: dict[str, str] = {}
+    if by is not None:
+        gdf[by] = gdf[by].astype(str)
+        values = list(dict.fromkeys(gdf[by].tolist()))
+        if by == "class" and "rank" in gdf.columns:
+            values = list(dict.fromkeys(gdf.sort_values("rank")[by].tolist()))
+        for i, v in enumerate(values):
+            colors[v] = KEY_AREA_COLORS.get(
+                v, ("#d7191c", "#fdae61", "#abd9e9", *PALETTE_CATEGORIES)[i % 11]
+            )
+    fields = ["rank", "score", "cases", "victims", "z_max", "trend", "communes", "roles"]
+    if by and by not in fields:
+        fields.insert(1, by)
+    add_geojson_layer(
+        m,
+        gdf,
+        name,
+        fields=fields,
+        color_by=by,
+        colors=colors or None,
+        color="#d7191c",
+        style={"color": "#222", "weight": 1.5, "fillOpacity": 0.45},
+        show=show,
+        tooltip="rank" if "rank" in gdf.columns else None,
+    )
+    add_legend(
+        m,
+        name,
+        [{"color": c, "label": label(v, lang)} for v, c in colors.items()]
+        or [{"color": "#d7191c", "label": name}],
+    )
+    return m
+
+
+def add_density(
+    m: Any,
+    grid_gdf: gpd.GeoDataFrame,
+    column: str | None = None,
+    name: str | None = None,
+    k: int = 7,
+    show: bool = True,
+) -> Any:
+    """Draw a density surface from grid cells (e.g. KDE on a grid), in ``k`` quantile classes.
+
+    Cells with zero or missing density are left out. ``column`` default: ``density``,
+    else the first float column.
+    """
+    from hotspots.maps.base import add_legend
+
+    lang = m._hotspots_lang
+    name = name or label("density", lang)
+    if column is None:
+        column = (
+            "density"
+            if "density" in grid_gdf.columns
+            else next(
+                (
+                    c
+                    for c in grid_gdf.columns
+                    if c != grid_gdf.geometry.name and pd.api.types.is_float_dtype(grid_gdf[c])
+                ),
+                None,
+            )
+        )
+    if column is None or column not in grid_gdf.columns:
+        raise InputError("add_density: the grid has no 'density' column (pass column=...)")
+    vals = pd.to_numeric(grid_gdf[column], errors="coerce")
+    gdf = grid_gdf[vals > 0].copy()
+    v = pd.to_numeric(gdf[column], errors="coerce").to_numpy(dtype=float)
+    if v.size:
+        qs = np.quantile(v, np.linspace(0, 1, k + 1)[1:])
+        breaks = sorted({float(q) for q in qs})
+    else:
+        breaks = []
+    palette = PALETTE_DENSITY[-len(breaks) :] if breaks else PALETTE_DENSITY
+    gdf = gdf.rename(columns={column: "density_value"})
+    add_geojson_layer(
+        m,
+        gdf,
+        name,
+        fields=["density_value", "cases"],
+        color_by="density_value",
+        breaks=breaks,
+        palette=palette,
+        style={"stroke": False, "fillOpacity": 0.6},
+        show=show,
+    )
+    m._hotspots_layers[-1][1].attrs["breaks"] = breaks
+    if breaks:
+        items = [
+            {"color": palette[0], "label": label("low", lang)},
+            {"color": palette[-1], "label": label("high", lang)},
+        ]
+        add_legend(m, name, items)
+    return m
+
+
+def add_trends(
+    m: Any,
+    cells: gpd.GeoDataFrame,
+    column: str = "trend",
+    name: str | None = None,
+    show: bool = True,
+) -> Any:
+    """Draw emerging-hot-spot trend classes (new, intensifying, persistent, …, cold).
+
+    Category names are those of :data:`TREND_COLORS`; cells of other or no pattern are
+    left out unless their category is known.
+    """
+    from hotspots.maps.base import add_legend
+
+    lang = m._hotspots_lang
+    name = name or label("trends", lang)
+    if column not in cells.columns:
+        column = next((c for c in ("category", "pattern", "class") if c in cells.columns), column)
+    if column not in cells.columns:
+        raise InputError("add_trends: the cells have no 'trend' column (pass column=...)")
+    gdf = cells.copy()
+    gdf[column] = (
+        gdf[column].astype(str).str.lower().str.replace(" hot spot", "").str.replace(" ", "_")
+    )
+    gdf = gdf[gdf[column] != "no_pattern"]
+    present = [c for c in TREND_COLORS if c in set(gdf[column])]
+    others = sorted(set(gdf[column]) - set(present))
+    colors = {c: TREND_COLORS[c] for c in present}
+    for i, c in enumerate(others):
+        colors[c] = PALETTE_CATEGORIES[i % len(PALETTE_CATEGORIES)]
+    gdf["trend_label"] = gdf[column].map(lambda c: label(c, lang))
+    add_geojson_layer(
+        m,
+        gdf,
+        name,
+        fields=["trend_label", "cases", "z_max"],
+        color_by=column,
+        colors=colors,
+        style={"color": "#555", "weight": 0.4, "fillOpacity": 0.65},
+        show=show,
+        tooltip="trend_label",
+    )
+    add_legend(m, name, [{"color": col, "label": label(c, lang)} for c, col in colors.items()])
+    return m
+
+
+def add_key_lines(
+    m: Any,
+    key_lines: gpd.GeoDataFrame,
+    weight_by: str = "cases",
+    name: str | None = None,
+    color: str = "#08519c",
+    show: bool = True,
+) -> Any:
+    """Draw key lines (tuyến trọng điểm) with width proportional to ``weight_by``.
+
+    Width runs linearly from 2 px (zero) to 12 px (the largest volume). In a shareable
+    map, lines behind fewer cases than the threshold are left out entirely: their
+    geometry would trace individual cases.
+    """
+    from hotspots.maps.base import add_legend
+
+    lang = m._hotspots_lang
+    name = name or label("key_lines", lang)
+    gdf = key_lines
+    if m._hotspots_privacy == "shareable" and "cases" in gdf.columns:
+        cases = pd.to_numeric(gdf["cases"], errors="coerce")
+        gdf = gdf[cases >= m._hotspots_threshold]
+    add_geojson_layer(
+        m,
+        gdf,
+        name,
+        fields=["rank", "cases", "victims", "share", "gate", "direction"],
+        color=color,
+        line=True,
+        weight_by=weight_by if weight_by in gdf.columns else None,
+        style={"color": color, "opacity": 0.8, "lineCap": "round"},
+        show=show,
+        tooltip="gate" if "gate" in gdf.columns else None,
+    )
+    items = [{"color": color, "label": name, "kind": "line", "weight": 6}]
+    if weight_by in gdf.columns and len(gdf):
+        vmax = pd.to_numeric(gdf[weight_by], errors="coerce").max()
+        items = [
+            {
+                "color": color,
+                "kind": "line",
+                "weight": 2 + 10 * f,
+                "label": f"{label(weight_by, lang)}: {vmax * f:.0f}",
+            }
+            for f in (0.25, 0.5, 1.0)
+        ]
+    add_legend(m, name, items)
+    return m
+
+
+def _points(
+    m: Any,
+    gdf: gpd.GeoDataFrame,
+    name: str,
+    fields: list[str],
+    color: str,
+    radius: float,
+    show: bool,
+    kind: str,
+    weight_by: str | None = None,
+) -> Any:
+    from hotspots.maps.base import add_legend
+
+    if len(gdf) and not gdf.geometry.geom_type.isin(["Point"]).all():
+        gdf = gdf.copy()
+        gdf.geometry = gdf.geometry.representative_point()
+    add_geojson_layer(
+        m,
+        gdf,
+        name,
+        fields=fields,
+        color=color,
+        point=True,
+        radius=radius,
+        style={"color": "#222", "weight": 1.2, "fillOpacity": 0.9},
+        show=show,
+        tooltip="name" if "name" in gdf.columns else None,
+    )
+    add_legend(m, name, [{"color": color, "label": name, "kind": kind}])
+    return m
+
+
+def add_exit_points(
+    m: Any, gates: gpd.GeoDataFrame, name: str | None = None, show: bool = True
+) -> Any:
+    """Draw border gates / exit points (name, country, kind, cases where present)."""
+    name = name or label("exit_points", m._hotspots_lang)
+    return _points(
+        m, gates, name, ["name", "country", "kind", "cases", "victims"], "#6a3d9a", 6.0, show, "dot"
+    )
+
+
+def add_checkpoints(
+    m: Any, checkpoints: gpd.GeoDataFrame, name: str | None = None, show: bool = True
+) -> Any:
+    """Draw proposed checkpoints (chốt kiểm soát) with their intercepted volume."""
+    name = name or label("checkpoints", m._hotspots_lang)
+    return _points(
+        m,
+        checkpoints,
+        name,
+        ["name", "rank", "volume", "cases", "victims"],
+        "#e31a1c",
+        7.0,
+        show,
+        "dot",
+    )
+
+
+def add_patrol_routes(
+    m: Any, routes: gpd.GeoDataFrame, name: str | None = None, show: bool = True
+) -> Any:
+    """Draw patrol routes (tuyến tuần tra), one colour per unit."""
+    from hotspots.maps.base import add_legend
+
+    lang = m._hotspots_lang
+    name = name or label("patrol_routes", lang)
+    gdf = routes.copy()
+    colors: dict[str, str] = {}
+    if "unit" in gdf.columns:
+        gdf["unit"] = gdf["unit"].astype(str)
+        for i, u in enumerate(dict.fromkeys(gdf["unit"])):
+            colors[u] = PALETTE_CATEGORIES[i % len(PALETTE_CATEGORIES)]
+    add_geojson_layer(
+        m,
+        gdf,
+        name,
+        fields=["unit", "shift", "distance_km", "duration_min"],
+        color_by="unit" if colors else None,
+        colors=colors or None,
+        color="#1b9e77",
+        line=True,
+        style={"weight": 4, "opacity": 0.85, "dashArray": "8 6"},
+        show=show,
+        tooltip="unit" if colors else None,
+    )
+    items = [
+        {"color": c, "label": f"{label('unit', lang)} {u}", "kind": "line", "weight": 4}
+        for u, c in colors.items()
+    ] or [{"color": "#1b9e77", "label": name, "kind": "line"}]
+    add_legend(m, name, items)
+    return m
+
+
+def add_case_points(
+    m: Any, cases: gpd.GeoDataFrame, name: str | None = None, show: bool = False
+) -> Any:
+    """Draw case locations (restricted maps only; refused in shareable maps)."""
+    name = name or label("case_points", m._hotspots_lang)
+    return _points(
+        m,
+        cases,
+        name,
+        ["case_id", "role", "victims", "precision", "occurred_at"],
+        "#000000",
+        3.0,
+        show,
+        "dot",
+    )
