@@ -1,0 +1,425 @@
+"""Key lines (tuyến trọng điểm): the corridors that many case journeys share.
+
+:func:`key_lines` partitions every route (TRACLUS-style, :mod:`hotspots.lines.segments`),
+clusters the pieces, and turns each cluster into a ranked corridor: a smoothed,
+simplified representative polyline (the longest path of a spanning tree over the
+cluster's pieces, averaged locally), a corridor polygon whose width follows the spread of
+the member pieces, the number of cases and victims, the direction of travel, the share
+of all routes, the exit point snapped to a border gate, and the communes traversed.
+
+Analysis runs in a metric CRS (:func:`hotspots.data.crs.metric_crs`); results are
+returned in EPSG:4326. Results carry no case identifiers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from scipy import sparse
+from scipy.sparse.csgraph import dijkstra, minimum_spanning_tree
+from scipy.spatial import cKDTree
+
+from hotspots.data.crs import WGS84, metric_crs
+from hotspots.errors import InputError
+from hotspots.lines.routes import check_routes, snap_to_gates
+from hotspots.lines.segments import Segments, cluster_segments, partition_routes
+
+__all__ = ["KeyLines", "key_lines", "representative_line"]
+
+_COMPASS = ("N", "NE", "E", "SE", "S", "SW", "W", "NW")
+
+
+@dataclass
+class KeyLines:
+    """Ranked key lines with their corridors.
+
+    Attributes
+    ----------
+    lines
+        GeoDataFrame (EPSG:4326), one row per key line, best first: ``rank``,
+        ``n_cases``, ``victims``, ``share``, ``length_km``, ``direction``
+        (``one-way``/``two-way``), ``forward_share``, ``bearing_deg``, ``heading``,
+        ``gate``, ``gate_country``, ``gate_distance_m``, ``communes``, ``n_communes``,
+        ``width_m``, ``n_segments``, LineString geometry.
+    corridors
+        Same rows with the corridor polygon as geometry.
+    road_segments
+        Traversals per road segment when a network was used, else ``None``.
+    params
+        The parameters of the run.
+    """
+
+    lines: gpd.GeoDataFrame
+    corridors: gpd.GeoDataFrame
+    road_segments: gpd.GeoDataFrame | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.lines)
+
+    def __repr__(self) -> str:
+        return f"KeyLines({len(self)} lines, params={self.params})"
+
+    def to_gdf(self) -> gpd.GeoDataFrame:
+        """The key lines as a GeoDataFrame (a copy)."""
+        return self.lines.copy()
+
+    def to_file(self, path: str | Path) -> Path:
+        """Write the result.
+
+        ``.gpkg``: layers ``key_lines``, ``corridors`` and (with a network)
+        ``road_segments``. ``.geojson``/``.json``: the key lines only, with sibling
+        files ``<stem>_corridors.geojson`` (and ``<stem>_road_segments.geojson``).
+        """
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        ext = path.suffix.lower()
+        layers = {"key_lines": self.lines, "corridors": self.corridors}
+        if self.road_segments is not None:
+            layers["road_segments"] = self.road_segments
+        if ext == ".gpkg":
+            if path.exists():
+                path.unlink()
+            for name, gdf in layers.items():
+                gdf.to_file(path, layer=name, driver="GPKG")
+        elif ext in (".geojson", ".json"):
+            for name, gdf in layers.items():
+                target = (
+                    path if name == "key_lines" else path.with_name(f"{path.stem}_{name}.geojson")
+                )
+                if target.exists():
+                    target.unlink()
+                gdf.to_file(target, driver="GeoJSON")
+        else:
+            raise InputError(f"output {path}: use a .gpkg or .geojson file name")
+        return path
+
+    def explore(self, top: int | None = None, **kwargs: Any):
+        """Offline folium map: corridors, ranked lines, exit gates (no tiles, no CDN).
+
+        Parameters
+        ----------
+        top
+            Show only the ``top`` ranked lines.
+        **kwargs
+            Passed to ``offlinefolium.Map``.
+        """
+        import offlinefolium as folium
+
+        lines = self.lines if top is None else self.lines[self.lines["rank"] <= top]
+        corr = self.corridors.loc[lines.index]
+        kwargs.setdefault("tiles", None)
+        m = folium.Map(**kwargs)
+        if len(lines):
+            minx, miny, maxx, maxy = corr.total_bounds
+            m.fit_bounds([[miny, minx], [maxy, maxx]])
+        fields = ["rank", "n_cases", "victims", "share", "length_km", "direction", "gate"]
+        folium.GeoJson(
+            corr[["rank", "geometry"]].to_json(),
+            name="corridors / hành lang",
+            style_function=lambda f: {"color": "#e6550d", "weight": 0, "fillOpacity": 0.2},
+        ).add_to(m)
+        folium.GeoJson(
+            lines[[*fields, "geometry"]].to_json(),
+            name="key lines / tuyến trọng điểm",
+            style_function=lambda f: {"color": "#a50f15", "weight": 4},
+            tooltip=folium.GeoJsonTooltip(fields=fields),
+        ).add_to(m)
+        if self.road_segments is not None and len(self.road_segments):
+            folium.GeoJson(
+                self.road_segments[["rank", "traversals", "geometry"]].to_json(),
+                name="road segments / đoạn đường",
+                style_function=lambda f: {"color": "#3182bd", "weight": 3},
+            ).add_to(m)
+        folium.LayerControl().add_to(m)
+        return m
+
+
+def _heading(bearing: float) -> str:
+    return _COMPASS[int(((bearing % 360) + 22.5) // 45) % 8]
+
+
+def representative_line(
+    start: np.ndarray,
+    end: np.ndarray,
+    weight: np.ndarray,
+    cell: float,
+    smooth: float,
+    simplify: float,
+) -> shapely.LineString | None:
+    """Representative polyline of a cluster of segments (metric coordinates).
+
+    The pieces' end points and midpoints are binned on a ``cell`` grid; the longest
+    path of the Euclidean minimum spanning tree over the bin centres is the line's
+    skeleton, each of its vertices is replaced by the weighted mean of the bin centres
+    within ``smooth`` metres, and the result is simplified with tolerance ``simplify``.
+    The line is oriented along the pieces' main direction of travel.
+    """
+    pts = np.vstack([start, end, (start + end) / 2])
+    w = np.tile(weight, 3)
+    key = np.floor(pts / cell).astype(np.int64)
+    _, inv = np.unique(key, axis=0, return_inverse=True)
+    inv = inv.ravel()
+    wsum = np.bincount(inv, weights=w)
+    cx = np.bincount(inv, weights=w * pts[:, 0]) / wsum
+    cy = np.bincount(inv, weights=w * pts[:, 1]) / wsum
+    c = np.column_stack([cx, cy])
+    if len(c) < 2:
+        return None
+    tree = cKDTree(c)
+    k = min(len(c), 16)
+    dd, ii = tree.query(c, k=k)
+    rows = np.repeat(np.arange(len(c)), k)
+    g = sparse.coo_matrix(
+        (np.maximum(dd.ravel(), 1e-6), (rows, ii.ravel())), shape=(len(c), len(c))
+    ).tocsr()
+    g = g.maximum(g.T)
+    mst = minimum_spanning_tree(g)
+    mst = mst + mst.T
+    # diameter of the (largest) tree: farthest from the heaviest bin, then farthest again
+    seed = int(np.argmax(wsum))
+    d0 = dijkstra(mst, indices=seed)
+    d0[~np.isfinite(d0)] = -1
+    a = int(np.argmax(d0))
+    d1, pred = dijkstra(mst, indices=a, return_predecessors=True)
+    d1[~np.isfinite(d1)] = -1
+    b = int(np.argmax(d1))
+    path = [b]
+    while path[-1] != a and pred[path[-1]] >= 0:
+        path.append(int(pred[path[-1]]))
+    skel = c[path]
+    if len(skel) < 2:
+        return None
+    # local weighted mean along the skeleton
+    near = tree.query_ball_point(skel, r=smooth)
+    sm = np.array([np.average(c[nb], axis=0, weights=wsum[nb]) for nb in near])
+    sm[0], sm[-1] = skel[0], skel[-1]
+    line = shapely.LineString(sm)
+    line = shapely.simplify(line, simplify, preserve_topology=False)
+    if line.length == 0:
+        return None
+    # orient along travel: projected position of piece ends
+    ps = shapely.line_locate_point(line, shapely.points(start))
+    pe = shapely.line_locate_point(line, shapely.points(end))
+    forward = np.sum(weight * (pe > ps))
+    backward = np.sum(weight * (pe < ps))
+    if backward > forward:
+        line = shapely.reverse(line)
+    return line
+
+
+def _communes_default() -> gpd.GeoDataFrame | None:
+    try:
+        from hotspots.geodata import communes
+    except ImportError:
+        return None
+    try:
+        return communes()
+    except Exception:  # noqa: BLE001 - bundled geography missing: no commune names
+        return None
+
+
+def key_lines(
+    routes: gpd.GeoDataFrame,
+    *,
+    eps: float = 2_000.0,
+    min_routes: int = 5,
+    min_lines: float | None = None,
+    max_length: float | None = None,
+    directed: bool = True,
+    mdl: bool = True,
+    gates: gpd.GeoDataFrame | None = None,
+    gate_distance: float = 10_000.0,
+    communes: gpd.GeoDataFrame | None = None,
+    network: Any = None,
+    top: int | None = None,
+    smooth: float | None = None,
+    simplify: float | None = None,
+    min_length: float | None = None,
+    angle_scale: float | None = None,
+) -> KeyLines:
+    """Find the corridors that many case routes share.
+
+    Parameters
+    ----------
+    routes
+        RouteTable (``case_id``, ``seq``, ``role``, ``victims``, Point per stop); an
+        origin-destination table can be converted with
+        :func:`hotspots.lines.routes.routes_from_od`.
+    eps
+        Neighbourhood radius of the segment clustering (TRACLUS distance, metres).
+    min_routes
+        Fewest distinct cases a key line must carry.
+    min_lines
+        Weight of a piece's neighbourhood for it to be core (default ``min_routes``).
+    max_length
+        Longest route piece in metres (default ``eps``).
+    directed
+        ``True``: journeys in opposite directions are different lines. ``False``: a
+        line carries traffic both ways (``direction`` then tells which dominates).
+    mdl
+        Partition routes at MDL characteristic points (TRACLUS) instead of every stop.
+    gates
+        Border gates (``name``, ``country``, Point); default
+        :func:`hotspots.geodata.border_gates`.
+    gate_distance
+        Largest distance (m) from a line's end to a gate for the gate to be named.
+    communes
+        Commune seats or polygons with a ``name`` column; default
+        :func:`hotspots.geodata.communes` when available.
+    network
+        A :class:`hotspots.lines.network.RoadNetwork` or a path to a road file; legs
+        then follow shortest paths and traversals are counted per road segment.
+    top
+        Keep only the ``top`` ranked lines.
+    smooth, simplify
+        Smoothing radius and simplification tolerance of the representative line
+        (default ``eps`` and ``eps / 4``).
+    min_length
+        Shortest key line kept, metres (default ``2 * eps``).
+    angle_scale
+        Least length in the TRACLUS angle distance (default ``4 * eps``): two pieces
+        at an angle θ are at least ``angle_scale * sin θ`` apart, so crossing
+        corridors stay apart whatever the piece lengths. ``0`` is plain TRACLUS.
+
+    Returns
+    -------
+    KeyLines
+    """
+    r = check_routes(routes)
+    if min_routes < 1:
+        raise InputError(f"min_routes must be at least 1; got {min_routes}")
+    if not eps > 0:
+        raise InputError(f"eps must be positive metres; got {eps!r}")
+    max_length = eps if max_length is None else max_length
+    smooth = eps if smooth is None else smooth
+    simplify = eps / 4 if simplify is None else simplify
+    min_length = 2 * eps if min_length is None else min_length
+    min_lines = min_routes if min_lines is None else min_lines
+    angle_scale = 4 * eps if angle_scale is None else angle_scale
+    params = {
+        "eps": eps,
+        "min_routes": min_routes,
+        "min_lines": min_lines,
+        "max_length": max_length,
+        "directed": directed,
+        "mdl": mdl,
+        "angle_scale": angle_scale,
+        "gate_distance": gate_distance,
+        "network": str(network) if isinstance(network, str | Path) else bool(network),
+    }
+    crs = metric_crs(r) if len(r) else "EPSG:32648"
+    rm = r.to_crs(crs)
+    ids = rm["case_id"].to_numpy()
+    _, route_idx = np.unique(ids, return_inverse=True)
+    xy = shapely.get_coordinates(rm.geometry.values)
+    road_segments = None
+    if network is not None:
+        from hotspots.lines.network import RoadNetwork, read_network
+
+        net = network if isinstance(network, RoadNetwork) else read_network(network)
+        net = net.to_crs(crs)
+        xy, route_idx, stop_rows, counts = net.route_stops(xy, route_idx)
+        road_segments = net.segments_gdf(counts).to_crs(WGS84)
+        wstop = rm["weight"].to_numpy(float)[stop_rows]
+    else:
+        wstop = rm["weight"].to_numpy(float)
+    seg = partition_routes(xy, route_idx, max_length, weight=wstop, mdl=mdl)
+    labels = cluster_segments(
+        seg, eps, min_lines, min_routes, directed=directed, angle_scale=angle_scale
+    )
+
+    # per-route facts
+    n_routes_all = int(route_idx.max()) + 1 if len(route_idx) else 0
+    g = rm.groupby(route_idx)
+    route_w = g["weight"].first().reindex(range(n_routes_all)).to_numpy(float)
+    route_v = pd.to_numeric(g["victims"].max(), errors="coerce").reindex(range(n_routes_all))
+    route_v = route_v.fillna(0).to_numpy(float)
+    total = float(route_w[np.unique(route_idx)].sum()) if n_routes_all else 0.0
+
+    rows, corridors = [], []
+    for c in range(int(labels.max()) + 1 if len(labels) else 0):
+        m = labels == c
+        sub = Segments(seg.start[m], seg.end[m], seg.route[m], seg.weight[m])
+        line = representative_line(sub.start, sub.end, sub.weight, eps / 2, smooth, simplify)
+        if line is None or line.length < min_length:
+            continue
+        members = np.unique(sub.route)
+        n_cases = float(route_w[members].sum())
+        victims = float(route_v[members].sum())
+        ps = shapely.line_locate_point(line, shapely.points(sub.start))
+        pe = shapely.line_locate_point(line, shapely.points(sub.end))
+        fwd = float(np.sum(sub.weight * (pe >= ps)) / np.sum(sub.weight))
+        dist = shapely.distance(line, shapely.points(sub.mid))
+        half = max(float(np.quantile(dist, 0.9)), eps / 2)
+        corridor = shapely.buffer(line, half)
+        (x0, y0), (x1, y1) = line.coords[0], line.coords[-1]
+        bearing = float(np.degrees(np.arctan2(x1 - x0, y1 - y0)) % 360)
+        rows.append(
+            {
+                "n_cases": n_cases,
+                "victims": victims,
+                "share": n_cases / total if total else np.nan,
+                "length_km": line.length / 1000.0,
+                "direction": "one-way" if fwd >= 0.8 else "two-way",
+                "forward_share": fwd,
+                "bearing_deg": bearing,
+                "heading": _heading(bearing),
+                "width_m": 2 * half,
+                "n_segments": int(m.sum()),
+                "geometry": line,
+            }
+        )
+        corridors.append(corridor)
+
+    cols = [
+        "rank", "n_cases", "victims", "share", "length_km", "direction", "forward_share",
+        "bearing_deg", "heading", "gate", "gate_country", "gate_distance_m", "exit_lon",
+        "exit_lat", "communes", "n_communes", "width_m", "n_segments",
+    ]  # fmt: skip
+    lines = gpd.GeoDataFrame(rows, geometry="geometry", crs=crs) if rows else None
+    if lines is None:
+        empty = gpd.GeoDataFrame({c: [] for c in cols}, geometry=[], crs=WGS84)
+        return KeyLines(empty, empty.copy(), road_segments, params)
+    lines["corridor"] = gpd.GeoSeries(corridors, crs=crs, index=lines.index)
+    lines = lines.sort_values(
+        ["n_cases", "victims", "length_km"], ascending=False, kind="stable"
+    ).reset_index(drop=True)
+    lines["rank"] = np.arange(1, len(lines) + 1)
+    if top is not None:
+        lines = lines[lines["rank"] <= top]
+
+    ends = gpd.GeoSeries(shapely.get_point(lines.geometry.values, -1), crs=crs)
+    snapped = snap_to_gates(ends, gates, gate_distance)
+    lines["gate"] = snapped["gate"].to_numpy()
+    lines["gate_country"] = snapped["gate_country"].to_numpy()
+    lines["gate_distance_m"] = snapped["gate_distance_m"].to_numpy()
+    ends_ll = shapely.get_coordinates(ends.to_crs(WGS84).values)
+    lines["exit_lon"], lines["exit_lat"] = ends_ll[:, 0], ends_ll[:, 1]
+
+    comm = _communes_default() if communes is None else communes
+    names, counts_c = [], []
+    corr_series = lines["corridor"]
+    if comm is not None and len(comm):
+        cm = comm.to_crs(crs)
+        name_col = "name" if "name" in cm.columns else cm.columns[0]
+        for poly in corr_series.values:
+            hit = cm[cm.geometry.intersects(poly)]
+            nm = sorted(hit[name_col].astype(str).unique())
+            names.append("; ".join(nm))
+            counts_c.append(len(nm))
+    else:
+        names = [""] * len(lines)
+        counts_c = [0] * len(lines)
+    lines["communes"] = names
+    lines["n_communes"] = counts_c
+
+    out_lines = gpd.GeoDataFrame(lines[cols], geometry=lines.geometry.values, crs=crs).to_crs(WGS84)
+    out_corr = gpd.GeoDataFrame(lines[cols], geometry=corr_series.values, crs=crs).to_crs(WGS84)
+    return KeyLines(out_lines, out_corr, road_segments, params)

@@ -1,0 +1,363 @@
+"""Sub-trajectory clustering of multi-stop routes, in the spirit of TRACLUS.
+
+Lee, Han & Whang (2007), *Trajectory clustering: a partition-and-group framework*:
+
+1. **partition** each route at its characteristic points (approximate minimum
+   description length), then cut partitions longer than ``max_length`` into equal
+   pieces, so that shared stretches are found even when routes start and end in
+   different places;
+2. **group** the pieces by the TRACLUS segment distance (perpendicular + parallel +
+   angle distance) with DBSCAN semantics. Candidate neighbours come from a k-d tree on
+   piece midpoints (radius ``2 * eps + max_length`` contains every piece within
+   ``eps``), processed in chunks so no n × n matrix is formed;
+3. keep clusters that hold pieces of at least ``min_routes`` distinct routes.
+
+Representative lines are built in :mod:`hotspots.lines.key_lines`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.spatial import cKDTree
+
+from hotspots.errors import InputError
+from hotspots.lines.flows import _renumber, dbscan_from_pairs
+
+__all__ = [
+    "Segments",
+    "partition_route",
+    "partition_routes",
+    "segment_distance",
+    "cluster_segments",
+]
+
+
+@dataclass
+class Segments:
+    """Route pieces in metric coordinates.
+
+    Attributes
+    ----------
+    start, end
+        (m, 2) arrays of piece end points (metres).
+    route
+        (m,) index of the route each piece belongs to.
+    weight
+        (m,) number of flows the piece's route stands for.
+    """
+
+    start: np.ndarray
+    end: np.ndarray
+    route: np.ndarray
+    weight: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.route)
+
+    @property
+    def length(self) -> np.ndarray:
+        """Length of each piece in metres."""
+        return np.hypot(*(self.end - self.start).T)
+
+    @property
+    def mid(self) -> np.ndarray:
+        """Midpoint of each piece."""
+        return (self.start + self.end) / 2.0
+
+
+def _log2(x: float) -> float:
+    return math.log2(x) if x > 1.0 else 0.0
+
+
+def _perp_angle(sx, sy, ex, ey, px, py, qx, qy) -> tuple[float, float]:
+    """TRACLUS perpendicular and angle distance of segment p-q to hypothesis s-e."""
+    dx, dy = ex - sx, ey - sy
+    l2 = dx * dx + dy * dy
+    if l2 == 0.0:
+        return math.hypot(px - sx, py - sy), 0.0
+    ll = math.sqrt(l2)
+    l1 = abs((px - sx) * dy - (py - sy) * dx) / ll
+    l2p = abs((qx - sx) * dy - (qy - sy) * dx) / ll
+    perp = (l1 * l1 + l2p * l2p) / (l1 + l2p) if l1 + l2p > 0 else 0.0
+    ux, uy = qx - px, qy - py
+    lj = math.hypot(ux, uy)
+    if lj == 0.0:
+        return perp, 0.0
+    cos = (ux * dx + uy * dy) / (lj * ll)
+    sin = math.sqrt(max(0.0, 1.0 - cos * cos))
+    ang = lj * sin if cos >= 0 else lj
+    return perp, ang
+
+
+def partition_route(xy: np.ndarray) -> np.ndarray:
+    """Indices of the characteristic points of one route (approximate MDL).
+
+    Parameters
+    ----------
+    xy
+        (k, 2) stop coordinates in metres, in order.
+
+    Returns
+    -------
+    numpy.ndarray
+        Increasing indices into ``xy``, always including the first and the last stop.
+    """
+    n = len(xy)
+    if n <= 2:
+        return np.arange(n)
+    pts = [(float(x), float(y)) for x, y in xy]
+    cps = [0]
+    start, length = 0, 1
+    while start + length < n:
+        curr = start + length
+        sx, sy = pts[start]
+        ex, ey = pts[curr]
+        # MDL with partitioning: L(H) + L(D|H)
+        lh = _log2(math.hypot(ex - sx, ey - sy))
+        perp_sum = ang_sum = 0.0
+        nopar = 0.0
+        for k in range(start, curr):
+            px, py = pts[k]
+            qx, qy = pts[k + 1]
+            p, a = _perp_angle(sx, sy, ex, ey, px, py, qx, qy)
+            perp_sum += p
+            ang_sum += a
+            nopar += _log2(math.hypot(qx - px, qy - py))
+        par = lh + _log2(perp_sum) + _log2(ang_sum)
+        if par > nopar and curr - 1 > start:
+            cps.append(curr - 1)
+            start, length = curr - 1, 1
+        else:
+            length += 1
+    if cps[-1] != n - 1:
+        cps.append(n - 1)
+    return np.asarray(cps, dtype=np.intp)
+
+
+def partition_routes(
+    xy: np.ndarray,
+    route: np.ndarray,
+    max_length: float,
+    weight: np.ndarray | None = None,
+    mdl: bool = True,
+) -> Segments:
+    """Partition routes at characteristic points and cut long partitions into pieces.
+
+    Parameters
+    ----------
+    xy
+        (k, 2) stop coordinates in metres of all routes, grouped by route, in order.
+    route
+        (k,) route index of each stop (stops of a route contiguous).
+    max_length
+        Longest piece in metres; longer partitions are cut into equal pieces.
+    weight
+        Optional (k,) weight per stop (the route's weight; first stop used).
+    mdl
+        Partition at MDL characteristic points (``True``) or at every stop.
+
+    Returns
+    -------
+    Segments
+    """
+    xy = np.asarray(xy, dtype=float)
+    route = np.asarray(route)
+    if not max_length > 0:
+        raise InputError(f"max_length must be positive metres; got {max_length!r}")
+    w = np.ones(len(xy)) if weight is None else np.asarray(weight, dtype=float)
+    bounds = np.flatnonzero(np.r_[True, route[1:] != route[:-1], True])
+    keep_idx = []
+    for a, b in zip(bounds[:-1], bounds[1:], strict=True):
+        if b - a < 2:
+            continue
+        cp = partition_route(xy[a:b]) if mdl else np.arange(b - a)
+        keep_idx.append(a + cp)
+    if not keep_idx:
+        empty = np.empty((0, 2))
+        return Segments(empty, empty, np.empty(0, np.intp), np.empty(0))
+    idx = np.concatenate(keep_idx)
+    r = route[idx]
+    same = r[1:] == r[:-1]
+    s_i, e_i = idx[:-1][same], idx[1:][same]
+    s, e = xy[s_i], xy[e_i]
+    seg_len = np.hypot(*(e - s).T)
+    ok = seg_len > 0
+    s, e, s_i, seg_len = s[ok], e[ok], s_i[ok], seg_len[ok]
+    n_pieces = np.maximum(1, np.ceil(seg_len / max_length).astype(np.intp))
+    rep = np.repeat(np.arange(len(s)), n_pieces)
+    k = np.arange(len(rep)) - np.repeat(np.cumsum(n_pieces) - n_pieces, n_pieces)
+    t0 = (k / n_pieces[rep])[:, None]
+    t1 = ((k + 1) / n_pieces[rep])[:, None]
+    d = (e - s)[rep]
+    return Segments(
+        start=s[rep] + t0 * d,
+        end=s[rep] + t1 * d,
+        route=route[s_i][rep],
+        weight=w[s_i][rep],
+    )
+
+
+def segment_distance(
+    a_start: np.ndarray,
+    a_end: np.ndarray,
+    b_start: np.ndarray,
+    b_end: np.ndarray,
+    directed: bool = True,
+    weights: tuple[float, float, float] = (1.0, 1.0, 1.0),
+    angle_scale: float = 0.0,
+) -> np.ndarray:
+    """TRACLUS distance between matching rows of two sets of segments.
+
+    The longer segment of each pair is the reference ``L_i``; the shorter ``L_j`` is
+    projected on its line. ``d_perp = (l1² + l2²) / (l1 + l2)``,
+    ``d_par = min(l∥1, l∥2)`` (distance of each projected end point to the nearer end
+    of ``L_i``), ``d_angle = |L_j| sin θ`` (``|L_j|`` when θ ≥ 90° and ``directed``;
+    undirected uses ``|sin θ|``). Returns ``w_perp d_perp + w_par d_par + w_angle
+    d_angle``.
+
+    ``angle_scale > 0`` replaces ``|L_j|`` in the angle distance by
+    ``max(|L_j|, angle_scale)``: short pieces then no longer look alike whatever their
+    direction (plain TRACLUS lets two short crossing pieces be neighbours).
+    """
+    a_start, a_end, b_start, b_end = (
+        np.asarray(v, dtype=float) for v in (a_start, a_end, b_start, b_end)
+    )
+    la = np.hypot(*(a_end - a_start).T)
+    lb = np.hypot(*(b_end - b_start).T)
+    swap = (lb > la)[:, None]
+    si = np.where(swap, b_start, a_start)
+    ei = np.where(swap, b_end, a_end)
+    sj = np.where(swap, a_start, b_start)
+    ej = np.where(swap, a_end, b_end)
+    d = ei - si
+    li = np.hypot(*d.T)
+    li_safe = np.where(li > 0, li, 1.0)
+    u = d / li_safe[:, None]
+    # along-line and perpendicular coordinates of sj, ej relative to si
+    vs, ve = sj - si, ej - si
+    ts = (vs * u).sum(axis=1)
+    te = (ve * u).sum(axis=1)
+    l1 = np.abs(vs[:, 0] * u[:, 1] - vs[:, 1] * u[:, 0])
+    l2 = np.abs(ve[:, 0] * u[:, 1] - ve[:, 1] * u[:, 0])
+    den = l1 + l2
+    perp = np.where(den > 0, (l1 * l1 + l2 * l2) / np.where(den > 0, den, 1.0), 0.0)
+    par1 = np.minimum(np.abs(ts), np.abs(ts - li))
+    par2 = np.minimum(np.abs(te), np.abs(te - li))
+    par = np.minimum(par1, par2)
+    dj = ej - sj
+    lj = np.hypot(*dj.T)
+    cross = d[:, 0] * dj[:, 1] - d[:, 1] * dj[:, 0]
+    dot = (d * dj).sum(axis=1)
+    denom = np.where(li * lj > 0, li * lj, 1.0)
+    sin = np.abs(cross) / denom
+    la = np.maximum(lj, angle_scale)
+    ang = la * sin
+    if directed:
+        ang = np.where(dot < 0, la, ang)
+    # degenerate reference (both points): plain point distance
+    pointlike = li == 0
+    if pointlike.any():
+        perp = np.where(pointlike, np.hypot(*(sj - si).T), perp)
+        par = np.where(pointlike, 0.0, par)
+    wp, wl, wa = weights
+    return wp * perp + wl * par + wa * ang
+
+
+def _neighbour_pairs(
+    seg: Segments,
+    eps: float,
+    directed: bool,
+    weights: tuple[float, float, float],
+    chunk: int,
+    angle_scale: float = 0.0,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    mid = seg.mid
+    tree = cKDTree(mid)
+    radius = 2.0 * eps + float(seg.length.max(initial=0.0))
+    out_i, out_j, out_d = [], [], []
+    for a in range(0, len(seg), chunk):
+        sel = np.arange(a, min(a + chunk, len(seg)))
+        lists = tree.query_ball_point(mid[sel], r=radius)
+        lengths = np.fromiter((len(x) for x in lists), dtype=np.intp, count=len(lists))
+        ii = np.repeat(sel, lengths)
+        jj = np.fromiter((c for x in lists for c in x), dtype=np.intp, count=int(lengths.sum()))
+        up = ii < jj
+        ii, jj = ii[up], jj[up]
+        d = segment_distance(
+            seg.start[ii], seg.end[ii], seg.start[jj], seg.end[jj], directed, weights, angle_scale
+        )
+        ok = d <= eps
+        out_i.append(ii[ok])
+        out_j.append(jj[ok])
+        out_d.append(d[ok])
+    return np.concatenate(out_i), np.concatenate(out_j), np.concatenate(out_d)
+
+
+def cluster_segments(
+    seg: Segments,
+    eps: float,
+    min_lines: float,
+    min_routes: int = 1,
+    *,
+    directed: bool = True,
+    weights: tuple[float, float, float] = (1.0, 1.0, 1.0),
+    angle_scale: float = 0.0,
+    chunk: int = 4096,
+) -> np.ndarray:
+    """Group route pieces by TRACLUS distance with DBSCAN semantics.
+
+    Parameters
+    ----------
+    seg
+        Route pieces from :func:`partition_routes`.
+    eps
+        Neighbourhood radius (TRACLUS distance, metres).
+    min_lines
+        Total weight of the distinct routes with a piece in a piece's neighbourhood
+        (its own route included) for the piece to be core. Pieces of the same route
+        are never neighbours of each other, so one long route cannot make a cluster.
+    min_routes
+        Clusters with pieces of fewer distinct routes become noise.
+    directed
+        Whether opposite directions count as different (see :func:`segment_distance`).
+    weights
+        Weights of the perpendicular, parallel and angle distances.
+    angle_scale
+        Least length used in the angle distance (see :func:`segment_distance`).
+    chunk
+        Pieces per batch of neighbour queries (memory bound).
+
+    Returns
+    -------
+    numpy.ndarray
+        Cluster label per piece, ``-1`` for noise, numbered by first member.
+    """
+    n = len(seg)
+    if n == 0:
+        return np.empty(0, dtype=np.intp)
+    if not eps > 0:
+        raise InputError(f"eps must be positive metres; got {eps!r}")
+    i, j, d = _neighbour_pairs(seg, eps, directed, weights, chunk, angle_scale)
+    # pieces of the same route neither count towards density nor link clusters
+    other = seg.route[i] != seg.route[j]
+    i, j, d = i[other], j[other], d[other]
+    # density = total weight of the distinct routes in the neighbourhood (own included)
+    pr = np.unique(
+        np.column_stack([np.r_[i, j, np.arange(n)], np.r_[seg.route[j], seg.route[i], seg.route]]),
+        axis=0,
+    )
+    route_w = np.zeros(int(seg.route.max()) + 1)
+    route_w[seg.route] = seg.weight
+    density = np.bincount(pr[:, 0], weights=route_w[pr[:, 1]], minlength=n)
+    labels = dbscan_from_pairs(n, i, j, min_lines, dist=d, core=density >= min_lines)
+    if min_routes > 1 and (labels >= 0).any():
+        lab = labels[labels >= 0]
+        pairs = np.unique(np.column_stack([lab, seg.route[labels >= 0]]), axis=0)
+        n_routes = np.bincount(pairs[:, 0], minlength=labels.max() + 1)
+        small = n_routes[np.maximum(labels, 0)] < min_routes
+        labels = np.where((labels >= 0) & ~small, labels, -1)
+        labels = _renumber(labels)
+    return labels
