@@ -545,7 +545,7 @@ def read_cases(
                     "lon/lat",
                     f"{lon[i]:.6f}, {lat[i]:.6f}",
                     f"point ({lat[i]:.5f} N, {lon[i]:.5f} E) lies outside {where}; check the "
-                    "coordinates, or run with outside='flag' to keep it",
+                    "coordinates, or keep such points with --outside flag (outside='flag')",
                 )
 
     # --- dates -----------------------------------------------------------------------
