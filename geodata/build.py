@@ -201,6 +201,7 @@ def commune_table(wards: pd.DataFrame) -> pd.DataFrame:
     full = w["ward"].map(nfc)
     short = w["wardShort"].map(nfc)
     area = pd.to_numeric(w["wardAreaKm2"], errors="coerce")
+    area = area.where(area > 0)  # two communes have 0.0: unknown, not empty
     return pd.DataFrame(
         {
             "code": w["wardCode"].to_numpy(),

@@ -490,7 +490,9 @@ def _main(argv: list[str] | None = None) -> int:
 
     args = sys.argv[1:] if argv is None else argv
     if not args or args[0] != "build":
-        print("usage: python -m hotspots.geodata build [ECHARTS_VIETNAM_JSON]")
+        print(
+            "usage: python -m hotspots.geodata build [--echarts JSON] [--official WHL] [--out DIR]"
+        )
         return 2
     script = Path(__file__).resolve().parents[2] / "geodata" / "build.py"
     sys.argv = [str(script), *args[1:]]

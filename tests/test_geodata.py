@@ -1,0 +1,338 @@
+"""Golden tests of the bundled geography (hotspots.geodata + geodata/ files)."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+import shapely
+
+from hotspots import geodata
+from hotspots.errors import InputError, LookupNameError
+
+UTM48 = "EPSG:32648"
+
+# The 34 provinces of the 2025 structure (Resolution 202/2025/QH15), official codes.
+PROVINCES_2025 = {
+    "01": "Hà Nội", "04": "Cao Bằng", "08": "Tuyên Quang", "11": "Điện Biên", "12": "Lai Châu",
+    "14": "Sơn La", "15": "Lào Cai", "19": "Thái Nguyên", "20": "Lạng Sơn", "22": "Quảng Ninh",
+    "24": "Bắc Ninh", "25": "Phú Thọ", "31": "Hải Phòng", "33": "Hưng Yên", "37": "Ninh Bình",
+    "38": "Thanh Hóa", "40": "Nghệ An", "42": "Hà Tĩnh", "44": "Quảng Trị", "46": "Huế",
+    "48": "Đà Nẵng", "51": "Quảng Ngãi", "52": "Gia Lai", "56": "Khánh Hòa", "66": "Đắk Lắk",
+    "68": "Lâm Đồng", "75": "Đồng Nai", "79": "Hồ Chí Minh", "80": "Tây Ninh",
+    "82": "Đồng Tháp", "86": "Vĩnh Long", "91": "An Giang", "92": "Cần Thơ", "96": "Cà Mau",
+}  # fmt: skip
+
+
+# --- provinces --------------------------------------------------------------------------
+
+
+def test_34_provinces_with_official_codes_and_names():
+    p = geodata.provinces()
+    assert len(p) == 34
+    assert dict(zip(p["code"], p["name"], strict=True)) == PROVINCES_2025
+    assert list(p.columns[:4]) == ["code", "name", "full_name", "name_ascii"]
+    assert p.crs.to_epsg() == 4326
+    assert set(p.geom_type) == {"MultiPolygon"}
+    assert p.is_valid.all()
+    assert p.loc[p["code"] == "15", "full_name"].item() == "Tỉnh Lào Cai"
+    assert p.loc[p["code"] == "79", "name_ascii"].item() == "Ho Chi Minh"
+
+
+def test_provinces_tile_the_country_without_overlap():
+    m = geodata.provinces().to_crs(UTM48)
+    total = m.area.sum()
+    union = shapely.union_all(m.geometry.values).area
+    assert abs(total - union) / total < 1e-6  # no overlaps
+    # official land area of Vietnam ~331,000 km2; the coarse polygons must be close
+    assert 320_000e6 < total < 340_000e6
+
+
+def test_merged_province_is_union_of_its_old_provinces():
+    merge = geodata.province_merge_2025()
+    assert len(merge) == 63 and merge["old_code"].is_unique
+    assert merge["new_code"].nunique() == 34
+    lao_cai = set(merge.loc[merge["new_code"] == "15", "old_name_short"])
+    assert lao_cai == {"Lào Cai", "Yên Bái"}
+    hcm = set(merge.loc[merge["new_code"] == "79", "old_name_short"])
+    assert hcm == {"Hồ Chí Minh", "Bình Dương", "Bà Rịa - Vũng Tàu"}
+    # Lào Cai (new) holds both old capitals: Lào Cai city and Yên Bái city
+    poly = geodata.province("15").geometry
+    assert poly.contains(shapely.Point(103.97, 22.45))  # Lào Cai city
+    assert poly.contains(shapely.Point(104.87, 21.72))  # Yên Bái city
+    assert not poly.contains(shapely.Point(105.85, 21.03))  # Hà Nội
+
+
+@pytest.mark.parametrize(
+    "query", ["lao cai", "Lào Cai", "Tỉnh Lào Cai", "tinh lao cai", "LÀO CAI", " 15 ", "015", 15]
+)
+def test_province_lookup_is_diacritic_case_prefix_insensitive(query):
+    row = geodata.province(query)
+    assert row["code"] == "15"
+    assert row["name"] == "Lào Cai"
+    assert row.geometry.geom_type == "MultiPolygon"
+
+
+@pytest.mark.parametrize(
+    ("query", "code"),
+    [
+        ("TP. Hồ Chí Minh", "79"),
+        ("Thành phố Hồ Chí Minh", "79"),
+        ("hcm", "79"),
+        ("Hanoi", "01"),
+        ("Ha Noi", "01"),
+        ("thanh pho ha noi", "01"),
+        ("Đắk Lắk", "66"),
+        ("dak lak", "66"),
+        ("thanh pho hue", "46"),
+        (1, "01"),
+    ],
+)
+def test_province_lookup_other_spellings(query, code):
+    assert geodata.province_code(query) == code
+
+
+def test_unknown_province_lists_closest_matches():
+    with pytest.raises(LookupNameError) as e:
+        geodata.province("Lao Kai")
+    msg = str(e.value)
+    assert "Lao Kai" in msg and "Lào Cai" in msg
+    assert len(msg.split("closest matches: ")[1].split(", ")) <= 5
+    # the error is both a KeyError (lookup) and an InputError/ValueError (bad input)
+    assert isinstance(e.value, KeyError) and isinstance(e.value, InputError)
+
+
+def test_old_province_name_says_where_it_went():
+    with pytest.raises(LookupNameError, match=r"merged into Lào Cai \(code 15\)"):
+        geodata.province("Yên Bái")
+    with pytest.raises(LookupNameError, match=r"pre-2025 code 10 was Lào Cai"):
+        geodata.province("10")  # old Lào Cai code is 10, new is 15
+    with pytest.raises(LookupNameError, match="unknown province code '13'"):
+        geodata.province("13")
+
+
+def test_returned_frames_are_copies():
+    p = geodata.provinces()
+    p.loc[0, "name"] = "changed"
+    c = geodata.communes()
+    c.loc[:, "code"] = "x"
+    assert geodata.provinces().loc[0, "name"] == "Hà Nội"
+    assert geodata.communes()["code"].is_unique
+
+
+# --- normalisation ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "norm"),
+    [
+        ("Tỉnh Lào Cai", "lao cai"),
+        ("  LÀO   CAI ", "lao cai"),
+        ("Thành phố Hồ Chí Minh", "ho chi minh"),
+        ("TP.Hồ Chí Minh", "ho chi minh"),
+        ("tp. hcm", "hcm"),
+        ("Xã Đông Thái Ninh", "dong thai ninh"),
+        ("Phường Cam Đường", "cam duong"),
+        ("Thị trấn Sa Pa", "sa pa"),
+        ("Đặc khu Phú Quốc", "phu quoc"),
+        ("Xã Ea H’Leo", "ea h leo"),
+        ("Xã Ea H'Leo", "ea h leo"),
+        ("Xã Thuận Hoà", "thuan hoa"),  # old- and new-style tone placement agree
+        ("Xã Thuận Hòa", "thuan hoa"),
+        ("Xã", "xa"),  # a bare prefix is a name, not a prefix
+        (None, ""),
+        (float("nan"), ""),
+    ],
+)
+def test_normalize_name(raw, norm):
+    assert geodata.normalize_name(raw) == norm
+
+
+def test_normalize_name_decomposed_input():
+    # NFD input (as typed on some keyboards / exported by some tools) gives the same key
+    import unicodedata
+
+    assert geodata.normalize_name(unicodedata.normalize("NFD", "Tỉnh Lào Cai")) == "lao cai"
+
+
+# --- communes ---------------------------------------------------------------------------
+
+
+def test_3321_communes_with_unique_official_codes():
+    c = geodata.communes()
+    assert len(c) == 3321
+    assert c["code"].is_unique
+    assert c["code"].str.fullmatch(r"\d{5}").all()
+    assert set(c["province_code"]) == set(PROVINCES_2025)
+    assert list(c.columns) == [
+        "code", "name", "full_name", "name_ascii", "kind", "province_code", "province_name",
+        "area_km2", "area_approx", "geometry",
+    ]  # fmt: skip
+    # counts per type of the 2025 structure
+    assert c["kind"].value_counts().to_dict() == {"xã": 2621, "phường": 687, "đặc khu": 13}
+    assert c.crs.to_epsg() == 4326 and set(c.geom_type) == {"Point"}
+    assert not c["name_ascii"].str.contains(r"[^\x00-\x7f]").any()
+    assert (c["full_name"].str.len() > c["name"].str.len()).all()
+    assert (c["province_name"] == c["province_code"].map(PROVINCES_2025)).all()
+
+
+def test_communes_per_province_and_areas():
+    assert len(geodata.communes("Lào Cai")) == 99
+    assert len(geodata.communes("01")) == 126  # Hà Nội
+    assert len(geodata.communes("hcm")) == 168
+    c = geodata.communes()
+    assert (c["area_km2"] > 0).all()
+    # published area is known for all but two communes (marked approximate)
+    # (0.0 in the source counts as unknown)
+    assert sorted(c.loc[c["area_approx"], "code"]) == ["06187", "19147", "19159", "28435"]
+    # sum of commune areas of Lào Cai vs its official area (13,256.9 km2) within 2 %
+    lc = geodata.communes("15")
+    assert abs(lc["area_km2"].sum() - 13_257) / 13_257 < 0.02
+
+
+def test_commune_lookup():
+    row = geodata.commune("Phường Cam Đường")
+    assert (row["code"], row["province_code"], row["kind"]) == ("02671", "15", "phường")
+    assert geodata.commune("cam duong", province="lao cai")["code"] == "02671"
+    assert geodata.commune("02671")["name"] == "Cam Đường"
+    assert geodata.commune(2671)["name"] == "Cam Đường"
+    with pytest.raises(LookupNameError, match="ambiguous"):
+        geodata.commune("An Bình")  # exists in several provinces
+    with pytest.raises(LookupNameError, match="closest matches: .*Cam Đường"):
+        geodata.commune("Cam Duongg", province="15")
+
+
+def _seats_outside_own_province():
+    c = geodata.communes()
+    p = geodata.provinces().set_index("code").geometry
+    inside = np.array(
+        [pt.within(p[pc]) for pt, pc in zip(c.geometry, c["province_code"], strict=True)]
+    )
+    return c, inside
+
+
+def test_at_least_97_percent_of_seats_inside_own_province():
+    c, inside = _seats_outside_own_province()
+    assert inside.mean() >= 0.97
+
+
+def test_seat_exceptions_are_the_listed_ones():
+    from pathlib import Path
+
+    readme = (geodata.DATA_DIR / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Commune seats outside their own province polygon")[1]
+    section = section.split("\n## ")[0]
+    listed = set(re.findall(r"^\| (\d{5}) \|", section, flags=re.M))
+    c, inside = _seats_outside_own_province()
+    assert set(c.loc[~inside, "code"]) == listed
+    assert Path(geodata.DATA_DIR).is_dir()
+
+
+def test_commune_areas_partition_each_province():
+    a = geodata.commune_areas("Lào Cai")
+    assert len(a) == 99 and a["area_approx"].all()
+    assert a.is_valid.all() and not a.is_empty.any()
+    m = a.to_crs(UTM48)
+    prov = geodata.provinces().to_crs(UTM48).set_index("code").geometry["15"]
+    # all Lào Cai seats are inside the polygon, so the cells tile it exactly
+    assert abs(m.area.sum() - prov.area) / prov.area < 1e-6
+    assert abs(shapely.union_all(m.geometry.values).area - prov.area) / prov.area < 1e-6
+    # every seat lies in its own cell and in no other cell
+    seats = geodata.communes("Lào Cai").to_crs(UTM48)
+    assert (a["code"].to_numpy() == seats["code"].to_numpy()).all()
+    assert all(cell.covers(s) for cell, s in zip(m.geometry, seats.geometry, strict=True))
+    hits = shapely.STRtree(m.geometry.values).query(seats.geometry.values, predicate="within")
+    assert len(hits[0]) == len(seats)
+    # each cell's area is the nearest-seat region: a point of a cell is nearer to its seat
+    rng = np.random.default_rng(0)
+    for i in rng.choice(len(m), 10, replace=False):
+        q = m.geometry.iloc[i].representative_point()
+        d = seats.distance(q)
+        assert d.idxmin() == i or np.isclose(d.min(), d.iloc[i])
+
+
+def test_commune_areas_nationwide_no_overlap():
+    a = geodata.commune_areas().to_crs(UTM48)
+    assert len(a) == 3321 and a["code"].is_unique
+    total = a.area.sum()
+    assert abs(shapely.union_all(a.geometry.values).area - total) / total < 1e-6
+    # island/coastal seats outside the coarse polygon still get a small cell of their own
+    ts = a[a["code"] == "22736"]  # Đặc khu Trường Sa
+    assert 0 < ts.area.item() / 1e6 < 1000
+
+
+# --- borders and gates ------------------------------------------------------------------
+
+
+def _near(geom, lon, lat, km):
+    import geopandas as gpd
+
+    g = gpd.GeoSeries([geom, shapely.Point(lon, lat)], crs=4326).to_crs(UTM48)
+    return g.iloc[0].distance(g.iloc[1]) < km * 1000
+
+
+def test_borders_three_countries_with_known_ends():
+    b = geodata.borders()
+    assert list(b.columns) == ["country", "country_vi", "geometry"]
+    assert set(b["country"]) == {"China", "Laos", "Cambodia"}
+    assert set(b["country_vi"]) == {"Trung Quốc", "Lào", "Campuchia"}
+    m = b.to_crs(UTM48).set_index("country")
+    # official lengths 1,450 / 2,337 / 1,137 km; Natural Earth 1:10m is generalised (70-95 %)
+    for country, official in [("China", 1450), ("Laos", 2337), ("Cambodia", 1137)]:
+        assert 0.7 < m.length[country] / 1000 / official < 0.95
+    g = b.set_index("country").geometry
+    tri_cn_la = (102.14, 22.40)  # China-Laos-Vietnam tripoint (Điện Biên)
+    tri_la_kh = (107.56, 14.69)  # Laos-Cambodia-Vietnam tripoint (Kon Tum)
+    for line, a, z in [
+        (g["China"], tri_cn_la, (107.99, 21.53)),  # ... to the Gulf of Tonkin at Móng Cái
+        (g["Laos"], tri_cn_la, tri_la_kh),
+        (g["Cambodia"], tri_la_kh, (104.45, 10.42)),  # ... to the sea at Hà Tiên
+    ]:
+        ends = shapely.get_parts(shapely.boundary(line))
+        assert any(_near(e, *a, 10) for e in ends) and any(_near(e, *z, 10) for e in ends)
+
+
+INTERNATIONAL = [
+    "Móng Cái", "Hữu Nghị", "Lào Cai", "Tà Lùng", "Thanh Thủy", "Na Mèo", "Nậm Cắn", "Cầu Treo",
+    "Cha Lo", "Lao Bảo", "La Lay", "Bờ Y", "Lệ Thanh", "Mộc Bài", "Xa Mát", "Hoa Lư",
+    "Tịnh Biên", "Vĩnh Xương", "Hà Tiên (Xà Xía)", "Tây Trang", "Bu Prăng", "Nam Giang",
+    "Trà Lĩnh",
+]  # fmt: skip
+
+
+def test_border_gates_contract_and_required_gates():
+    g = geodata.border_gates()
+    for col in [
+        "name", "name_ascii", "country", "province_code", "province_name", "kind", "precision",
+    ]:  # fmt: skip
+        assert col in g.columns
+    assert g.crs.to_epsg() == 4326 and set(g.geom_type) == {"Point"}
+    assert set(g["kind"]) == {"international", "main"}
+    assert set(g["country"]) == {"China", "Laos", "Cambodia"}
+    intl = set(g.loc[g["kind"] == "international", "name"])
+    assert set(INTERNATIONAL) <= intl
+    assert g["precision"].str.startswith("approximate (±").all()
+    assert set(g["province_code"]) <= set(PROVINCES_2025)
+    assert (g["province_name"] == g["province_code"].map(PROVINCES_2025)).all()
+    lc = geodata.border_gates("Lào Cai")
+    assert {"Lào Cai", "Mường Khương", "Bản Vược"} <= set(lc["name"])
+    assert set(lc["country"]) == {"China"}
+    assert set(geodata.border_gates(country="laos")["country"]) == {"Laos"}
+    with pytest.raises(LookupNameError, match="Cambodia, China, Laos"):
+        geodata.border_gates(country="Thailand")
+
+
+def test_border_gates_lie_on_their_border_and_near_their_province():
+    g = geodata.border_gates().to_crs(UTM48)
+    lines = geodata.borders().to_crs(UTM48).set_index("country").geometry
+    prov = geodata.provinces().to_crs(UTM48).set_index("code").geometry
+    for r in g.itertuples():
+        assert r.geometry.distance(lines[r.country]) < 1.0  # snapped onto the line
+        # coarse province polygons: within the stated precision of the province
+        assert r.geometry.distance(prov[r.province_code]) <= r.precision_km * 1000
+
+
+def test_committed_files_are_small():
+    total = sum(p.stat().st_size for p in geodata.DATA_DIR.iterdir() if p.is_file())
+    assert total < 3_000_000
