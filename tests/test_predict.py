@@ -63,9 +63,7 @@ GRID = Grid(0.0, 0.0, 200.0, 100, 100, CRS)
 @pytest.fixture(scope="module")
 def hawkes_run():
     ev = hawkes()
-    return backtest(
-        ev, ["prospective", "sepp"], grid=GRID, train="365D", test="30D", max_windows=4
-    )
+    return backtest(ev, ["prospective", "sepp"], grid=GRID, train="365D", test="30D", max_windows=4)
 
 
 def _mean_hit(res, method, cov=5.0):
@@ -78,7 +76,11 @@ def test_prospective_kernel_by_hand():
     g = Grid(0.0, 0.0, 100.0, 9, 9, CRS)
     ev = Events([450.0], [450.0], [T0])  # centre of cell (4, 4)
     r = predict(
-        "prospective", ev, g, t_end=T0 + 7, horizon=7,
+        "prospective",
+        ev,
+        g,
+        t_end=T0 + 7,
+        horizon=7,
         params={"space_bandwidth": 200.0, "time_bandwidth": 30.0},
     ).risk
     w = 1 / (1 + 1)  # one week old
@@ -87,11 +89,13 @@ def test_prospective_kernel_by_hand():
     assert r[5, 5] == pytest.approx(w / (1 + np.sqrt(2)))
     assert r[4, 6] == pytest.approx(w / 3)  # 2 cells: on the bandwidth
     assert r[5, 6] == 0.0  # sqrt(5) cells > 2
-    assert r.sum() == pytest.approx(
-        w * (1 + 4 / 2 + 4 / (1 + np.sqrt(2)) + 4 / 3)
-    )
+    assert r.sum() == pytest.approx(w * (1 + 4 / 2 + 4 / (1 + np.sqrt(2)) + 4 / 3))
     old = predict(
-        "prospective", ev, g, t_end=T0 + 31, horizon=7,
+        "prospective",
+        ev,
+        g,
+        t_end=T0 + 31,
+        horizon=7,
         params={"space_bandwidth": 200.0, "time_bandwidth": 30.0},
     ).risk
     assert old.sum() == 0.0  # older than the time bandwidth

@@ -1,0 +1,248 @@
+"""Rolling-origin backtests: windows, hand-computed scores, JSON contract, no leakage, CLI."""
+
+from __future__ import annotations
+
+import json
+
+import geopandas as gpd
+import matplotlib
+import numpy as np
+import pandas as pd
+import pytest
+
+from hotspots.areas.grid import Grid
+from hotspots.areas.predict import Events
+from hotspots.errors import ConfigError, InputError
+from hotspots.evaluate import backtest, parse_period
+from hotspots.evaluate.backtest import ROW_FIELDS
+
+matplotlib.use("Agg")
+
+CRS = "EPSG:32648"
+TZ = "Asia/Ho_Chi_Minh"
+
+
+def _frame(xy, dates, crs=CRS):
+    x, y = zip(*xy, strict=True)
+    return gpd.GeoDataFrame(
+        {"occurred_at": pd.to_datetime(list(dates)).tz_localize(TZ)},
+        geometry=gpd.points_from_xy(x, y),
+        crs=crs,
+    )
+
+
+GRID = Grid(0.0, 0.0, 100.0, 2, 2, CRS)  # cells: 0=(0,0) 1=(0,1) 2=(1,0) 3=(1,1)
+
+TINY = _frame(
+    [(50, 50)] * 3 + [(150, 50)] + [(50, 50)] * 2 + [(50, 150)],
+    ["2024-01-02", "2024-01-03", "2024-01-04", "2024-01-05"]  # training
+    + ["2024-01-12", "2024-01-13", "2024-01-14"],  # test
+)
+
+
+def test_one_window_scored_by_hand():
+    res = backtest(
+        TINY,
+        [],
+        grid=GRID,
+        train="10D",
+        test="5D",
+        coverage=[25],
+        start="2024-01-01",
+        end="2024-01-16",
+    )
+    assert len(res.windows) == 1
+    w = res.windows.iloc[0]
+    assert w.test_start == pd.Timestamp("2024-01-11", tz=TZ)
+    assert w.test_end == pd.Timestamp("2024-01-16", tz=TZ)
+    assert (w.train_events, w.test_events) == (4, 3)
+    t = res.table.set_index("method")
+    # naive covers cell 0 (3 training events): 2 of 3 test events
+    assert t.loc["naive", "hits"] == 2 and t.loc["naive", "events"] == 3
+    assert t.loc["naive", "hit_rate"] == pytest.approx(2 / 3)
+    assert t.loc["naive", "pai"] == pytest.approx((2 / 3) / 0.25)
+    assert t.loc["naive", "pei"] == pytest.approx(1.0)
+    assert t.loc["naive", "rri"] == pytest.approx((2 / 3) / (3 / 4))
+    # naive_last: nothing in the last 5 training days, four tied cells share 3 events
+    assert t.loc["naive_last", "hits"] == pytest.approx(0.75)
+    assert t.loc["naive_last", "pai"] == pytest.approx(1.0)
+
+
+def test_windows_roll_by_step_inside_the_span():
+    days = pd.date_range("2024-01-01", periods=100, freq="D")
+    ev = _frame([(50, 50)] * 100, days)
+    res = backtest(ev, [], grid=GRID, train="30D", test="10D", coverage=[50])
+    # span 2024-01-01 .. 2024-04-10 (midnight after the last event): origins day 30..90
+    assert len(res.windows) == 7
+    assert list(res.windows.train_events) == [30] * 7
+    assert list(res.windows.test_events) == [10] * 7
+    assert res.windows.test_start.iloc[-1] == pd.Timestamp("2024-03-31", tz=TZ)
+    res2 = backtest(ev, [], grid=GRID, train="30D", test="10D", step="20D", coverage=[50])
+    assert len(res2.windows) == 4
+    res3 = backtest(ev, [], grid=GRID, train="30D", test="10D", max_windows=2, coverage=[50])
+    assert list(res3.windows.test_start) == list(res.windows.test_start.iloc[-2:])
+
+
+def test_calendar_month_periods():
+    assert parse_period("6M") == pd.DateOffset(months=6)
+    assert parse_period("365D") == pd.Timedelta(days=365)
+    assert parse_period("2W") == pd.Timedelta(days=14)
+    with pytest.raises(ConfigError, match="365 days"):
+        parse_period("365 days!")
+    months = pd.date_range("2017-01-01", periods=12, freq="MS")
+    ev = _frame([(50, 50)] * 12, months)
+    res = backtest(ev, [], grid=GRID, train="6M", test="1M", end="2018-01-01", coverage=[50])
+    assert list(res.windows.test_start.dt.month) == [7, 8, 9, 10, 11, 12]
+    assert list(res.windows.train_events) == [6] * 6
+
+
+def test_json_rows_are_the_contract(tmp_path):
+    res = backtest(
+        TINY, ["kde"], grid=GRID, train="10D", test="5D", start="2024-01-01", end="2024-01-16"
+    )
+    out = res.to_json(tmp_path / "bt.json")
+    rows = json.loads(out.read_text(encoding="utf-8"))
+    assert len(rows) == 3 * 5  # naive, naive_last, kde x 5 coverage levels
+    assert all(list(r)[: len(ROW_FIELDS)] == list(ROW_FIELDS) for r in rows)
+    assert {r["method"] for r in rows} == {"naive", "naive_last", "kde"}
+    assert sorted({r["coverage_pct"] for r in rows}) == [1, 2, 5, 10, 20]
+    r0 = rows[0]
+    assert r0["test_start"] == "2024-01-11T00:00:00+07:00"
+    assert isinstance(r0["events"], int) and r0["events"] == 3
+    assert set(res.table.columns) == {*ROW_FIELDS, "rri", "window"}
+
+
+def test_no_leakage_from_test_windows():
+    """Changing every event at or after a window's origin must not change its maps."""
+    rng = np.random.default_rng(0)
+    n = 3000
+    g = Grid(0.0, 0.0, 100.0, 20, 20, CRS)
+    x, y = rng.uniform(0, 2000, n), rng.uniform(0, 2000, n)
+    t = 19_000 + np.sort(rng.uniform(0, 200, n))
+    base = Events(x, y, t)
+    methods = ["kde", "decay", "gistar", "prospective", "sepp", "auto"]
+    kw = dict(grid=g, train="90D", test="30D", keep_maps=True)
+    a = backtest(base, methods, **kw)
+    origin = a.windows.test_start.iloc[1]
+    cut = (origin - pd.Timestamp("1970-01-01")) / pd.Timedelta(days=1)
+    later = t >= cut
+    assert later.sum() > 100
+    # move every later event into one corner and add a burst there
+    x2, y2 = x.copy(), y.copy()
+    x2[later], y2[later] = 50.0, 50.0
+    t2 = np.concatenate([t, np.full(200, cut + 1.0)])
+    changed = Events(np.r_[x2, np.full(200, 50.0)], np.r_[y2, np.full(200, 50.0)], t2)
+    b = backtest(changed, methods, **kw)
+    for m in ["naive", "naive_last", *methods]:
+        for w in (0, 1):
+            np.testing.assert_array_equal(a.maps[(m, w)], b.maps[(m, w)], err_msg=f"{m} {w}")
+    # ...while the test scores of window 1 and the maps of window 2 do change
+    assert not a.table[a.table.window == 1].hits.equals(b.table[b.table.window == 1].hits)
+    assert not np.array_equal(a.maps[("naive", 2)], b.maps[("naive", 2)])
+
+
+def test_any_city_in_lon_lat_without_a_province():
+    rng = np.random.default_rng(2)
+    n = 400
+    lon = -0.12 + rng.normal(0, 0.02, n)  # London
+    lat = 51.5 + rng.normal(0, 0.015, n)
+    dates = pd.Timestamp("2023-01-01") + pd.to_timedelta(rng.uniform(0, 200, n), unit="D")
+    gdf = gpd.GeoDataFrame({"when": dates}, geometry=gpd.points_from_xy(lon, lat), crs=4326)
+    res = backtest(gdf, ["prospective"], cell=500, train="90D", test="30D", time_column="when")
+    assert res.grid.crs.to_epsg() == 32630  # UTM zone 30N, chosen from the data
+    assert set(res.table.method) == {"naive", "naive_last", "prospective"}
+    assert res.table.events.sum() > 0
+    with pytest.raises(InputError, match="occurred_at"):
+        backtest(gdf, [], cell=500)
+
+
+def test_study_area_masks_cells_and_drops_outside_events():
+    rng = np.random.default_rng(3)
+    n = 300
+    x = rng.uniform(0, 400, n)
+    ev = _frame(
+        list(zip(x, rng.uniform(0, 100, n), strict=True)),
+        pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.uniform(0, 60, n), unit="D"),
+    )
+    from shapely.geometry import box
+
+    area = gpd.GeoSeries([box(0, 0, 200, 100)], crs=CRS)
+    res = backtest(ev, [], area=area, cell=100, train="30D", test="10D", coverage=[50])
+    assert int(res.grid.mask.sum()) == 2
+    inside = (x < 200) & (ev.occurred_at >= res.windows.test_start[0]).to_numpy()
+    inside &= (ev.occurred_at < res.windows.test_end[0]).to_numpy()
+    assert res.windows.test_events[0] == inside.sum()
+
+
+def test_bad_parameters_are_named():
+    with pytest.raises(ConfigError, match="unknown method 'kdee'"):
+        backtest(TINY, ["kdee"], grid=GRID)
+    with pytest.raises(ConfigError, match="coverage"):
+        backtest(TINY, [], grid=GRID, coverage=[0])
+    with pytest.raises(InputError, match="too short"):
+        backtest(TINY, [], grid=GRID, train="365D", test="30D")
+
+
+def test_plot_has_a_line_per_method():
+    res = backtest(
+        TINY, ["kde"], grid=GRID, train="10D", test="5D", start="2024-01-01", end="2024-01-16"
+    )
+    fig = res.plot()
+    assert len(fig.axes) == 2
+    assert [ln.get_label() for ln in fig.axes[0].lines] == ["naive", "naive_last", "kde"]
+    assert fig.axes[1].get_ylabel() == "PAI"
+
+
+def test_summary_and_compare():
+    days = pd.date_range("2024-01-01", periods=100, freq="D")
+    ev = _frame([(50, 50)] * 100, days)
+    res = backtest(ev, ["kde"], grid=GRID, train="30D", test="10D", coverage=[25])
+    s = res.summary().set_index("method")
+    assert s.loc["naive", "hit_rate"] == 1.0 and s.loc["naive", "windows"] == 7
+    c = res.compare(25).set_index("method")
+    assert c.loc["naive", "ratio_to_baseline"] == 1.0
+
+
+def test_cli_writes_the_json_rows(tmp_path, capsys):
+    from hotspots.cli import main
+
+    rng = np.random.default_rng(4)
+    n = 300
+    df = pd.DataFrame(
+        {
+            "longitude": 106.0 + rng.normal(0, 0.02, n),
+            "latitude": 21.0 + rng.normal(0, 0.02, n),
+            "date": (
+                pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 150, n), unit="D")
+            ).strftime("%Y-%m-%d"),
+        }
+    )
+    src = tmp_path / "cases.csv"
+    df.to_csv(src, index=False)
+    out = tmp_path / "bt.json"
+    code = main(
+        [
+            "backtest",
+            str(src),
+            "--method",
+            "kde,prospective",
+            "--cell",
+            "1000",
+            "--train",
+            "90D",
+            "--test",
+            "30D",
+            "--coverage",
+            "5,10",
+            "--json",
+            str(out),
+        ]
+    )
+    assert code == 0
+    rows = json.loads(out.read_text(encoding="utf-8"))
+    assert {r["method"] for r in rows} == {"naive", "naive_last", "kde", "prospective"}
+    assert {r["coverage_pct"] for r in rows} == {5.0, 10.0}
+    assert "mean PAI" in capsys.readouterr().out
+    code = main(["backtest", str(src), "--coverage", "5,x"])
+    assert code == 2
+    assert "--coverage" in capsys.readouterr().err
