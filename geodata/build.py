@@ -302,10 +302,11 @@ def border_gates(brd: gpd.GeoDataFrame, prov: pd.DataFrame) -> gpd.GeoDataFrame:
         int(max(r, np.ceil(m / 1000.0))) for r, m in zip(src["radius_km"], moved, strict=True)
     ]
     out["precision"] = [
-        f"approximate (±{k} km): placed by hand from public lists, snapped {m / 1000:.1f} km "
+        f"approximate (±{k} km): placed {how}, snapped {m / 1000:.1f} km "
         "onto the Natural Earth 1:10m border line"
-        for k, m in zip(out["precision_km"], moved, strict=True)
+        for k, how, m in zip(out["precision_km"], src["placed_from"], moved, strict=True)
     ]
+    out = out.drop(columns=["placed_from"])
     out = out.drop(columns=["radius_km"])
     g = gpd.GeoDataFrame(out, geometry=snapped, crs=METRIC).to_crs("EPSG:4326")
     g["lon"] = g.geometry.x.round(5)
