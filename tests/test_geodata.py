@@ -336,3 +336,40 @@ def test_border_gates_lie_on_their_border_and_near_their_province():
 def test_committed_files_are_small():
     total = sum(p.stat().st_size for p in geodata.DATA_DIR.iterdir() if p.is_file())
     assert total < 3_000_000
+
+
+# --- build helpers (no network, no build packages needed) -------------------------------
+
+
+def _build_module():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("geodata_build", geodata.DATA_DIR / "build.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_echarts_ring_decoding_hand_computed():
+    b = _build_module()
+    # "@@" = zero delta (the first point is the offset); "D" = +2 (zigzag 4), "A" = -1
+    ring = b._decode_ring("@@DA", [100 * 1024, 20 * 1024])
+    assert ring == [(100.0, 20.0), (100 + 2 / 1024, 20 - 1 / 1024)]
+    # a unit-ish square: deltas (+4,0), (0,+4), (-4,0), (0,-4) in 1/1024 degree
+    enc = "@@" + "H@" + "@H" + "G@" + "@G"
+    sq = b._decode_geometry({"type": "Polygon", "coordinates": [enc], "encodeOffsets": [[0, 0]]})
+    assert sq.area == pytest.approx((4 / 1024) ** 2, rel=1e-12)
+
+
+def test_ascii_fold_matches_normalize_name():
+    b = _build_module()
+    assert b.ascii_fold("Đắk Lắk") == "Dak Lak"
+    c = geodata.communes()
+    # the stored ASCII names fold exactly like the lookup does
+    assert (
+        c["name"].map(geodata.normalize_name) == c["name_ascii"].map(geodata.normalize_name)
+    ).all()
+
+
+def test_module_main_usage():
+    assert geodata._main([]) == 2
