@@ -28,6 +28,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+import shapely.ops
 from shapely.geometry import LineString, Point
 
 from hotspots.data.crs import WGS84, metric_crs
@@ -190,6 +191,7 @@ def generate(
     crs_m = metric_crs(poly)
     poly_m = poly.to_crs(crs_m).iloc[0]
     inner = poly_m.buffer(-1500) if not poly_m.buffer(-1500).is_empty else poly_m
+    inner300 = poly_m.buffer(-300)
     shapely.prepare(inner)
     seats = geodata.communes(province=code)
     seats_m = seats.to_crs(crs_m)
@@ -203,7 +205,7 @@ def generate(
         c = poly_m.centroid
         d = allg.geometry.distance(c)
         near = allg.loc[d.sort_values().index[:3]]
-        exits = [shapely.ops.nearest_points(poly_m.boundary, g)[0] for g in near.geometry]
+        exits = [shapely.ops.nearest_points(inner300, g)[0] for g in near.geometry]
         gate_names = list(near["name"])
     else:
         gm = gates.to_crs(crs_m)
@@ -213,15 +215,9 @@ def generate(
         for name, g in zip(gm["name"], gm.geometry, strict=True):
             p = np.array([g.x, g.y])
             if all(np.hypot(*(p - t)) > 8000 for t in taken):
-                # move the exit point 600 m inside the province, on the border line
-                q = shapely.ops.nearest_points(inner, g)[0] if not inner.contains(g) else g
-                v = np.array([q.x - g.x, q.y - g.y])
-                nv = np.hypot(*v)
-                e = (
-                    g
-                    if nv == 0
-                    else Point(g.x + v[0] / nv * min(600, nv), g.y + v[1] / nv * min(600, nv))
-                )
+                # the exit point: the gate, or the nearest point 300 m inside the province
+                # when the gate's (approximate) coordinates fall outside the polygon
+                e = g if inner300.contains(g) else shapely.ops.nearest_points(inner300, g)[0]
                 exits.append(e)
                 gate_names.append(name)
                 taken.append(p)
@@ -312,13 +308,13 @@ def generate(
             if rng.random() < 0.85:
                 pts.append(("transit", sample(s[2], 1200)))
             if rng.random() < 0.9:
-                pts.append(("exit", sample(s[3], 400, poly_m.buffer(300))))
+                pts.append(("exit", sample(s[3], 400, poly_m)))
         elif kind == -2:
             s = corridors[0]["stops"]
             home = sxy[rng.integers(len(sxy))] if rng.random() < 0.5 else emerging_c
             pts = [("victim_home", sample(home, 2500)), ("recruitment", sample(emerging_c, 1200))]
             if rng.random() < 0.7:
-                pts.append(("exit", sample(s[3], 400, poly_m.buffer(300))))
+                pts.append(("exit", sample(s[3], 400, poly_m)))
         else:
             m = int(rng.integers(1, 4))
             idx = rng.choice(np.flatnonzero(in_inner), size=m, replace=False)
@@ -329,6 +325,7 @@ def generate(
             rows.append((cid, seq, role, day, victims, p[0], p[1], kind))
             day += float(rng.uniform(0.5, 6.0))
     df = pd.DataFrame(rows, columns=["case_id", "seq", "role", "day", "victims", "x", "y", "kind"])
+    df["day"] = df["day"].clip(upper=total_days + 0.99)  # journeys end within the period
     occurred = start_ts + pd.to_timedelta(df["day"], unit="D")
     df["occurred_at"] = occurred.dt.floor("min")
     pts_m = gpd.GeoSeries(gpd.points_from_xy(df["x"], df["y"]), crs=crs_m)
@@ -341,7 +338,8 @@ def generate(
     df["commune_code"] = seats["code"].to_numpy()[tree_idx]
     df["commune"] = seats["name"].to_numpy()[tree_idx]
     df["province_code"] = code
-    commune_only = (df["role"] == "victim_home") & (rng.random(len(df)) < 0.1)
+    seat_inside = shapely.contains_xy(poly_m.buffer(-200), sxy[tree_idx, 0], sxy[tree_idx, 1])
+    commune_only = (df["role"] == "victim_home") & (rng.random(len(df)) < 0.1) & seat_inside
     df["precision"] = np.where(commune_only, "commune", "exact")
     geom = np.where(commune_only, seats.geometry.to_numpy()[tree_idx], pts.to_numpy())
 

@@ -452,8 +452,17 @@ def read_cases(
             info["xy_order"] = "X=northing, Y=easting (Vietnamese convention, detected)"
         src = declared or raw.crs
         if src is None:
-            src = _detect_projected_crs(x[given], y[given], area_m, crs_m)
-            info["crs_detected"] = True
+            seats_xy = None
+            if "commune" in canon or "commune_code" in canon:
+                seats_xy = _seat_coordinates(col("commune"), col("commune_code"), province_code)
+                seats_xy = (seats_xy[0][given], seats_xy[1][given])
+            src, how = _detect_projected_crs(
+                x[given], y[given], area_m, crs_m, province_code, seats_xy
+            )
+            info["crs_detected"] = how
+            if how.startswith("ASSUMED"):
+                for i in np.flatnonzero(given):
+                    pr.flags[i].append("crs_assumed")
         tr = Transformer.from_crs(src, WGS84, always_xy=True)
         lon[given], lat[given] = tr.transform(x[given], y[given])
         bad = given & ~(np.isfinite(lon) & np.isfinite(lat))
@@ -834,6 +843,23 @@ def _row_provinces(names: pd.Series, codes: pd.Series, pr: _Problems, canon: dic
     return out
 
 
+def _seat_coordinates(
+    names: pd.Series, codes: pd.Series, province_code: str | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Commune-seat lon/lat of each row (NaN where the commune does not resolve)."""
+    from hotspots.data.geocode import commune_table, match_commune
+
+    table = commune_table()
+    sx = np.full(len(names), np.nan)
+    sy = np.full(len(names), np.nan)
+    for i, (nm, cd) in enumerate(zip(names, codes, strict=True)):
+        m = match_commune(str(nm).strip() or None, str(cd).strip() or None, province_code)
+        if m.resolved:
+            g = table.at[m.codes[0], "geometry"]
+            sx[i], sy[i] = g.x, g.y
+    return sx, sy
+
+
 def _fill_commune_codes(cases: gpd.GeoDataFrame, vietnam: bool) -> None:
     """Give exact points without a commune code the code of the nearest commune seat.
 
@@ -890,9 +916,48 @@ def _build_routes(
     )
 
 
-def _detect_projected_crs(x: np.ndarray, y: np.ndarray, area_m, crs_m) -> CRS:
-    """Pick the projected CRS that puts most points inside the area (or Vietnam)."""
+#: Central meridians of the provincial VN-2000 TM-3 zones (Circular 973/2001/TT-TCĐC)
+#: for provinces whose zone is unambiguous; used only to break a tie in detection.
+_PROVINCE_TM3 = {
+    "01": 105.0,
+    "79": 105.75,
+    "48": 107.75,
+    "15": 104.75,
+    "22": 107.75,
+    "38": 105.0,
+    "40": 104.75,
+    "11": 103.0,
+    "12": 103.0,
+    "14": 104.0,
+    "04": 105.75,
+    "20": 107.25,
+    "92": 105.0,
+}
+
+
+def _detect_projected_crs(
+    x: np.ndarray,
+    y: np.ndarray,
+    area_m,
+    crs_m,
+    province_code: str | None = None,
+    seats: tuple[np.ndarray, np.ndarray] | None = None,
+) -> tuple[CRS, str]:
+    """Pick the projected CRS of ``x, y``.
+
+    Candidates: the VN-2000 TM-3 zones, VN-2000 UTM 48/49 and WGS84 UTM 48/49. The one
+    that puts most points inside the area (or Vietnam) wins. Zones 0.25° apart often put
+    all points inside a province; the tie is broken by the rows' commune seats (the zone
+    whose points lie nearest to them), else by the province's official TM-3 zone, else
+    the first is taken and reported as an assumption.
+
+    Returns
+    -------
+    crs, how
+        The chosen CRS and how it was chosen (for the ingest report).
+    """
     cands = [vn2000_crs(cm, 3) for cm in _TM3_MERIDIANS]
+    meridians = list(_TM3_MERIDIANS) + [None] * 4
     cands += [
         vn2000_crs(105.0, 6),
         vn2000_crs(111.0, 6),
@@ -900,9 +965,8 @@ def _detect_projected_crs(x: np.ndarray, y: np.ndarray, area_m, crs_m) -> CRS:
         CRS.from_epsg(32649),
     ]
     if len(x) == 0:
-        return cands[0]
+        return cands[0], "no coordinates"
     take = np.linspace(0, len(x) - 1, min(len(x), 500)).astype(int)
-    best, best_score = None, -1.0
     if area_m is not None:
         target, tcrs = area_m, crs_m
     else:
@@ -912,15 +976,35 @@ def _detect_projected_crs(x: np.ndarray, y: np.ndarray, area_m, crs_m) -> CRS:
         tcrs = utm_crs_for(105.5, 16.0)
         target = vn.to_crs(tcrs).iloc[0]
         shapely.prepare(target)
+    scores = []
     for c in cands:
         tr = Transformer.from_crs(c, tcrs, always_xy=True)
         xx, yy = tr.transform(x[take], y[take])
-        score = float(np.mean(shapely.contains_xy(target, xx, yy)))
-        if score > best_score + 1e-9:
-            best, best_score = c, score
-    if best_score < 0.5:
+        scores.append(float(np.mean(shapely.contains_xy(target, xx, yy))))
+    scores = np.array(scores)
+    best = float(scores.max())
+    if best < 0.5:
         raise UnusableInputError(
             "the x/y coordinates fit no VN-2000 or UTM zone of the area; declare their CRS "
             "(for example --crs 'VN-2000/TM3:104.75' or --crs EPSG:32648)"
         )
-    return best
+    ties = np.flatnonzero(scores >= best - 0.02)
+    if len(ties) == 1:
+        return cands[ties[0]], "the only zone that puts the points in the area"
+    if seats is not None:
+        sx, sy = seats
+        ok = np.isfinite(sx)
+        if ok.sum() >= 3:
+            tr_s = Transformer.from_crs(WGS84, tcrs, always_xy=True)
+            tx, ty = tr_s.transform(sx[ok], sy[ok])
+            dist = []
+            for i in ties:
+                tr = Transformer.from_crs(cands[i], tcrs, always_xy=True)
+                xx, yy = tr.transform(x[ok], y[ok])
+                dist.append(float(np.median(np.hypot(xx - tx, yy - ty))))
+            return cands[ties[int(np.argmin(dist))]], "nearest to the rows' commune seats"
+    cm = _PROVINCE_TM3.get(province_code or "")
+    for i in ties:
+        if meridians[i] == cm:
+            return cands[i], f"the province's official TM-3 zone ({cm}°)"
+    return cands[ties[0]], "ASSUMED (several zones fit; declare --crs to be sure)"

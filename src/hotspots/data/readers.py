@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import io
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -92,6 +93,7 @@ def _read_text(data: bytes, name: str, encoding: str | None, delimiter: str | No
             "or export it as CSV"
         )
     text, enc = decode_bytes(data, encoding)
+    text = unicodedata.normalize("NFC", text)  # Windows-1258 text arrives decomposed
     if not text.strip():
         raise UnusableInputError(f"{name} is empty: there is no header and no row")
     if delimiter is None:

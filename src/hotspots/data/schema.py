@@ -105,5 +105,6 @@ REASONS: dict[str, str] = {
     "malformed_row": "the row has a different number of fields than the header",
     "unknown_role": "the location role is not known; kept as 'other'",
     "non_point_geometry": "a line or polygon was given; its representative point is used",
+    "crs_assumed": "several CRS zones fit the x/y values; one was assumed (declare --crs)",
     "status_flag_as_date": "a status given as a yes-flag; the report date stands in for it",
 }

@@ -1,0 +1,99 @@
+"""Synthetic demo data: deterministic, labelled, planted truth where it says, all provinces."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+
+import hotspots
+from hotspots import geodata
+from hotspots.data.crs import metric_crs
+from hotspots.synthetic import SYNTHETIC_LABEL, generate
+
+
+@pytest.fixture(scope="module")
+def demo():
+    return generate(province="Lào Cai", years=5, seed=0)
+
+
+def test_deterministic_for_a_seed():
+    a = generate(province="15", years=2, seed=7, n_cases=80)
+    b = generate(province="15", years=2, seed=7, n_cases=80)
+    c = generate(province="15", years=2, seed=8, n_cases=80)
+    pd.testing.assert_frame_equal(a.to_frame(), b.to_frame())
+    assert not a.to_frame().equals(c.to_frame())
+
+
+def test_size_roles_and_period(demo):
+    meta = demo.truth["meta"]
+    assert 300 <= meta["cases"] <= 3000
+    assert set(demo.cases["role"]) <= {"victim_home", "recruitment", "transit", "exit"}
+    occ = demo.cases["occurred_at"]
+    assert occ.min() >= pd.Timestamp("2021-01-01", tz="Asia/Ho_Chi_Minh")
+    assert occ.max() <= pd.Timestamp("2026-01-01", tz="Asia/Ho_Chi_Minh")
+    assert meta["label"] == SYNTHETIC_LABEL
+
+
+def test_planted_corridor_stops_lie_in_planted_areas(demo):
+    crs = metric_crs(demo.truth["key_areas"])
+    areas = demo.truth["key_areas"].to_crs(crs)
+    areas = areas[~areas["emerging"]]
+    pts = demo.cases.to_crs(crs)
+    exact = pts[pts["precision"] == "exact"]
+    inside = np.zeros(len(exact), dtype=bool)
+    for geom in areas.geometry:
+        inside |= shapely.contains_xy(geom, exact.geometry.x, exact.geometry.y)
+    # corridor cases are 80% of cases; their stops fall in the planted areas (2 sigma)
+    assert inside.mean() > 0.6
+    # each planted line passes through its areas: stops of corridor cases hug the line
+    lines = demo.truth["key_lines"].to_crs(crs)
+    assert len(lines) >= 2 and lines["gate"].notna().all()
+
+
+def test_emerging_area_only_in_last_year(demo):
+    crs = metric_crs(demo.truth["emerging"])
+    em = demo.truth["emerging"].to_crs(crs).geometry.iloc[0]
+    pts = demo.cases.to_crs(crs)
+    rec = pts[pts["role"] == "recruitment"]
+    inside = rec[shapely.contains_xy(em, rec.geometry.x, rec.geometry.y)]
+    since = pd.Timestamp(demo.truth["emerging"]["since"].iloc[0], tz="Asia/Ho_Chi_Minh")
+    assert len(inside) >= 20
+    assert (inside["occurred_at"] >= since - pd.Timedelta(days=30)).mean() > 0.9
+
+
+def test_written_files_read_back_clean(tmp_path, demo):
+    files = demo.write(tmp_path)
+    assert SYNTHETIC_LABEL in files["readme"].read_text(encoding="utf-8")
+    res = hotspots.read_cases(files["cases"], province="Lào Cai")
+    assert res.quarantined == 0 and res.accepted == len(demo.cases)
+    assert (
+        res.routes is not None
+        and res.routes["case_id"].nunique() > 0.7 * demo.truth["meta"]["cases"]
+    )
+    assert {"victim_name", "phone"} <= set(res.pii.columns)
+    assert "victim_name" not in res.cases.columns
+
+
+def test_statuses_follow_the_case_life(demo):
+    c = demo.cases.drop_duplicates("case_id")
+    order = ["received", "classified", "resolved", "case_opened", "solved", "prosecuted", "tried"]
+    for a, b in zip(order, order[1:], strict=False):
+        both = c[a].notna() & c[b].notna()
+        assert (c.loc[both, b] >= c.loc[both, a]).all()
+        assert (c[b].notna() <= c[a].notna()).all()  # no later stage without the earlier
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("code", list(geodata.provinces()["code"]))
+def test_every_province(code):
+    d = generate(province=code, years=1, seed=0, n_cases=40)
+    assert len(d.cases) > 40 and len(d.truth["key_lines"]) >= 2
+    prov = geodata.province(code).geometry
+    crs = metric_crs(d.cases)
+    poly = shapely.buffer(
+        hotspots.data.ingest.resolve_area(province=code).to_crs(crs).geometry.iloc[0], 1000
+    )
+    pts = d.cases.to_crs(crs)
+    assert shapely.contains_xy(poly, pts.geometry.x, pts.geometry.y).all(), prov
