@@ -216,3 +216,21 @@ def test_auto_beats_naive_on_near_repeat_data_and_is_deterministic():
         np.testing.assert_array_equal(a.maps[k], b.maps[k])
     assert a.choices().equals(b.choices())
     assert set(a.choices()["chosen_method"]) <= {"prospective", "sepp", "decay", "naive_last"}
+
+
+@pytest.mark.parametrize("dated", [False, True])
+def test_trigger_pairs_match_brute_force(dated):
+    from hotspots.areas.predict import _trigger_pairs
+
+    rng = np.random.default_rng(7)
+    n = 400
+    t = rng.uniform(0, 100, n)
+    if dated:  # dates only: many tied times
+        t = np.floor(t / 7) * 7
+    ev = Events(rng.uniform(0, 1000, n), rng.uniform(0, 1000, n), t)
+    p, c = _trigger_pairs(ev, 150.0, 20.0)
+    dt = t[None, :] - t[:, None]
+    d2 = (ev.x[None, :] - ev.x[:, None]) ** 2 + (ev.y[None, :] - ev.y[:, None]) ** 2
+    want = set(zip(*np.nonzero((dt > 0) & (dt <= 20.0) & (d2 <= 150.0**2)), strict=True))
+    got = set(zip(p.tolist(), c.tolist(), strict=True))
+    assert got == want and len(p) == len(want) > 50

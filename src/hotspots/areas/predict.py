@@ -371,6 +371,56 @@ class SEPPFit:
         }
 
 
+def _trigger_pairs(ev: Events, rmax: float, max_days: float) -> tuple[np.ndarray, np.ndarray]:
+    """Candidate (parent, child) pairs of events that may trigger one another.
+
+    A pair qualifies when the events are at most ``rmax`` metres apart and the parent is
+    strictly earlier, by at most ``max_days``.
+
+    Continuous times: one k-d tree over ``(x, y, t * rmax / max_days)`` with the maximum
+    norm, so pairs far apart in time are never generated. Heavily tied times (dates or
+    months only): compare each time group with the later groups within ``max_days``, so
+    the many same-time pairs, which cannot trigger, are never generated either.
+    """
+    n = len(ev)
+    empty = np.zeros(0, dtype=np.int64)
+    if n < 2:
+        return empty, empty
+    uniq, inv = np.unique(ev.t, return_inverse=True)
+    xy = np.column_stack([ev.x, ev.y])
+    parents, children = [], []
+    if uniq.size < 0.5 * n:
+        order = np.argsort(inv, kind="stable")
+        bounds = np.searchsorted(inv[order], np.arange(uniq.size + 1))
+        for g in range(uniq.size):
+            hi = int(np.searchsorted(uniq, uniq[g] + max_days, side="right"))
+            if hi <= g + 1:
+                continue
+            mine = order[bounds[g] : bounds[g + 1]]
+            later = order[bounds[g + 1] : bounds[hi]]
+            m = cKDTree(xy[mine]).sparse_distance_matrix(
+                cKDTree(xy[later]), rmax, output_type="ndarray"
+            )
+            parents.append(mine[m["i"]])
+            children.append(later[m["j"]])
+        if not parents:
+            return empty, empty
+        return np.concatenate(parents), np.concatenate(children)
+    scale = rmax / max_days
+    tree = cKDTree(np.column_stack([ev.x, ev.y, ev.t * scale]))
+    pairs = tree.query_pairs(r=rmax, p=np.inf, output_type="ndarray")
+    if pairs.size == 0:
+        return empty, empty
+    a, b = pairs[:, 0], pairs[:, 1]
+    swap = ev.t[a] > ev.t[b]
+    parent = np.where(swap, b, a)
+    child = np.where(swap, a, b)
+    dt = ev.t[child] - ev.t[parent]
+    d2 = (ev.x[child] - ev.x[parent]) ** 2 + (ev.y[child] - ev.y[parent]) ** 2
+    ok = (dt > 0) & (dt <= max_days) & (d2 <= rmax * rmax)
+    return parent[ok], child[ok]
+
+
 def fit_sepp(
     events: Events,
     grid,
@@ -415,21 +465,9 @@ def fit_sepp(
     n = len(ev)
     if n == 0:
         return SEPPFit(np.zeros(grid.shape), 0.0, 1.0, cell, 1.0, 0, ev, max_days, t_end)
-    # candidate parent-child pairs: near in space, parent strictly earlier and recent
-    tree = cKDTree(np.column_stack([ev.x, ev.y]))
-    pairs = tree.query_pairs(r=rmax, output_type="ndarray")
-    if pairs.size:
-        a, b = pairs[:, 0], pairs[:, 1]
-        swap = ev.t[a] > ev.t[b]
-        parent = np.where(swap, b, a)
-        child = np.where(swap, a, b)
-        dt = ev.t[child] - ev.t[parent]
-        ok = (dt > 0) & (dt <= max_days)
-        parent, child, dt = parent[ok], child[ok], dt[ok]
-        d2 = (ev.x[child] - ev.x[parent]) ** 2 + (ev.y[child] - ev.y[parent]) ** 2
-    else:
-        parent = child = np.zeros(0, dtype=np.int64)
-        dt = d2 = np.zeros(0)
+    parent, child = _trigger_pairs(ev, rmax, float(max_days))
+    dt = ev.t[child] - ev.t[parent]
+    d2 = (ev.x[child] - ev.x[parent]) ** 2 + (ev.y[child] - ev.y[parent]) ** 2
     theta, omega, sigma = 0.5, 1.0 / 7.0, cell
     bg_cells = _gaussian(np.bincount(idx, minlength=grid.size).reshape(grid.shape), grid, bb)
     mu = 0.5 * bg_cells.reshape(-1) / span  # events / day / cell
