@@ -1,0 +1,183 @@
+"""Subcommand ``plan``: checkpoints on key lines and a week of patrols over key areas."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from hotspots.errors import InputError, UnusableInputError
+
+__all__ = ["register", "run_plan"]
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``hotspots plan`` to the CLI."""
+    p = subparsers.add_parser(
+        "plan",
+        help="checkpoints and a weekly patrol plan (GPX, GeoJSON, printable HTML)",
+        description=(
+            "Site checkpoints on the key lines and schedule patrols over the key areas; "
+            "writes GPX for GPS devices, GeoPackage/GeoJSON and a printable table in "
+            "Vietnamese."
+        ),
+    )
+    p.add_argument("--areas", required=True, help="key areas (GeoPackage/GeoJSON polygons)")
+    p.add_argument("--lines", required=True, help="key lines (GeoPackage/GeoJSON lines)")
+    p.add_argument(
+        "--units",
+        help="units CSV (unit, base or lon/lat, count, shift_hours); default: one unit at "
+        "the commune police post or border gate nearest each key area",
+    )
+    p.add_argument("--network", help="road network file (GeoPackage lines, .osm, .graphml)")
+    p.add_argument("--days", type=int, default=7, help="days to plan (default 7)")
+    p.add_argument("--out", required=True, help="output directory")
+    p.add_argument("--province", help="province (name or code); default: from the areas")
+    p.add_argument("--start", help="first day YYYY-MM-DD (default: next Monday)")
+    p.add_argument("--checkpoints", type=int, default=5, help="number of checkpoints (5)")
+    p.add_argument(
+        "--radius-m", type=float, default=500.0, help="checkpoint interception radius (500 m)"
+    )
+    p.add_argument("--shift-hours", type=float, default=8.0, help="shift length (8 h)")
+    p.add_argument(
+        "--shifts", default="06:00,14:00,22:00", help="possible shift starts (06:00,14:00,22:00)"
+    )
+    p.add_argument("--dwell", type=float, default=12.0, help="minutes at each stop (12)")
+    p.add_argument("--speed", type=float, default=40.0, help="travel speed km/h (40)")
+    p.add_argument("--circuity", type=float, default=1.3, help="road/straight ratio (1.3)")
+    p.add_argument("--min-visits", type=int, default=1, help="minimum visits per area (1)")
+    p.add_argument("--max-bases", type=int, default=10, help="default bases: at most this many")
+    p.add_argument("--time-limit", type=float, default=40.0, help="routing seconds in total")
+    p.add_argument("--seed", type=int, default=0, help="random seed (e.g. the week number)")
+    p.add_argument("--synthetic", action="store_true", help="mark outputs as synthetic data")
+    p.set_defaults(func=run_plan)
+
+
+def _read_layer(path: str, what: str, kinds: tuple[str, ...]) -> gpd.GeoDataFrame:
+    p = Path(path)
+    if not p.exists():
+        raise UnusableInputError(f"--{what}: file {p} does not exist")
+    try:
+        gdf = gpd.read_file(p)
+    except Exception as exc:
+        raise UnusableInputError(f"--{what}: cannot read {p}: {exc}") from exc
+    if len(gdf) == 0:
+        raise UnusableInputError(f"--{what}: {p} has no features")
+    gdf = gdf[gdf.geometry.notna() & ~gdf.geometry.is_empty]
+    bad = ~gdf.geom_type.isin(kinds)
+    if bad.any():
+        i = int(bad.to_numpy().nonzero()[0][0])
+        raise UnusableInputError(
+            f"--{what}: feature {i + 1} of {p.name} is a {gdf.geom_type.iloc[i]}; "
+            f"expected {' or '.join(kinds)}"
+        )
+    if gdf.crs is None:
+        gdf = gdf.set_crs("EPSG:4326")
+    return gdf.to_crs("EPSG:4326").reset_index(drop=True)
+
+
+def _province_of(areas: gpd.GeoDataFrame) -> str:
+    from hotspots import geodata
+
+    provs = geodata.provinces()
+    c = areas.to_crs(3857).geometry.union_all().centroid
+    pt = gpd.GeoSeries([c], crs=3857).to_crs(provs.crs).iloc[0]
+    hit = provs[provs.contains(pt)]
+    if len(hit) == 0:
+        raise InputError("the key areas are not inside a Vietnamese province; give --province")
+    return str(hit["code"].iloc[0])
+
+
+def _next_monday() -> pd.Timestamp:
+    today = pd.Timestamp.now(tz="Asia/Ho_Chi_Minh").normalize().tz_localize(None)
+    return today + pd.Timedelta(days=7 - today.weekday())
+
+
+def run_plan(args: argparse.Namespace) -> int:
+    """Run ``hotspots plan``."""
+    from hotspots.plan import bases as B
+    from hotspots.plan.checkpoints import candidate_sites, site_checkpoints
+    from hotspots.plan.export import write_geo, write_gpx, write_gpx_per_route, write_html
+    from hotspots.plan.schedule import weekly_schedule
+    from hotspots.plan.travel import read_network, travel_model
+
+    if args.days < 1 or args.days > 62:
+        raise InputError(f"--days must be between 1 and 62, got {args.days}")
+    areas = _read_layer(args.areas, "areas", ("Polygon", "MultiPolygon", "Point"))
+    lines = _read_layer(args.lines, "lines", ("LineString", "MultiLineString"))
+    province = args.province or _province_of(areas)
+    try:
+        start = pd.Timestamp(args.start) if args.start else _next_monday()
+    except ValueError as exc:
+        raise InputError(f"--start must be a date YYYY-MM-DD, got {args.start!r}") from exc
+    shifts = tuple(s.strip() for s in args.shifts.split(",") if s.strip())
+
+    all_bases = B.default_bases(province)
+    if args.units:
+        units = B.read_units(args.units, all_bases)
+    else:
+        units = B.units_at(B.nearest_bases(all_bases, areas, args.max_bases))
+    roads = read_network(args.network) if args.network else None
+    travel = travel_model(roads, speed_kmh=args.speed, circuity=args.circuity)
+    if args.network:
+        travel.source = str(args.network)
+
+    from hotspots import geodata
+
+    gates = geodata.border_gates()
+    gates = gates[gates["province_code"].astype(str) == geodata.province_code(province)]
+    cands = candidate_sites(
+        lines, gates=gates, seats=geodata.communes(province=province), roads=roads
+    )
+    checkpoints = site_checkpoints(
+        lines, args.checkpoints, candidates=cands, radius_m=args.radius_m
+    )
+
+    plan = weekly_schedule(
+        areas,
+        units,
+        travel,
+        days=args.days,
+        start_date=start,
+        shift_starts=shifts,
+        shift_hours=args.shift_hours,
+        dwell_min=args.dwell,
+        min_visits=args.min_visits,
+        seed=args.seed,
+        time_limit=args.time_limit,
+    )
+    plan.checkpoints = checkpoints
+    plan.meta["checkpoints"] = {
+        "model": checkpoints.model,
+        "p": args.checkpoints,
+        "radius_m": args.radius_m,
+        "intercepted": checkpoints.intercepted,
+        "total": checkpoints.total,
+        "gap": checkpoints.gap,
+        "status": checkpoints.status,
+    }
+    plan.meta["province"] = province
+    plan.meta["synthetic"] = bool(args.synthetic)
+
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    write_geo(plan, out / "plan.gpkg")
+    write_geo(plan, out / "patrols.geojson")
+    checkpoints.to_file(out / "checkpoints.geojson")
+    write_gpx(plan, out / "patrols.gpx")
+    write_gpx_per_route(plan, out / "gpx")
+    write_html(plan, out / "ke_hoach_tuan_tra.html", synthetic=args.synthetic)
+    (out / "plan.json").write_text(
+        json.dumps(plan.meta, ensure_ascii=False, indent=2, default=str), encoding="utf-8"
+    )
+    print(
+        f"{len(plan.routes)} patrols, {len(plan.stops)} visits, "
+        f"{len(checkpoints.sites)} checkpoints ({checkpoints.share:.0%} of line volume) "
+        f"-> {out}"
+    )
+    if not plan.meta["min_visits_met"]:
+        print(f"warning: minimum visits not met for {len(plan.meta['shortfall'])} area(s)")
+    return 0

@@ -1,0 +1,311 @@
+"""Plan outputs: GPX for GPS devices, GeoPackage/GeoJSON, a printable HTML table.
+
+* GPX 1.1 (``http://www.topografix.com/GPX/1/1``): one ``<trk>`` per unit-shift and a
+  ``<wpt>`` for every stop (and checkpoint), names in Vietnamese, UTF-8. Loads in
+  handheld GPS devices (Garmin), OsmAnd and QGIS.
+* GeoPackage layers ``routes``, ``stops``, ``checkpoints``; or GeoJSON files.
+* HTML: a self-contained printable table in Vietnamese (no scripts, no network).
+
+Nothing here writes case ids or PII: a plan only holds areas, stops and routes.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from hotspots.plan.checkpoints import CheckpointPlan
+
+__all__ = ["write_gpx", "write_gpx_per_route", "write_geo", "write_html", "GPX_NS"]
+
+GPX_NS = "http://www.topografix.com/GPX/1/1"
+
+_KIND_VI = {
+    "line_vertex": "Đỉnh tuyến",
+    "line_point": "Điểm trên tuyến",
+    "border_gate": "Cửa khẩu",
+    "commune_seat": "Trụ sở xã",
+    "road_vertex": "Điểm trên đường",
+}
+
+
+def _fmt_time(t) -> str:
+    return "" if pd.isna(t) else pd.Timestamp(t).strftime("%H:%M")
+
+
+def _fmt_date(t) -> str:
+    return "" if pd.isna(t) else pd.Timestamp(t).strftime("%d/%m/%Y")
+
+
+def _utc_iso(t) -> str | None:
+    if pd.isna(t):
+        return None
+    return pd.Timestamp(t).tz_convert("UTC").strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _track_name(r) -> str:
+    return f"{r['unit']} - Ngày {r['day']} ({_fmt_date(r['date'])}) ca {r['shift']}"
+
+
+def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs) -> ET.Element:
+    el = ET.SubElement(parent, f"{{{GPX_NS}}}{tag}", {k: str(v) for k, v in attrs.items()})
+    if text is not None:
+        el.text = text
+    return el
+
+
+def _gpx_tree(routes: gpd.GeoDataFrame, stops: gpd.GeoDataFrame, checkpoints=None):
+    ET.register_namespace("", GPX_NS)
+    root = ET.Element(
+        f"{{{GPX_NS}}}gpx", {"version": "1.1", "creator": "hotspots (kế hoạch tuần tra)"}
+    )
+    meta = _sub(root, "metadata")
+    _sub(meta, "name", "Kế hoạch tuần tra")
+    # waypoints first (GPX 1.1 order: metadata, wpt*, rte*, trk*)
+    for _, s in stops.iterrows():
+        w = _sub(root, "wpt", lat=f"{s.geometry.y:.7f}", lon=f"{s.geometry.x:.7f}")
+        t = _utc_iso(s["arrival"])
+        if t:
+            _sub(w, "time", t)
+        _sub(w, "name", f"{s['unit']} N{s['day']} {s['shift']} #{s['order']} {s['area_name']}")
+        _sub(
+            w,
+            "desc",
+            f"Giờ đến {_fmt_time(s['arrival'])}, dừng {s['dwell_min']:.0f} phút, "
+            f"rời {_fmt_time(s['departure'])}",
+        )
+        _sub(w, "sym", "Flag, Blue")
+    if checkpoints is not None:
+        for _, c in checkpoints.sites.iterrows():
+            w = _sub(root, "wpt", lat=f"{c.geometry.y:.7f}", lon=f"{c.geometry.x:.7f}")
+            label = c["name"] or _KIND_VI.get(c["kind"], c["kind"])
+            _sub(w, "name", f"Chốt {c['rank']}: {label}")
+            _sub(w, "desc", f"Điểm chốt kiểm soát số {c['rank']} ({_KIND_VI.get(c['kind'], '')})")
+            _sub(w, "sym", "Flag, Red")
+    for _, r in routes.iterrows():
+        trk = _sub(root, "trk")
+        _sub(trk, "name", _track_name(r))
+        _sub(
+            trk,
+            "desc",
+            f"{r['base']}: {r['n_stops']} điểm dừng, {r['distance_km']:.1f} km, "
+            f"{r['duration_min']:.0f} phút",
+        )
+        seg = _sub(trk, "trkseg")
+        for x, y in r.geometry.coords:
+            _sub(seg, "trkpt", lat=f"{y:.7f}", lon=f"{x:.7f}")
+    ET.indent(root)
+    return ET.ElementTree(root)
+
+
+def write_gpx(plan, path: str | Path, checkpoints: CheckpointPlan | None = None) -> Path:
+    """Write every unit-shift of ``plan`` to one GPX 1.1 file.
+
+    One track per unit-shift, one waypoint per stop (name: unit, day, shift, order,
+    area) and per checkpoint.
+    """
+    path = Path(path)
+    cp = checkpoints if checkpoints is not None else plan.checkpoints
+    _gpx_tree(plan.routes, plan.stops, cp).write(path, encoding="UTF-8", xml_declaration=True)
+    return path
+
+
+def _slug(text: str) -> str:
+    s = unicodedata.normalize("NFKD", str(text).replace("đ", "d").replace("Đ", "D"))
+    s = s.encode("ascii", "ignore").decode()
+    return re.sub(r"[^A-Za-z0-9]+", "-", s).strip("-").lower() or "x"
+
+
+def write_gpx_per_route(plan, directory: str | Path) -> list[Path]:
+    """Write one GPX file per unit-shift (track + its stops) into ``directory``.
+
+    Files are named ``<unit>_ngay-<day>_<shift>.gpx`` (ASCII) for easy loading onto
+    a device.
+    """
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    out = []
+    for _, r in plan.routes.iterrows():
+        sel = (
+            (plan.stops["unit"] == r["unit"])
+            & (plan.stops["day"] == r["day"])
+            & (plan.stops["shift"] == r["shift"])
+        )
+        name = f"{_slug(r['unit'])}_ngay-{r['day']}_{r['shift'].replace(':', '')}.gpx"
+        p = directory / name
+        tree = _gpx_tree(plan.routes.loc[[r.name]], plan.stops[sel])
+        tree.write(p, encoding="UTF-8", xml_declaration=True)
+        out.append(p)
+    return out
+
+
+def _plain(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    out = gdf.copy()
+    for c in out.columns:
+        if c != "geometry" and pd.api.types.is_datetime64_any_dtype(out[c]):
+            out[c] = out[c].map(lambda t: None if pd.isna(t) else pd.Timestamp(t).isoformat())
+    return out
+
+
+def write_geo(plan, path: str | Path) -> Path:
+    """Write routes, stops and checkpoints to GeoPackage layers or GeoJSON files.
+
+    ``.gpkg``: layers ``routes``, ``stops`` and (when present) ``checkpoints``.
+    Otherwise ``path`` gets the routes as GeoJSON and ``<stem>_stops.geojson`` /
+    ``<stem>_checkpoints.geojson`` are written beside it. Times are ISO 8601 text.
+    """
+    path = Path(path)
+    layers = {"routes": plan.routes, "stops": plan.stops}
+    if plan.checkpoints is not None:
+        layers["checkpoints"] = plan.checkpoints.sites
+    if path.suffix.lower() == ".gpkg":
+        if path.exists():
+            path.unlink()
+        for name, gdf in layers.items():
+            _plain(gdf).to_file(path, layer=name, driver="GPKG")
+        return path
+    for name, gdf in layers.items():
+        p = path if name == "routes" else path.with_name(f"{path.stem}_{name}{path.suffix}")
+        _plain(gdf).to_file(p, driver="GeoJSON")
+    return path
+
+
+_CSS = """
+body{font-family:"Times New Roman",serif;margin:1.5cm;color:#000}
+h1{font-size:18pt;text-align:center;margin:0 0 .3em}
+h2{font-size:14pt;margin:1.2em 0 .4em;page-break-after:avoid}
+p.sub{text-align:center;margin:0 0 1em}
+table{border-collapse:collapse;width:100%;margin-bottom:1em;page-break-inside:auto}
+th,td{border:1px solid #000;padding:3px 5px;font-size:11pt;vertical-align:top}
+th{background:#eee}
+td.n{text-align:right}
+tr{page-break-inside:avoid}
+.banner{border:3px solid #b00;color:#b00;font-weight:bold;text-align:center;padding:6px;
+margin-bottom:1em}
+.sign{margin-top:2em;display:flex;justify-content:space-between}
+@media print{.banner{-webkit-print-color-adjust:exact}}
+"""
+
+
+def write_html(
+    plan,
+    path: str | Path,
+    checkpoints: CheckpointPlan | None = None,
+    title: str = "KẾ HOẠCH TUẦN TRA, KIỂM SOÁT",
+    synthetic: bool = False,
+) -> Path:
+    """Write a printable, self-contained HTML table of the plan in Vietnamese.
+
+    Parameters
+    ----------
+    plan
+        A :class:`~hotspots.plan.patrols.PatrolPlan`.
+    path
+        Output file.
+    checkpoints
+        Checkpoint sites to list (default: ``plan.checkpoints``).
+    title
+        Heading.
+    synthetic
+        Mark the page as made from synthetic data (Vietnamese and English).
+    """
+    e = html.escape
+    cp = checkpoints if checkpoints is not None else plan.checkpoints
+    routes, stops = plan.routes, plan.stops
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="vi"><head><meta charset="utf-8">',
+        f"<title>{e(title)}</title><style>{_CSS}</style></head><body>",
+    ]
+    if synthetic:
+        parts.append(
+            '<div class="banner">DỮ LIỆU GIẢ LẬP - KHÔNG PHẢI VỤ VIỆC THẬT / '
+            "SYNTHETIC DATA - NOT REAL CASES</div>"
+        )
+    parts.append(f"<h1>{e(title)}</h1>")
+    if len(routes):
+        d0, d1 = routes["date"].min(), routes["date"].max()
+        parts.append(
+            f'<p class="sub">Từ ngày {e(_fmt_date(d0))} đến ngày {e(_fmt_date(d1))} - '
+            f"{routes['unit'].nunique()} tổ tuần tra, {len(stops)} lượt kiểm tra địa bàn</p>"
+        )
+    travel = plan.meta.get("travel", {})
+    model = "mạng lưới đường" if travel.get("model") == "network" else "đường chim bay x hệ số"
+    parts.append(
+        f'<p class="sub">Thời gian di chuyển tính theo: {e(model)} '
+        f"(tốc độ {travel.get('speed_kmh', '')} km/h)</p>"
+    )
+    # -- patrols, per day ---------------------------------------------------------
+    headers = [
+        "Tổ tuần tra", "Căn cứ", "Ca", "TT", "Điểm dừng (địa bàn)", "Giờ đến",
+        "Thời gian dừng", "Giờ rời",
+    ]  # fmt: skip
+    for (day, date), day_routes in routes.groupby(["day", "date"], sort=True):
+        parts.append(f"<h2>Ngày {e(str(day))} ({e(_fmt_date(date))})</h2>")
+        parts.append("<table><thead><tr>")
+        parts.extend(f"<th>{e(h)}</th>" for h in headers)
+        parts.append("</tr></thead><tbody>")
+        for _, r in day_routes.sort_values(["shift", "unit"]).iterrows():
+            sel = stops[
+                (stops["unit"] == r["unit"])
+                & (stops["day"] == r["day"])
+                & (stops["shift"] == r["shift"])
+            ].sort_values("order")
+            if len(sel) == 0:
+                continue
+            span = len(sel) + 1
+            first = True
+            for _, s in sel.iterrows():
+                parts.append("<tr>")
+                if first:
+                    parts.append(
+                        f'<td rowspan="{span}">{e(str(r["unit"]))}</td>'
+                        f'<td rowspan="{span}">{e(str(r["base"]))}</td>'
+                        f'<td rowspan="{span}">{e(_fmt_time(r["start"]))}-'
+                        f"{e(_fmt_time(r['end']))}</td>"
+                    )
+                    first = False
+                parts.append(
+                    f'<td class="n">{int(s["order"])}</td><td>{e(str(s["area_name"]))}</td>'
+                    f"<td>{e(_fmt_time(s['arrival']))}</td>"
+                    f'<td class="n">{s["dwell_min"]:.0f} phút</td>'
+                    f"<td>{e(_fmt_time(s['departure']))}</td></tr>"
+                )
+            parts.append(
+                f'<tr><td colspan="5"><i>Quãng đường: {r["distance_km"]:.1f} km; '
+                f"tổng thời gian: {r['duration_min']:.0f} phút; về căn cứ lúc "
+                f"{e(_fmt_time(r['end']))}</i></td></tr>"
+            )
+        parts.append("</tbody></table>")
+    # -- checkpoints ----------------------------------------------------------------
+    if cp is not None and len(cp.sites):
+        parts.append("<h2>Điểm chốt kiểm soát trên các tuyến trọng điểm</h2>")
+        parts.append(
+            "<table><thead><tr><th>Số</th><th>Vị trí</th><th>Loại</th>"
+            "<th>Lưu lượng chặn được</th><th>Tọa độ (vĩ độ, kinh độ)</th></tr></thead><tbody>"
+        )
+        for _, c in cp.sites.iterrows():
+            parts.append(
+                f'<tr><td class="n">{int(c["rank"])}</td><td>{e(str(c["name"]))}</td>'
+                f"<td>{e(_KIND_VI.get(c['kind'], str(c['kind'])))}</td>"
+                f'<td class="n">{c["marginal"]:.0f}</td>'
+                f"<td>{c.geometry.y:.5f}, {c.geometry.x:.5f}</td></tr>"
+            )
+        parts.append("</tbody></table>")
+        parts.append(
+            f"<p>Các điểm chốt chặn được {cp.share:.0%} lưu lượng trên các tuyến "
+            f"(sai khác tối đa so với tối ưu: {cp.gap:.1%}).</p>"
+        )
+    parts.append(
+        '<div class="sign"><div>NGƯỜI LẬP</div><div>CHỈ HUY ĐƠN VỊ<br>(ký, ghi rõ họ tên)</div>'
+        "</div></body></html>"
+    )
+    path = Path(path)
+    path.write_text("\n".join(parts), encoding="utf-8")
+    return path
