@@ -254,15 +254,33 @@ def test_time_bins_local_time_and_empty_periods():
     t = pd.Series(
         pd.to_datetime(["2024-03-31T17:30:00Z", "2024-01-05T00:00:00Z", "2024-10-01T00:00:00Z"])
     )
-    codes, periods = time_bins(t, "quarter")
+    codes, periods = time_bins(t, "quarter", align="calendar")
     # 17:30 UTC on 31 March is 00:30 on 1 April in Hanoi → second quarter
     assert [str(p) for p in periods] == ["2024Q1", "2024Q2", "2024Q3", "2024Q4"]
     assert list(codes) == [1, 0, 3]
-    codes, periods = time_bins(t, "month", start="2024-02-01", end="2024-04-30")
+    codes, periods = time_bins(t, "month", start="2024-02-01", end="2024-04-30", align="calendar")
     assert list(codes) == [2, -1, -1]  # Feb, Mar, Apr → April is step 2
     assert len(periods) == 3
     with pytest.raises(InputError, match="time_bin"):
         time_bins(t, "fortnight")
+
+
+def test_time_bins_end_aligned_steps_end_with_the_newest_case():
+    t = pd.Series(pd.to_datetime(["2024-01-10", "2024-04-10", "2024-04-11", "2024-10-10"]))
+    codes, steps = time_bins(t, "quarter")  # align="end" by default, as ArcGIS
+    # steps (2023-10-10, 2024-01-10], (…, 2024-04-10], (…, 2024-07-10], (…, 2024-10-10]
+    assert len(steps) == 4
+    assert steps[-1].right == pd.Timestamp("2024-10-10")
+    assert steps[0].left == pd.Timestamp("2023-10-10")
+    assert list(codes) == [0, 1, 2, 3]
+    # a missing date gets -1; a date before start too
+    codes, steps = time_bins(
+        pd.Series([pd.NaT, pd.Timestamp("2024-01-01"), pd.Timestamp("2024-06-30")]),
+        "month",
+        start="2024-03-01",
+    )
+    assert list(codes) == [-1, -1, len(steps) - 1]
+    assert steps[-1].right == pd.Timestamp("2024-06-30")
 
 
 # ----------------------------------------------------------------------------- on points
@@ -311,7 +329,7 @@ def test_emerging_hot_spots_on_planted_points():
     grid = Grid.from_bounds((500_000, 2_450_000, 520_000, 2_470_000), 1000, "EPSG:32648")
     res = emerging_hot_spots(cases, grid=grid, time_bin="quarter", time_window=1)
     assert res.crs.to_epsg() == 4326
-    assert res.attrs["periods"][0] == "2024Q1" and len(res.attrs["periods"]) == 12
+    assert len(res.attrs["periods"]) == 12
     cells = res.set_index("cell")
     c_new = int(grid.cell_of(np.array([emerging[0]]), np.array([emerging[1]]))[0])
     c_old = int(grid.cell_of(np.array([persistent[0]]), np.array([persistent[1]]))[0])

@@ -35,6 +35,7 @@ from numpy.typing import ArrayLike
 from scipy import sparse, stats
 from scipy.spatial import cKDTree
 
+from hotspots.areas.stats import fdr as bh_fdr
 from hotspots.areas.trend import mann_kendall
 from hotspots.data.crs import WGS84, metric_crs
 from hotspots.data.schema import TZ
@@ -82,7 +83,8 @@ def time_bins(
     freq: str = "quarter",
     start: Any = None,
     end: Any = None,
-) -> tuple[np.ndarray, pd.PeriodIndex]:
+    align: str = "end",
+) -> tuple[np.ndarray, pd.Index]:
     """Put timestamps into consecutive time steps.
 
     Parameters
@@ -91,29 +93,39 @@ def time_bins(
         Timestamps. Time-zone aware ones are first converted to Asia/Ho_Chi_Minh, so a
         case at 23:30 local time on 31 March belongs to the first quarter.
     freq
-        ``"week"`` (Monday–Sunday), ``"month"``, ``"quarter"`` or ``"year"``.
+        ``"week"``, ``"month"``, ``"quarter"`` or ``"year"``.
     start, end
-        First and last period (anything ``pandas.Period`` accepts, or a timestamp);
-        default: the periods of the earliest and latest timestamp.
+        Range of the steps (timestamps; for ``align="calendar"`` anything
+        ``pandas.Period`` accepts). Default: the earliest and latest timestamp.
+    align
+        ``"end"`` (ArcGIS's default time-step alignment): steps of one ``freq`` ending
+        at ``end``, so the final step is complete and ends with the newest data:
+        ``(end − k·freq, end − (k−1)·freq]``. ``"calendar"``: calendar periods (weeks
+        Monday–Sunday, months, quarters, years); the final one may be partial.
 
     Returns
     -------
     codes
-        Time-step index of each timestamp (0 = first period); -1 for a missing
-        timestamp or one outside ``start``–``end``.
-    periods
-        The consecutive periods, one per time step (empty periods included).
+        Time-step index of each timestamp (0 = first step); -1 for a missing timestamp
+        or one outside ``start``–``end``.
+    steps
+        One label per time step, oldest first: a ``pandas.PeriodIndex`` (calendar) or a
+        right-closed ``pandas.IntervalIndex`` of local timestamps (end).
     """
     if freq not in TIME_BINS:
         raise InputError(f"time_bin {freq!r} is not known; use one of {', '.join(TIME_BINS)}")
-    pfreq = TIME_BINS[freq]
+    if align not in ("end", "calendar"):
+        raise InputError(f"align must be 'end' or 'calendar', got {align!r}")
     t = pd.to_datetime(pd.Series(times), errors="coerce")
     if isinstance(t.dtype, pd.DatetimeTZDtype):
         t = t.dt.tz_convert(TZ).dt.tz_localize(None)
-    per = t.dt.to_period(pfreq)
-    valid = per.notna().to_numpy()
+    valid = t.notna().to_numpy()
     if not valid.any() and (start is None or end is None):
         raise InputError("no usable timestamps: every case lacks a date (column occurred_at)")
+    if align == "end":
+        return _end_aligned(t, valid, freq, start, end)
+    pfreq = TIME_BINS[freq]
+    per = t.dt.to_period(pfreq)
     first = _as_period(start, pfreq) if start is not None else per[valid].min()
     last = _as_period(end, pfreq) if end is not None else per[valid].max()
     if last < first:
@@ -127,6 +139,42 @@ def time_bins(
     return codes, periods
 
 
+_STEP = {
+    "week": pd.DateOffset(weeks=1),
+    "month": pd.DateOffset(months=1),
+    "quarter": pd.DateOffset(months=3),
+    "year": pd.DateOffset(years=1),
+}
+
+
+def _local(value: Any) -> pd.Timestamp:
+    ts = pd.Timestamp(value)
+    return ts.tz_convert(TZ).tz_localize(None) if ts.tzinfo is not None else ts
+
+
+def _end_aligned(
+    t: pd.Series, valid: np.ndarray, freq: str, start: Any, end: Any
+) -> tuple[np.ndarray, pd.IntervalIndex]:
+    last = _local(end) if end is not None else t[valid].max()
+    first = _local(start) if start is not None else t[valid].min()
+    if last < first:
+        raise InputError(f"time range is empty: end {last} is before start {first}")
+    step = _STEP[freq]
+    edges = [last]
+    k = 1
+    while edges[-1] >= first:  # the oldest edge lies strictly before the first timestamp
+        edges.append(last - step * k)
+        k += 1
+    edges_asc = pd.DatetimeIndex(edges[::-1])
+    steps = pd.IntervalIndex.from_breaks(edges_asc, closed="right")
+    codes = np.full(len(t), -1, dtype=np.int64)
+    tv = pd.DatetimeIndex(t[valid])
+    idx = np.searchsorted(edges_asc.asi8, tv.as_unit(edges_asc.unit).asi8, side="left") - 1
+    inside = (idx >= 0) & (idx < len(steps)) & np.asarray(tv >= first)
+    codes[np.flatnonzero(valid)[inside]] = idx[inside]
+    return codes, steps
+
+
 def _as_period(value: Any, pfreq: str) -> pd.Period:
     if isinstance(value, pd.Period):
         return value.asfreq(pfreq)
@@ -137,35 +185,10 @@ def _as_period(value: Any, pfreq: str) -> pd.Period:
 
 
 # --------------------------------------------------------------------------- Gi*
-def _bh_reject(p: np.ndarray, alpha: float) -> np.ndarray:
-    """Benjamini-Hochberg: boolean mask of rejected hypotheses at FDR ``alpha``."""
-    flat = np.asarray(p, dtype=float).ravel()
-    m = flat.size
-    if m == 0:
-        return np.zeros(np.shape(p), dtype=bool)
-    order = np.argsort(flat, kind="stable")
-    ranked = flat[order]
-    ok = ranked <= alpha * np.arange(1, m + 1) / m
-    out = np.zeros(m, dtype=bool)
-    if ok.any():
-        k = int(np.nonzero(ok)[0].max())
-        out[order[: k + 1]] = True
-    return out.reshape(np.shape(p))
-
-
 def _significant(p: np.ndarray, alpha: float, fdr: bool) -> np.ndarray:
-    try:  # B1's FDR when it is there, so that every module uses the same rule
-        from hotspots.areas.stats import fdr as _fdr
-    except ImportError:  # pragma: no cover - until areas.stats lands
-        _fdr = None
-    if not fdr:
-        return p <= alpha
-    if _fdr is not None:
-        res = np.asarray(_fdr(np.asarray(p).ravel(), alpha))
-        if res.dtype == bool:
-            return res.reshape(p.shape)
-        return p <= float(res)  # a threshold p-value
-    return _bh_reject(p, alpha)
+    """Significant at ``alpha``, after Benjamini-Hochberg over all values when ``fdr``."""
+    p = np.asarray(p, dtype=float)
+    return bh_fdr(p.ravel(), alpha).reshape(p.shape) if fdr else p <= alpha
 
 
 def space_time_gi_star(
@@ -392,6 +415,7 @@ def emerging_hot_spots(
     time_column: str = "occurred_at",
     start: Any = None,
     end: Any = None,
+    align: str = "end",
 ) -> gpd.GeoDataFrame:
     """Emerging hot spot analysis of case points on a grid.
 
@@ -417,8 +441,9 @@ def emerging_hot_spots(
         Significance level, FDR correction over all bins, 90 % rule.
     time_column
         Column with the timestamps.
-    start, end
-        First and last period of the cube (default: from the data).
+    start, end, align
+        Time range and alignment of the steps, see :func:`time_bins` (default: steps
+        ending at the newest case, as ArcGIS does).
 
     Returns
     -------
@@ -436,7 +461,7 @@ def emerging_hot_spots(
     grid = _grid_for(cases, grid, cell, area)
     mc = grid.crs
     pts = cases.to_crs(mc)
-    codes, periods = time_bins(pts[time_column], time_bin, start, end)
+    codes, periods = time_bins(pts[time_column], time_bin, start, end, align)
     flat = np.asarray(grid.cell_of(pts.geometry.x.to_numpy(), pts.geometry.y.to_numpy()))
     ok = (codes >= 0) & (flat >= 0)
     t_steps = len(periods)
@@ -455,13 +480,19 @@ def emerging_hot_spots(
     out = gpd.GeoDataFrame(table, geometry=geom.values, crs=WGS84)
     out.attrs.update(
         {
-            "periods": [str(p) for p in periods],
+            "periods": [_label(p) for p in periods],
             "time_bin": time_bin,
             "time_window": time_window,
             "distance": dist,
         }
     )
     return out
+
+
+def _label(step: Any) -> str:
+    if isinstance(step, pd.Interval):
+        return f"{step.left:%Y-%m-%d %H:%M} – {step.right:%Y-%m-%d %H:%M}"
+    return str(step)
 
 
 def _grid_for(cases: gpd.GeoDataFrame, grid: Any, cell: float | None, area: Any) -> Any:
