@@ -44,7 +44,7 @@ def hawkes(seed=0, days=600, size=20_000.0, mu=12.0, theta=0.7, delay=5.0, sigma
     return Events(np.concatenate(xs), np.concatenate(ys), np.concatenate(ts) + T0)
 
 
-def stationary(seed=0, days=600, size=20_000.0, rate=40.0):
+def stationary(seed=0, days=500, size=20_000.0, rate=25.0):
     """No near-repeats: a fixed inhomogeneous Poisson process (a few steady hot spots on a
     uniform background), independent in time."""
     rng = np.random.default_rng(seed)
@@ -188,22 +188,24 @@ def test_sepp_reports_its_background_trigger_split(hawkes_run):
 
 def test_auto_claims_no_gain_that_is_not_there():
     ev = stationary(seed=5)
-    res = backtest(ev, ["auto"], grid=GRID, train="365D", test="30D", max_windows=6)
+    res = backtest(ev, ["auto"], grid=GRID, train="365D", test="30D", max_windows=4)
     t = res.table[res.table.coverage_pct == 5.0]
     piv = t.pivot_table(index="window", columns="method", values="hit_rate")
     diff = piv["auto"] - piv["naive"]
-    se = diff.std(ddof=1) / np.sqrt(len(diff)) if diff.std(ddof=1) > 0 else 0.0
-    # no worse than naive beyond noise (two standard errors, and at most 2 points)
-    assert diff.mean() > -max(2 * se, 0.005) - 0.02
-    # and what it chose it chose from a table of every candidate, scored in-sample only
+    se = diff.std(ddof=1) / np.sqrt(len(diff))
+    # its chosen map is no worse than naive beyond noise
+    assert diff.mean() > -2 * se - 0.01
     ch = res.choices()
-    assert len(ch) == 6
+    assert len(ch) == 4
+    # no near-repeats: it never picks a map built on the last weeks only
+    assert not set(ch["chosen_method"]) & {"prospective", "naive_last"}
+    # the gain it claims in-sample is the gain it delivers out of sample, within noise
+    claimed = (ch["inner_score"] - ch["inner_naive_score"]).mean()
+    assert claimed < diff.mean() + 2 * se + 0.02
+    # and it chose from a table of every candidate, the chosen one being the table's best
     inf = res.info[("auto", 0)]
     assert len(inf["table"]) == len(auto_candidates(GRID.cell))
-    # the chosen map's inner score is the table's best, and stationary data give no
-    # near-repeat model a large inner gain over naive
     assert inf["inner_score"] == inf["table"]["score"].max()
-    assert (ch["inner_score"] - ch["inner_naive_score"]).max() < 0.05
 
 
 def test_auto_beats_naive_on_near_repeat_data_and_is_deterministic():
