@@ -149,6 +149,23 @@ def test_normalize_name(raw, norm):
     assert geodata.normalize_name(raw) == norm
 
 
+def test_full_and_short_names_normalise_alike():
+    # the ingest geocoder indexes short names and receives full ones: they must agree for
+    # every commune and province, including names that look like prefixes (Tịnh Biên,
+    # Phương Liệt, Quan Sơn, Xa Dung, Tĩnh Túc)
+    c = geodata.communes()
+    assert (
+        c["full_name"].map(geodata.normalize_name) == c["name"].map(geodata.normalize_name)
+    ).all()
+    p = geodata.provinces()
+    assert (
+        p["full_name"].map(geodata.normalize_name) == p["name"].map(geodata.normalize_name)
+    ).all()
+    assert geodata.normalize_name("Phường Tịnh Biên") == "tinh bien"
+    assert geodata.normalize_name("xa tinh bien") == "tinh bien"
+    assert geodata.normalize_name("Xa Dung") == geodata.normalize_name("Xã Xa Dung") == "xa dung"
+
+
 def test_normalize_name_decomposed_input():
     # NFD input (as typed on some keyboards / exported by some tools) gives the same key
     import unicodedata
@@ -201,6 +218,22 @@ def test_commune_lookup():
         geodata.commune("An Bình")  # exists in several provinces
     with pytest.raises(LookupNameError, match="closest matches: .*Cam Đường"):
         geodata.commune("Cam Duongg", province="15")
+
+
+def test_commune_lookup_resolves_full_names_and_diacritic_twins():
+    c = geodata.communes()
+    sample = c.iloc[::17]  # a deterministic 196-commune sample across all provinces
+    rows = zip(sample["code"], sample["full_name"], sample["province_code"], strict=True)
+    for code, full, pcode in rows:
+        assert geodata.commune(full, province=pcode)["code"] == code
+    # pairs that differ only by diacritics in one province: exact spelling wins,
+    # folded spelling is reported as ambiguous
+    assert geodata.commune("Xã Sơn Hà", province="51")["code"] == "21289"
+    assert geodata.commune("Sơn Hạ", province="51")["code"] == "21292"
+    with pytest.raises(LookupNameError, match="ambiguous: Xã Sơn Hà .*Xã Sơn Hạ"):
+        geodata.commune("son ha", province="51")
+    # ASCII prefix + one-word name
+    assert geodata.commune("phuong lang", province="01")["full_name"] == "Phường Láng"
 
 
 def _seats_outside_own_province():

@@ -57,21 +57,30 @@ DATA_DIR = Path(
 _WGS84 = "EPSG:4326"
 _METRIC = "EPSG:32648"  # metric CRS for Voronoi cells and areas; all of Vietnam fits well
 
-# Administrative prefixes dropped by normalize_name (after folding), longest first.
-_PREFIXES = (
-    "thanh pho truc thuoc trung uong",
-    "thanh pho",
-    "thi tran",
-    "dac khu",
-    "thi xa",
-    "phuong",
-    "huyen",
-    "tinh",
-    "quan",
+# Administrative prefixes dropped by normalize_name. With diacritics they are unambiguous
+# ("Tỉnh" is a prefix, "Tịnh Biên" and "Tĩnh Túc" are names; "Xã" vs "Xa Dung", "Phường" vs
+# "Phương Liệt", "Quận" vs "Quan Sơn"), so accented input is matched on its accented form.
+_PREFIXES_VI = (
+    "thành phố trực thuộc trung ương",
+    "thành phố",
+    "thị trấn",
+    "đặc khu",
+    "thị xã",
+    "phường",
+    "huyện",
+    "tỉnh",
+    "quận",
     "tp",
-    "xa",
+    "xã",
 )
-_PREFIX_RE = re.compile(r"^(?:" + "|".join(_PREFIXES) + r")\s+(?=\S)")
+_PREFIX_VI_RE = re.compile(r"^(?:" + "|".join(_PREFIXES_VI) + r")(?:\s*\.\s*|\s+)(?=\S)")
+# ASCII input ("xa tinh bien") is ambiguous: multi-word prefixes are always dropped, one-word
+# prefixes only when at least two words remain ("tinh bien" stays, "tinh lao cai" -> "lao cai").
+_PREFIX_ASCII_LONG_RE = re.compile(
+    r"^(?:thanh pho truc thuoc trung uong|thanh pho|thi tran|dac khu|thi xa|tp)\s+(?=\S)"
+)
+_PREFIX_ASCII_SHORT_RE = re.compile(r"^(?:phuong|huyen|tinh|quan|xa)\s+(?=\S+\s+\S)")
+
 
 # A few common short forms for provinces (normalised form -> province code).
 _PROVINCE_ALIASES = {
@@ -88,10 +97,15 @@ _PROVINCE_ALIASES = {
 def normalize_name(s: object) -> str:
     """Normalise a Vietnamese place name for matching.
 
-    Folds diacritics (``đ`` → ``d``), lowercases, turns punctuation into spaces,
-    collapses whitespace and drops one leading administrative prefix (``tỉnh``,
-    ``thành phố``, ``tp.``, ``xã``, ``phường``, ``thị trấn``, ``đặc khu``, ``huyện``,
-    ``quận``, ``thị xã``).
+    Lowercases, drops one leading administrative prefix (``tỉnh``, ``thành phố``, ``tp.``,
+    ``xã``, ``phường``, ``thị trấn``, ``đặc khu``, ``huyện``, ``quận``, ``thị xã``), folds
+    diacritics (``đ`` → ``d``), turns punctuation into spaces and collapses whitespace.
+
+    Prefixes are recognised with their diacritics, so names that merely look like a
+    prefix keep their first word (``"Tịnh Biên"`` → ``"tinh bien"``, not ``"bien"``). For
+    input without any diacritics, a one-word prefix (``xa``, ``phuong``, ``tinh``, ``quan``,
+    ``huyen``) is dropped only when at least two words remain, so ``"xa tinh bien"`` →
+    ``"tinh bien"`` but ``"xa dung"`` (the commune Xa Dung) stays.
 
     Parameters
     ----------
@@ -109,20 +123,48 @@ def normalize_name(s: object) -> str:
     'lao cai'
     >>> normalize_name("TP. Hồ Chí Minh")
     'ho chi minh'
-    >>> normalize_name("Đặc khu Phú Quốc")
-    'phu quoc'
+    >>> normalize_name("Phường Tịnh Biên")
+    'tinh bien'
+    >>> normalize_name("tinh lao cai")
+    'lao cai'
     """
     if s is None or (isinstance(s, float) and np.isnan(s)):
         return ""
-    t = unicodedata.normalize("NFKC", str(s)).lower().replace("đ", "d")
-    t = unicodedata.normalize("NFD", t)
+    t = unicodedata.normalize("NFC", str(s)).lower()
+    t = re.sub(r"\s+", " ", t).strip()
+    ascii_only = t.isascii()
+    if not ascii_only:
+        t = _PREFIX_VI_RE.sub("", t, count=1)
+    t = unicodedata.normalize("NFD", t.replace("đ", "d"))
     t = "".join(c for c in t if unicodedata.category(c) != "Mn")
     t = re.sub(r"[^a-z0-9]+", " ", t).strip()
-    return _PREFIX_RE.sub("", t, count=1)
+    if ascii_only:
+        t = _PREFIX_ASCII_LONG_RE.sub("", t, count=1)
+        t = _PREFIX_ASCII_SHORT_RE.sub("", t, count=1)
+    return t
 
 
 def _compact(s: object) -> str:
     return normalize_name(s).replace(" ", "")
+
+
+def _name_keys(s: object) -> list[str]:
+    """Compact keys to try for a query.
+
+    The normalised name, and for ASCII input made of a one-word prefix and a one-word
+    name ("xa lang"), that name too.
+    """
+    k = normalize_name(s)
+    keys = [k.replace(" ", "")]
+    if str(s).isascii():
+        m = re.fullmatch(r"(?:phuong|huyen|tinh|quan|xa) (\S+)", k)
+        if m:
+            keys.append(m.group(1))
+    return keys
+
+
+def _exact(s: object) -> str:
+    return re.sub(r"\s+", " ", unicodedata.normalize("NFC", str(s)).lower()).strip()
 
 
 def _path(name: str) -> Path:
@@ -240,10 +282,11 @@ def province_code(code_or_name: object) -> str:
         raise LookupNameError(
             f"unknown province code {text!r}{hint}; 2025 codes are {', '.join(sorted(codes))}"
         )
-    k = _compact(text)
     keys = _province_keys()
-    if k in keys:
-        return keys[k]
+    for k in _name_keys(text):
+        if k in keys:
+            return keys[k]
+    k = _compact(text)
     old = _province_merge()
     old_hit = old[old["old_name_short"].map(_compact) == k]
     if len(old_hit):
@@ -332,25 +375,47 @@ def commune(code_or_name: object, province: object | None = None) -> pd.Series:
         Unknown code or name (the message lists the closest names), or a name that is
         ambiguous without ``province`` (the message lists the provinces).
     """
-    c = communes(province)
+    full = _communes()
+    if province is None:
+        mask = np.ones(len(full), dtype=bool)
+    else:
+        mask = (full["province_code"] == province_code(province)).to_numpy()
+    where = f" in province {province!r}" if province is not None else ""
     text = "" if code_or_name is None else str(code_or_name).strip()
     if text.isdigit():
-        hit = c[c["code"] == f"{int(text):05d}"]
-        if len(hit):
-            return hit.iloc[0].copy()
-        where = f" in province {province!r}" if province is not None else ""
+        hit = mask & (full["code"] == f"{int(text):05d}").to_numpy()
+        if hit.any():
+            return full[hit].iloc[0].copy()
         raise LookupNameError(f"unknown commune code {text!r}{where}")
-    k = _compact(text)
-    hit = c[(c["name"].map(_compact) == k) | (c["full_name"].map(_compact) == k)]
-    if len(hit) == 1:
-        return hit.iloc[0].copy()
-    if len(hit) > 1:
-        opts = ", ".join(f"{r.full_name} ({r.province_name}, {r.code})" for r in hit.itertuples())
+    ix = _commune_index()
+    hit = mask & ix["key"].isin(_name_keys(text)).to_numpy()
+    if hit.sum() > 1:  # names that differ only by diacritics (Sơn Hà / Sơn Hạ): exact wins
+        ex = _exact(text)
+        exact = hit & ((ix["exact_name"] == ex) | (ix["exact_full"] == ex)).to_numpy()
+        if exact.sum() == 1:
+            hit = exact
+    if hit.sum() == 1:
+        return full[hit].iloc[0].copy()
+    if hit.sum() > 1:
+        opts = ", ".join(
+            f"{r.full_name} ({r.province_name}, {r.code})" for r in full[hit].itertuples()
+        )
         raise LookupNameError(
             f"commune name {text!r} is ambiguous: {opts}; pass province= or the 5-digit code"
         )
-    where = f" in {province!r}" if province is not None else ""
-    raise LookupNameError(_suggest(f"commune{where}", text, c["full_name"].tolist()))
+    raise LookupNameError(_suggest(f"commune{where}", text, full.loc[mask, "full_name"].tolist()))
+
+
+@functools.lru_cache(maxsize=1)
+def _commune_index() -> pd.DataFrame:
+    c = _communes()
+    return pd.DataFrame(
+        {
+            "key": c["name"].map(_compact).to_numpy(),
+            "exact_name": c["name"].map(_exact).to_numpy(),
+            "exact_full": c["full_name"].map(_exact).to_numpy(),
+        }
+    )
 
 
 @functools.lru_cache(maxsize=1)
