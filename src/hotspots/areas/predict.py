@@ -204,19 +204,12 @@ def naive_last(events: Events, grid, *, t_start: float, t_end: float, horizon: f
 def _kde(events: Events, grid, bandwidth: float | None, weights=None, kernel="gaussian"):
     if len(events) == 0:
         return np.zeros(grid.shape)
-    try:
-        from hotspots.areas.density import kde as _density_kde
-    except ModuleNotFoundError:  # pragma: no cover - until areas.density lands
-        _density_kde = None
-    if _density_kde is not None:
-        return np.asarray(
-            _density_kde(
-                events.x, events.y, grid, bandwidth=bandwidth, kernel=kernel, weights=weights
-            ),
-            dtype=float,
-        )
-    bw = 2.0 * grid.cell if bandwidth is None else float(bandwidth)  # pragma: no cover
-    return _gaussian(_counts(events, grid, weights), grid, bw)  # pragma: no cover
+    from hotspots.areas.density import kde as density_kde
+
+    return np.asarray(
+        density_kde(events.x, events.y, grid, bandwidth=bandwidth, kernel=kernel, weights=weights),
+        dtype=float,
+    )
 
 
 @register_method("kde")
