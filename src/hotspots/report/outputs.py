@@ -1,0 +1,173 @@
+"""What a notebook hands to the report: maps, layers, tables, figures and headlines.
+
+A notebook writes everything it produces through a :class:`NotebookOutputs` so the
+runner's index page can list it with a label, in the report's language::
+
+    out = NotebookOutputs(output_dir, "02_key_areas", lang=lang, privacy=privacy,
+                          synthetic=synthetic)
+    out.layer(areas.to_gdf(), "key_areas", "Địa bàn trọng điểm", "Key areas")
+    out.map(m, "key_areas", "Bản đồ địa bàn trọng điểm", "Key areas map")
+    out.headline("5 địa bàn trọng điểm", "5 key areas")
+    out.save()
+
+Files go to ``output_dir/{maps,layers,tables,figures}/`` and a summary to
+``output_dir/summaries/<notebook>.json``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from hotspots.errors import HotspotsError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["NotebookOutputs", "read_summaries"]
+
+
+class NotebookOutputs:
+    """Collects the outputs of one notebook.
+
+    Parameters
+    ----------
+    output_dir
+        The report's output folder (the runner's staging folder).
+    notebook
+        The notebook's name, for example ``"02_key_areas"``.
+    lang
+        "vi" or "en": which label :meth:`label` picks.
+    privacy
+        "shareable" or "restricted"; shareable layers are checked for PII, case ids
+        and case points before they are written.
+    synthetic
+        Whether the data are synthetic.
+    suppress_below
+        Suppression threshold shareable counts must respect.
+    """
+
+    def __init__(
+        self,
+        output_dir: str | Path,
+        notebook: str,
+        lang: str = "vi",
+        privacy: str = "shareable",
+        synthetic: bool = False,
+        suppress_below: int = 3,
+    ) -> None:
+        self.root = Path(output_dir)
+        self.notebook = notebook
+        self.lang = lang
+        self.privacy = privacy
+        self.synthetic = synthetic
+        self.suppress_below = suppress_below
+        self.items: list[dict[str, Any]] = []
+        self.headlines: list[dict[str, str]] = []
+
+    def label(self, vi: str, en: str | None = None) -> str:
+        """Return ``vi`` or ``en`` according to the language."""
+        return vi if self.lang == "vi" or en is None else en
+
+    def _path(self, kind: str, name: str, ext: str) -> Path:
+        folder = self.root / kind
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder / f"{name}.{ext}"
+
+    def _add(self, kind: str, path: Path, vi: str, en: str | None) -> Path:
+        self.items.append(
+            {
+                "kind": kind,
+                "path": path.relative_to(self.root).as_posix(),
+                "label_vi": vi,
+                "label_en": en or vi,
+            }
+        )
+        return path
+
+    def map(self, m: Any, name: str, vi: str, en: str | None = None) -> Path:
+        """Save a folium map offline (``hotspots.maps.save_map``) as ``maps/<name>.html``."""
+        from hotspots.maps import save_map
+
+        path = self._path("maps", name, "html")
+        save_map(m, path)
+        return self._add("map", path, vi, en)
+
+    def layer(self, gdf: Any, name: str, vi: str, en: str | None = None) -> Path:
+        """Write a GeoDataFrame as ``layers/<name>.gpkg`` (layer ``name``)."""
+        if self.privacy == "shareable":
+            _check_shareable(gdf, name, self.suppress_below)
+        path = self._path("layers", name, "gpkg")
+        if path.exists():
+            path.unlink()
+        gdf.to_file(path, layer=name, driver="GPKG")
+        return self._add("layer", path, vi, en)
+
+    def table(self, df: pd.DataFrame, name: str, vi: str, en: str | None = None) -> Path:
+        """Write a table as ``tables/<name>.csv`` (UTF-8 with BOM, opens in Excel)."""
+        if self.privacy == "shareable":
+            _check_shareable(df, name, self.suppress_below)
+        import pandas as pd
+
+        path = self._path("tables", name, "csv")
+        df.to_csv(path, index=not isinstance(df.index, pd.RangeIndex), encoding="utf-8-sig")
+        return self._add("table", path, vi, en)
+
+    def figure(self, fig: Any, name: str, vi: str, en: str | None = None) -> Path:
+        """Save a matplotlib figure as ``figures/<name>.png``."""
+        path = self._path("figures", name, "png")
+        fig.savefig(path, dpi=110, bbox_inches="tight", metadata={"Software": None})
+        return self._add("figure", path, vi, en)
+
+    def file(self, path: str | Path, vi: str, en: str | None = None, kind: str = "file") -> Path:
+        """Register a file the notebook wrote itself under the output folder."""
+        return self._add(kind, Path(path), vi, en)
+
+    def headline(self, vi: str, en: str | None = None) -> None:
+        """Add one line for the index page (a key number, in both languages)."""
+        self.headlines.append({"vi": vi, "en": en or vi})
+
+    def save(self, title_vi: str = "", title_en: str = "") -> Path:
+        """Write ``summaries/<notebook>.json`` for the index page."""
+        path = self._path("summaries", self.notebook, "json")
+        path.write_text(
+            json.dumps(
+                {
+                    "notebook": self.notebook,
+                    "title_vi": title_vi,
+                    "title_en": title_en,
+                    "headlines": self.headlines,
+                    "outputs": self.items,
+                },
+                ensure_ascii=False,
+                indent=2,
+            ),
+            encoding="utf-8",
+        )
+        return path
+
+
+def _check_shareable(obj: Any, name: str, threshold: int) -> None:
+    from hotspots.data.schema import PII_COLUMNS
+
+    bad = [c for c in ("case_id", "source_row", *PII_COLUMNS) if c in getattr(obj, "columns", [])]
+    if bad:
+        raise HotspotsError(
+            f"output '{name}' is shareable but has the column(s) {', '.join(bad)}; "
+            "aggregate it or apply hotspots.privacy.apply_privacy first"
+        )
+    try:
+        from hotspots.privacy import assert_shareable
+    except ImportError:  # pragma: no cover - privacy module not there
+        return
+    assert_shareable(obj, threshold=threshold)
+
+
+def read_summaries(root: str | Path) -> dict[str, dict[str, Any]]:
+    """Read every ``summaries/*.json`` under ``root``, keyed by notebook name."""
+    out = {}
+    for f in sorted(Path(root).glob("summaries/*.json")):
+        data = json.loads(f.read_text(encoding="utf-8"))
+        out[data.get("notebook", f.stem)] = data
+    return out

@@ -1,0 +1,410 @@
+"""Run the report: notebooks under papermill, HTML pages, manifest, index, publication.
+
+:func:`run_report` checks every parameter before anything executes (papermill by itself
+only warns about unknown parameters), takes the output folder's lock, builds the run in
+a staging folder and publishes it atomically (see :mod:`hotspots.report.publish`). A
+failed or killed run leaves the previous report where it stood.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import os
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from hotspots.config import ReportConfig, closest
+from hotspots.errors import ConfigError, HotspotsError
+
+from . import manifest as mf
+from .html import notebook_to_html
+from .index import write_index
+from .lock import RunLock
+from .publish import clean_stale, keep_failed, new_stamp, publish, staging_dir
+
+__all__ = [
+    "KERNEL_NAME",
+    "ReportRunError",
+    "RunResult",
+    "notebooks_dir",
+    "check_notebooks",
+    "run_report",
+]
+
+#: Jupyter kernel the notebooks run in. jupyter_client runs the ``python3`` kernel with
+#: the interpreter of the running process, so the venv's python is used without any
+#: ``ipykernel install``.
+KERNEL_NAME = "python3"
+
+
+class ReportRunError(HotspotsError):
+    """A notebook failed; the message names the notebook and the cell."""
+
+    def __init__(self, message: str, notebook: str, cell: int | None, failed_dir: Path) -> None:
+        super().__init__(message)
+        self.notebook = notebook
+        self.cell = cell
+        self.failed_dir = failed_dir
+
+
+@dataclasses.dataclass
+class RunResult:
+    """A published report run.
+
+    Attributes
+    ----------
+    folder
+        The run folder (``out/runs/<stamp>``).
+    current
+        ``out/current`` (symlink to ``folder``).
+    index
+        ``out/current/index.html``.
+    manifest
+        The manifest written with the run.
+    """
+
+    folder: Path
+    current: Path
+    index: Path
+    manifest: dict[str, Any]
+
+    def outputs(self, kind: str | None = None) -> list[Path]:
+        """Return the files of the run (``kind``: a sub-folder such as ``"maps"``)."""
+        return [
+            self.current / o["path"]
+            for o in self.manifest["outputs"]
+            if kind is None or o["path"].startswith(f"{kind}/")
+        ]
+
+
+def notebooks_dir(config: ReportConfig) -> Path:
+    """Return the folder holding the notebooks.
+
+    ``config.notebooks_dir`` when set, else ``$HOTSPOTS_NOTEBOOKS``, else the
+    ``notebooks/`` folder of the source checkout.
+    """
+    if config.notebooks_dir:
+        return Path(config.notebooks_dir)
+    env = os.environ.get("HOTSPOTS_NOTEBOOKS")
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parents[3] / "notebooks"
+
+
+_PY_TYPES: dict[str, tuple[type, ...]] = {
+    "int": (int,),
+    "float": (float, int),
+    "str": (str,),
+    "bool": (bool,),
+    "list": (list, tuple),
+    "dict": (dict,),
+    "None": (type(None),),
+}
+
+
+def _type_ok(value: Any, type_name: str) -> bool | None:
+    """Whether ``value`` fits a papermill-inferred type name; ``None`` = cannot tell."""
+    names = [t.strip() for t in type_name.replace("Optional[", "None|").strip("]").split("|")]
+    allowed: list[type] = []
+    for n in names:
+        base = n.split("[", 1)[0].strip().lower()
+        base = {"list": "list", "dict": "dict", "none": "None", "nonetype": "None"}.get(base, base)
+        if base not in _PY_TYPES:
+            return None
+        allowed.extend(_PY_TYPES[base])
+    if isinstance(value, bool) and bool not in allowed:
+        return False
+    return isinstance(value, tuple(allowed))
+
+
+def check_notebooks(config: ReportConfig, folder: Path | None = None) -> dict[str, dict]:
+    """Check the notebooks exist and accept the parameters the run will give them.
+
+    Parameters
+    ----------
+    config
+        The validated configuration.
+    folder
+        Notebook folder; default :func:`notebooks_dir`.
+
+    Returns
+    -------
+    dict
+        Notebook name → parameters it will receive (only those its ``parameters`` cell
+        declares, plus every ``notebook_params`` entry).
+
+    Raises
+    ------
+    ConfigError
+        A notebook is missing or has no ``parameters`` cell, or a ``notebook_params``
+        entry is unknown to the notebook or of the wrong type.
+    """
+    import papermill
+
+    folder = folder or notebooks_dir(config)
+    available = sorted(p.stem for p in folder.glob("*.ipynb"))
+    plan = {}
+    for name in config.notebooks:
+        path = folder / f"{name}.ipynb"
+        if not path.exists():
+            hint = closest(name, available)
+            did = f" Did you mean '{hint}'?" if hint else ""
+            raise ConfigError(
+                f"parameter 'notebooks': no notebook '{name}' in {folder}.{did} "
+                f"Available: {', '.join(available) or 'none'}"
+            )
+        declared = papermill.inspect_notebook(str(path))
+        if not declared:
+            raise ConfigError(
+                f"notebook {name}: no cell tagged 'parameters'; tag the first code cell"
+            )
+        given = config.notebook_parameters(name, "<output_dir>")
+        extra = config.notebook_params.get(name, {})
+        for key, value in extra.items():
+            if key not in declared:
+                hint = closest(key, list(declared))
+                did = f" Did you mean '{hint}'?" if hint else ""
+                raise ConfigError(
+                    f"parameter 'notebook_params.{name}.{key}': the notebook has no parameter "
+                    f"'{key}'.{did} Its parameters: {', '.join(declared)}"
+                )
+            type_name = declared[key].get("inferred_type_name") or "None"
+            if _type_ok(value, type_name) is False:
+                raise ConfigError(
+                    f"parameter 'notebook_params.{name}.{key}': expected {type_name} "
+                    f"(default {declared[key].get('default')}), got {value!r} "
+                    f"({type(value).__name__})"
+                )
+        plan[name] = {k: v for k, v in given.items() if k in declared or k in extra}
+    return plan
+
+
+def _check_data(config: ReportConfig) -> None:
+    if config.data != "synthetic" and not Path(config.data).exists():
+        raise ConfigError(
+            f"parameter 'data': {config.data} does not exist; give the path of the case "
+            "records or 'synthetic'"
+        )
+    if config.routes and not Path(config.routes).exists():
+        raise ConfigError(f"parameter 'routes': {config.routes} does not exist")
+
+
+def _say(progress: bool) -> Callable[[str], None]:
+    def say(msg: str) -> None:
+        if progress:
+            print(msg, file=sys.stderr, flush=True)
+
+    return say
+
+
+def run_report(
+    config: ReportConfig,
+    progress: bool = True,
+    folder: Path | None = None,
+) -> RunResult:
+    """Run every notebook of ``config`` and publish the report atomically.
+
+    Parameters
+    ----------
+    config
+        Validated parameters (:func:`hotspots.config.load_config`).
+    progress
+        Print one line per step (and papermill's cell progress bar on a terminal).
+    folder
+        Notebook folder; default :func:`notebooks_dir`.
+
+    Returns
+    -------
+    RunResult
+
+    Raises
+    ------
+    ConfigError
+        Before anything runs: a notebook, parameter or input is wrong.
+    ReportLockedError
+        Another run is writing to the same ``out`` folder.
+    ReportRunError
+        A notebook failed; the message names the notebook and the cell. The previous
+        report is untouched; the failed run is kept in ``out/.failed-<stamp>``.
+    """
+    say = _say(progress)
+    folder = folder or notebooks_dir(config)
+    plan = check_notebooks(config, folder)
+    _check_data(config)
+    out = Path(config.out).resolve()
+    with RunLock(out):
+        for stale in clean_stale(out):
+            say(f"removed the unfinished run {stale.name} left by a killed process")
+        stamp = new_stamp(out)
+        staging = staging_dir(out, stamp)
+        timings: dict[str, float] = {}
+        t_start = time.perf_counter()
+        started = dt.datetime.now(dt.timezone(dt.timedelta(hours=7))).isoformat(timespec="seconds")
+        try:
+            cfg, inputs = _prepare_data(config, out, say, timings)
+            pages = _run_notebooks(cfg, plan, folder, staging, say, timings, progress)
+            t0 = time.perf_counter()
+            params = cfg.to_dict()
+            write_index(
+                staging, params=params, notebooks=list(cfg.notebooks), pages=pages, stamp=stamp
+            )
+            privacy_check = _privacy_check(cfg, staging, inputs)
+            timings["index_and_checks"] = round(time.perf_counter() - t0, 3)
+            timings["total"] = round(time.perf_counter() - t_start, 3)
+            manifest = {
+                "hotspots_report": 1,
+                "run": stamp,
+                "started": started,
+                "parameters": _public_params(params),
+                "synthetic": bool(cfg.synthetic),
+                "privacy": cfg.privacy,
+                "suppress_below": cfg.suppress_below,
+                "privacy_check": privacy_check,
+                "input": mf.fingerprint(inputs),
+                "versions": mf.package_versions(),
+                "timings_s": timings,
+                "outputs": mf.list_outputs(staging),
+            }
+            mf.write_manifest(staging / "manifest.json", manifest)
+        except ReportRunError:
+            raise
+        except BaseException as exc:
+            failed = keep_failed(out, staging, stamp)
+            if isinstance(exc, HotspotsError | KeyboardInterrupt | SystemExit):
+                raise
+            raise ReportRunError(
+                f"the report run failed ({type(exc).__name__}: {exc}); the previous report "
+                f"is unchanged; the unfinished run is in {failed}",
+                notebook="",
+                cell=None,
+                failed_dir=failed,
+            ) from exc
+        final = publish(out, staging, stamp, config.keep_runs)
+        say(f"published {final} ({timings['total']:.1f} s)")
+    current = out / "current"
+    return RunResult(folder=final, current=current, index=current / "index.html", manifest=manifest)
+
+
+def _public_params(params: dict[str, Any]) -> dict[str, Any]:
+    """Parameters as recorded in the manifest: paths reduced to file names."""
+    out = dict(params)
+    for key in ("data", "routes", "out", "notebooks_dir"):
+        if out.get(key) and out[key] != "synthetic":
+            out[key] = Path(out[key]).name
+    return out
+
+
+def _prepare_data(
+    config: ReportConfig, out: Path, say: Callable[[str], None], timings: dict[str, float]
+) -> tuple[ReportConfig, list[Path]]:
+    """Generate the synthetic data when asked; return the config to run and input files."""
+    if config.data != "synthetic":
+        files = [Path(config.data)] + ([Path(config.routes)] if config.routes else [])
+        return config, files
+    t0 = time.perf_counter()
+    from hotspots.report.inputs import synthetic_files
+
+    work = out / ".work"
+    cases, routes = synthetic_files(work, config.province, config.years, config.seed)
+    timings["synthetic_data"] = round(time.perf_counter() - t0, 3)
+    say(f"synthetic data: {cases.parent} ({timings['synthetic_data']:.1f} s)")
+    cfg = dataclasses.replace(
+        config, data=str(cases), routes=str(routes) if routes else None, synthetic=True
+    )
+    return cfg, [cases] + ([routes] if routes else [])
+
+
+def _run_notebooks(
+    cfg: ReportConfig,
+    plan: dict[str, dict],
+    folder: Path,
+    staging: Path,
+    say: Callable[[str], None],
+    timings: dict[str, float],
+    progress: bool,
+) -> dict[str, str]:
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    nb_out = staging / "notebooks"
+    nb_out.mkdir()
+    pages = {}
+    total = len(cfg.notebooks)
+    for i, name in enumerate(cfg.notebooks, 1):
+        params = cfg.notebook_parameters(name, staging)
+        params = {k: v for k, v in params.items() if k in plan[name]}
+        say(f"[{i}/{total}] {name} …")
+        t0 = time.perf_counter()
+        executed = nb_out / f"{name}.ipynb"
+        try:
+            papermill.execute_notebook(
+                str(folder / f"{name}.ipynb"),
+                str(executed),
+                parameters=params,
+                kernel_name=KERNEL_NAME,
+                cwd=str(staging),
+                progress_bar=progress and sys.stderr.isatty(),
+                log_output=False,
+                execution_timeout=cfg.cell_timeout,
+                report_mode=False,
+            )
+        except PapermillExecutionError as exc:
+            out = staging.parent
+            failed = keep_failed(out, staging, staging.name.removeprefix(".staging-"))
+            # papermill inserts one cell (injected parameters) after the parameters cell
+            raise ReportRunError(
+                f"notebook {name} failed at cell {exc.cell_index} (execution count "
+                f"{exc.exec_count}): {exc.ename}: {exc.evalue}. The previous report is "
+                f"unchanged; the executed notebook is {failed / 'notebooks' / executed.name}",
+                notebook=name,
+                cell=exc.cell_index,
+                failed_dir=failed,
+            ) from None
+        except Exception as exc:
+            out = staging.parent
+            failed = keep_failed(out, staging, staging.name.removeprefix(".staging-"))
+            raise ReportRunError(
+                f"notebook {name} could not run ({type(exc).__name__}: {exc}). The previous "
+                f"report is unchanged; the unfinished run is in {failed}",
+                notebook=name,
+                cell=None,
+                failed_dir=failed,
+            ) from exc
+        html = notebook_to_html(executed, nb_out / f"{name}.html")
+        pages[name] = html.relative_to(staging).as_posix()
+        timings[name] = round(time.perf_counter() - t0, 3)
+        say(f"[{i}/{total}] {name} done ({timings[name]:.1f} s)")
+    return pages
+
+
+def _privacy_check(cfg: ReportConfig, staging: Path, inputs: list[Path]) -> str:
+    """Check every output of a shareable run; return what was checked."""
+    if cfg.privacy != "shareable":
+        return "restricted: not checked"
+    from hotspots.privacy import assert_shareable
+    from hotspots.report.inputs import pii_values
+
+    values = pii_values(inputs)
+    checked = 0
+    for f in sorted(staging.rglob("*")):
+        if f.is_file() and f.suffix.lower() in (
+            ".html",
+            ".json",
+            ".csv",
+            ".gpkg",
+            ".geojson",
+            ".ipynb",
+        ):
+            try:
+                assert_shareable(f, threshold=cfg.suppress_below, pii_values=values)
+            except HotspotsError as exc:
+                raise HotspotsError(
+                    f"privacy check failed for {f.relative_to(staging)}: {exc}; nothing was "
+                    "published"
+                ) from None
+            checked += 1
+    return f"passed: {checked} files, {len(values)} PII strings searched"

@@ -1,0 +1,256 @@
+"""The report runner: publication, manifest, failures, parameter rejection, lock, kill."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from hotspots.cli import main
+from hotspots.config import validate_config
+from hotspots.errors import ConfigError
+from hotspots.report import ReportLockedError, ReportRunError, RunLock, run_report
+from hotspots.report.html import remote_references
+from hotspots.report.manifest import sha256_file
+from hotspots.report.publish import publish, staging_dir
+
+PARAMS = textwrap.dedent(
+    """
+    data_path: str = "synthetic"  # case records
+    output_dir: str = "."  # where outputs go
+    lang: str = "vi"  # language
+    privacy: str = "shareable"  # privacy level
+    synthetic: bool = False  # synthetic data?
+    threshold: int = 5  # a notebook-specific parameter
+    """
+)
+
+
+def _notebook(path: Path, *code: str) -> None:
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    p = nbformat.v4.new_code_cell(PARAMS)
+    p.metadata["tags"] = ["parameters"]
+    nb.cells = [nbformat.v4.new_markdown_cell(f"# Trang {path.stem}"), p]
+    nb.cells += [nbformat.v4.new_code_cell(textwrap.dedent(c)) for c in code]
+    nbformat.write(nb, path)
+
+
+WRITE_TABLE = """
+import pathlib
+from hotspots.report import NotebookOutputs
+out = NotebookOutputs(output_dir, "{name}", lang=lang, privacy=privacy, synthetic=synthetic)
+table = pathlib.Path(output_dir, "tables", "{name}_counts.csv")
+table.parent.mkdir(exist_ok=True)
+table.write_text("commune,cases\\nA,7\\nB,9\\n")
+out.file(table, "Số vụ theo xã", "Cases per commune", kind="table")
+out.headline("Tổng {name}: 16 vụ", "Total {name}: 16 cases")
+out.save("Tiêu đề {name}", "Title {name}")
+print("SECRET_CODE_MARKER" + "_IS_NOT_OUTPUT", threshold * 2)
+"""
+
+
+@pytest.fixture()
+def setup(tmp_path: Path):
+    nbdir = tmp_path / "nbs"
+    nbdir.mkdir()
+    _notebook(nbdir / "a_first.ipynb", WRITE_TABLE.format(name="a_first"))
+    _notebook(nbdir / "b_second.ipynb", WRITE_TABLE.format(name="b_second"))
+    _notebook(nbdir / "c_fails.ipynb", "x = 1", "raise ValueError('planted failure')")
+    _notebook(
+        nbdir / "d_sleeps.ipynb",
+        "import pathlib, time\npathlib.Path(output_dir, 'started').write_text('1')\n"
+        "time.sleep(120)",
+    )
+    data = tmp_path / "cases.csv"
+    data.write_text("case_id,victim_name,lat,lon\nc1,Nguyễn Thị Canary,22.3,104.0\n")
+    base = {
+        "data": str(data),
+        "province": "Lào Cai",
+        "out": str(tmp_path / "out"),
+        "notebooks_dir": str(nbdir),
+        "notebooks": ["a_first", "b_second"],
+    }
+    return tmp_path, base
+
+
+def _snapshot(folder: Path) -> dict[str, str]:
+    return {
+        p.relative_to(folder).as_posix(): sha256_file(p)
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+@pytest.mark.slow
+def test_run_publishes_report_with_manifest_and_codefree_html(setup):
+    tmp, base = setup
+    cfg = validate_config(base | {"notebook_params": {"b_second": {"threshold": 21}}})
+    res = run_report(cfg, progress=False)
+    out = tmp / "out"
+    assert (out / "current").is_symlink()
+    assert res.folder == (out / "current").resolve()
+    assert res.folder.parent == out / "runs"
+    assert not list(out.glob(".staging-*"))
+    index = (out / "current" / "index.html").read_text(encoding="utf-8")
+    assert "Tiêu đề a_first" in index and "Tổng b_second: 16 vụ" in index
+    assert 'href="notebooks/a_first.html"' in index and 'href="tables/b_second_counts.csv"' in index
+    assert remote_references(index) == []
+    assert (out / "index.html").read_text().count("current/index.html") >= 1
+
+    m = json.loads((out / "current" / "manifest.json").read_text(encoding="utf-8"))
+    assert m == res.manifest
+    assert m["privacy"] == "shareable" and m["synthetic"] is False
+    assert m["parameters"]["notebook_params"] == {"b_second": {"threshold": 21}}
+    assert m["parameters"]["data"] == "cases.csv"  # no absolute paths in a shared manifest
+    assert m["input"]["files"][0]["sha256"] == sha256_file(tmp / "cases.csv")
+    assert set(m["timings_s"]) >= {"a_first", "b_second", "total"}
+    assert m["versions"]["papermill"] and m["versions"]["python"]
+    assert m["privacy_check"].startswith("passed")
+    listed = {o["path"]: o for o in m["outputs"]}
+    on_disk = _snapshot(out / "current")
+    del on_disk["manifest.json"]
+    assert {k: v["sha256"] for k, v in listed.items()} == on_disk
+    for path, o in listed.items():
+        assert o["bytes"] == (out / "current" / path).stat().st_size
+
+    page = (out / "current" / "notebooks" / "b_second.html").read_text(encoding="utf-8")
+    assert "SECRET_CODE_MARKER_IS_NOT_OUTPUT 42" in page  # output kept, parameter injected
+    assert 'SECRET_CODE_MARKER" + ' not in page  # input code excluded
+    assert remote_references(page) == []
+    assert "cdnjs" not in page and "<script src=" not in page
+
+
+@pytest.mark.slow
+def test_failed_notebook_names_cell_and_keeps_previous_report(setup, capsys):
+    tmp, base = setup
+    run_report(validate_config(base | {"notebooks": ["a_first"]}), progress=False)
+    out = tmp / "out"
+    before = _snapshot(out / "current")
+    target = (out / "current").resolve()
+    with pytest.raises(ReportRunError) as info:
+        run_report(validate_config(base | {"notebooks": ["a_first", "c_fails"]}), progress=False)
+    msg = str(info.value)
+    assert "c_fails" in msg and "ValueError" in msg and "planted failure" in msg
+    assert info.value.notebook == "c_fails"
+    # cells: markdown 0, parameters 1, injected-parameters 2, "x = 1" 3, raise 4
+    assert info.value.cell == 4 and "cell 4" in msg
+    assert (out / "current").resolve() == target
+    assert _snapshot(out / "current") == before
+    assert info.value.failed_dir.exists() and not list(out.glob(".staging-*"))
+    # the CLI says the same and exits 1
+    cfg = tmp / "r.yaml"
+    cfg.write_text(json.dumps(base | {"notebooks": ["c_fails"]}))
+    assert main(["report", "--config", str(cfg), "--quiet"]) == 1
+    assert "c_fails" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("extra", "needle"),
+    [
+        ({"notebook_params": {"a_first": {"treshold": 3}}}, "Did you mean 'threshold'"),
+        ({"notebook_params": {"a_first": {"threshold": "many"}}}, "expected int"),
+        ({"notebook_params": {"a_first": {"threshold": True}}}, "expected int"),
+        ({"notebooks": ["a_frist"]}, "Did you mean 'a_first'"),
+    ],
+)
+def test_bad_parameters_rejected_before_anything_runs(setup, extra, needle):
+    tmp, base = setup
+    with pytest.raises(ConfigError, match=needle):
+        run_report(validate_config(base | extra), progress=False)
+    assert not (tmp / "out").exists()  # no lock, no staging, nothing executed
+
+
+def test_missing_data_file_rejected(setup):
+    tmp, base = setup
+    with pytest.raises(ConfigError, match="'data'.*does not exist"):
+        run_report(validate_config(base | {"data": str(tmp / "nope.csv")}), progress=False)
+
+
+def test_second_concurrent_run_is_refused(setup, capsys):
+    tmp, base = setup
+    with RunLock(tmp / "out"):
+        with pytest.raises(ReportLockedError, match="another report run"):
+            run_report(validate_config(base), progress=False)
+        cfg = tmp / "r.yaml"
+        cfg.write_text(json.dumps(base))
+        assert main(["report", "--config", str(cfg), "--quiet"]) == 3
+    assert not (tmp / "out" / "current").exists()
+
+
+@pytest.mark.slow
+def test_killed_run_leaves_old_report_and_next_run_works(setup):
+    tmp, base = setup
+    run_report(validate_config(base | {"notebooks": ["a_first"]}), progress=False)
+    out = tmp / "out"
+    before = _snapshot(out / "current")
+    target = (out / "current").resolve()
+    script = (
+        "from hotspots.config import validate_config\n"
+        "from hotspots.report import run_report\n"
+        f"run_report(validate_config({base | {'notebooks': ['a_first', 'd_sleeps']}!r}))\n"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", script], start_new_session=True, stderr=subprocess.DEVNULL
+    )
+    try:
+        deadline = time.monotonic() + 90
+        while not list(out.glob(".staging-*/started")):
+            assert proc.poll() is None, "the run ended before the sleeping notebook"
+            assert time.monotonic() < deadline, "the sleeping notebook never started"
+            time.sleep(0.2)
+        # while it runs, a second run is refused
+        with pytest.raises(ReportLockedError):
+            run_report(validate_config(base), progress=False)
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    assert (out / "current").resolve() == target
+    assert _snapshot(out / "current") == before
+    assert list(out.glob(".staging-*"))  # the killed run's leftovers
+    res = run_report(validate_config(base | {"notebooks": ["b_second"]}), progress=False)
+    assert not list(out.glob(".staging-*"))  # cleaned by the next run
+    assert (out / "current").resolve() == res.folder != target
+    assert (res.current / "tables" / "b_second_counts.csv").exists()
+
+
+def test_publish_switches_current_and_keeps_last_runs(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    stamps = ["20261127-010000", "20261127-020000", "20261127-030000"]
+    for stamp in stamps:
+        staging = staging_dir(out, stamp)
+        (staging / "index.html").write_text(stamp)
+        final = publish(out, staging, stamp, keep_runs=2)
+        assert final == out / "runs" / stamp
+        assert (out / "current" / "index.html").read_text() == stamp
+        assert os.readlink(out / "current") == f"runs/{stamp}"  # relative: the folder can move
+    assert sorted(p.name for p in (out / "runs").iterdir()) == stamps[1:]
+    assert not list(out.glob(".current-*")) and not list(out.glob(".staging-*"))
+
+
+@pytest.mark.slow
+def test_shareable_run_refuses_pii_in_outputs(setup):
+    tmp, base = setup
+    nb = tmp / "nbs" / "e_leaks.ipynb"
+    _notebook(nb, "print('Nguyễn Thị Canary')")
+    with pytest.raises(Exception, match="PII"):
+        run_report(validate_config(base | {"notebooks": ["e_leaks"]}), progress=False)
+    assert not (tmp / "out" / "current").exists()
+    res = run_report(
+        validate_config(base | {"notebooks": ["e_leaks"], "privacy": "restricted"}),
+        progress=False,
+    )
+    assert res.manifest["privacy_check"].startswith("restricted")
