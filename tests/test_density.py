@@ -96,7 +96,7 @@ def test_mask_and_nan_points():
     mask[5:25, 5:25] = True
     g = Grid(0.0, 0.0, 100.0, 30, 30, UTM, mask=mask)
     full = Grid(0.0, 0.0, 100.0, 30, 30, UTM)
-    x, y = np.array([1500.0, 600.0, np.nan]), np.array([1500.0, 600.0, 1.0])
+    x, y = np.array([1500.0, 1300.0, np.nan]), np.array([1500.0, 1300.0, 1.0])
     d = kde(x, y, g, bandwidth=300.0)
     ref = kde(x[:2], y[:2], full, bandwidth=300.0)
     assert (d[~mask] == 0).all() and (ref[~mask] > 0).any()
