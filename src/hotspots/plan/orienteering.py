@@ -30,8 +30,14 @@ _TICKS = 1_000_000
 _SCORE_UNITS = 10_000
 
 
-def _PRIZE_UNIT(bmax, m):
-    return bmax // _SCORE_UNITS + 1
+def _PRIZE_UNIT(bmax: int, m: int) -> int:
+    """Prize per score unit: more than the travel of a whole route (lexicographic)."""
+    return bmax + 1
+
+
+_DIST_COST = 1
+#: PyVRP's default (1e5) is too low once prizes dominate travel; see ``_PRIZE_UNIT``.
+_MAX_PENALTY = 1e9
 
 
 @dataclass
@@ -200,10 +206,13 @@ def solve_top_matrix(
     bud_int = np.floor(budgets * scale + 1e-9).astype(np.int64)
 
     smax = float(scores.max()) if n else 0.0
-    q = _SCORE_UNITS / smax if smax > 0 else 1.0
+    if np.all(scores == np.round(scores)) and smax <= _SCORE_UNITS:
+        q = 1.0  # integer scores are kept exactly
+    else:
+        q = _SCORE_UNITS / smax if smax > 0 else 1.0
     score_int = np.round(scores * q).astype(np.int64)
-    # Prize per score unit: large enough that one unit of score outweighs the travel
-    # cost of a whole route (travel is only a tie-breaker among equal scores).
+    # Prize per score unit: one unit of score outweighs the travel of a whole route,
+    # so travel is only a tie-breaker among (near-)equal scores.
     unit = _PRIZE_UNIT(int(bud_int.max()), m)
     prize = score_int * unit
     if req.any():
@@ -242,7 +251,8 @@ def solve_top_matrix(
     if no_improvement is None:
         no_improvement = max(2_000, 40 * n)
     stop = MultipleCriteria([MaxRuntime(time_limit), NoImprovement(no_improvement)])
-    result = pyvrp.solve(data, stop, seed=seed, display=False, collect_stats=False)
+    params = pyvrp.SolveParams(penalty=pyvrp.PenaltyParams(max_penalty=_MAX_PENALTY))
+    result = pyvrp.solve(data, stop, seed=seed, display=False, collect_stats=False, params=params)
     solver_info.update(iterations=int(result.num_iterations), runtime=float(result.runtime))
 
     routes: list[list[int]] = [[] for _ in range(m)]
@@ -335,8 +345,8 @@ def solve_team_orienteering(
     ...     np.array([[1.0, 0.0], [5.0, 0.0]]), np.array([3.0, 10.0]),
     ...     starts=np.array([0.0, 0.0]), ends=np.array([0.0, 0.0]), budget=10.0,
     ...     n_vehicles=1, time_limit=1)
-    >>> sol.routes, sol.score
-    ([[0, 1]], 13.0)
+    >>> sorted(sol.routes[0]), sol.score  # out and back: either direction is optimal
+    ([0, 1], 13.0)
     """
     xy = np.asarray(xy, dtype=float).reshape(-1, 2)
     n = len(xy)

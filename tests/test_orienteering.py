@@ -1,0 +1,158 @@
+"""Team orienteering: optimum against brute force, feasibility under float times."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+from hotspots.errors import InputError
+from hotspots.plan.orienteering import route_time, solve_team_orienteering, solve_top_matrix
+
+
+def _euclid(pts: np.ndarray) -> np.ndarray:
+    d = pts[:, None, :] - pts[None, :, :]
+    return np.hypot(d[..., 0], d[..., 1])
+
+
+def _best_tour(times: np.ndarray, subset: tuple[int, ...], start: int, end: int) -> float:
+    """Shortest start -> all of subset -> end, by enumerating orders."""
+    if not subset:
+        return times[start, end]
+    best = np.inf
+    for perm in itertools.permutations(subset):
+        best = min(best, route_time(times, list(perm), start, end))
+    return best
+
+
+def _brute_force(times, scores, starts, ends, budget) -> float:
+    """Optimal TOP score by enumerating stop -> vehicle assignments."""
+    n, m = len(scores), len(starts)
+    cache: dict[tuple, float] = {}
+
+    def tour(v, subset):
+        key = (v, subset)
+        if key not in cache:
+            cache[key] = _best_tour(times, subset, starts[v], ends[v])
+        return cache[key]
+
+    best = 0.0
+    for assign in itertools.product(range(m + 1), repeat=n):
+        total = sum(scores[i] for i in range(n) if assign[i] < m)
+        if total <= best:
+            continue
+        ok = all(tour(v, tuple(i for i in range(n) if assign[i] == v)) <= budget for v in range(m))
+        if ok:
+            best = total
+    return best
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_small_instances_match_brute_force(seed):
+    rng = np.random.default_rng(seed)
+    n, m = 7, 2
+    xy = rng.uniform(0, 10, (n, 2))
+    scores = rng.integers(1, 10, n).astype(float)
+    depot_start, depot_end = np.array([0.0, 0.0]), np.array([10.0, 10.0])
+    budget = 17.0 + seed
+    pts = np.vstack([xy, depot_start, depot_end])
+    times = _euclid(pts)
+    opt = _brute_force(times, scores, [n, n], [n + 1, n + 1], budget)
+    sol = solve_team_orienteering(
+        xy, scores, depot_start, depot_end, budget, n_vehicles=m, time_limit=2, seed=0
+    )
+    assert sol.feasible
+    assert sol.score == pytest.approx(opt)
+    # independent feasibility check with the float matrix
+    for r in sol.routes:
+        assert route_time(times, r, n, n + 1) <= budget + 1e-9
+    assert len(sol.visited) == len(set(sol.visited))
+
+
+def test_per_vehicle_depots_and_service_time_match_brute_force():
+    rng = np.random.default_rng(7)
+    n = 6
+    xy = rng.uniform(0, 10, (n, 2))
+    scores = np.array([5.0, 3, 8, 2, 6, 4])
+    starts = np.array([[0.0, 0.0], [10.0, 0.0]])
+    ends = np.array([[0.0, 10.0], [10.0, 10.0]])
+    service = 1.5
+    budget = 18.0
+    pts = np.vstack([xy, starts, ends])
+    times = _euclid(pts)
+    svc = np.zeros(len(pts))
+    svc[:n] = service
+    times_svc = times + svc[None, :]  # service charged on arrival at a stop
+    opt = _brute_force(times_svc, scores, [n, n + 1], [n + 2, n + 3], budget)
+    sol = solve_team_orienteering(
+        xy, scores, starts, ends, budget, n_vehicles=2, service_time=service, time_limit=2
+    )
+    assert sol.score == pytest.approx(opt)
+    for v, r in enumerate(sol.routes):
+        assert route_time(times, r, n + v, n + 2 + v, svc) <= budget + 1e-9
+        assert sol.times[v] == pytest.approx(route_time(times, r, n + v, n + 2 + v, svc))
+
+
+def test_rounding_never_admits_a_route_over_budget():
+    # out-and-back of 2 * d where 2d exceeds the budget by a hair: must not be visited
+    budget = 10.0
+    d_over = budget / 2 * (1 + 1e-9)
+    d_under = budget / 2 * (1 - 1e-4)
+    for d, expect in ((d_over, [[]]), (d_under, [[0]])):
+        sol = solve_team_orienteering(
+            np.array([[d, 0.0]]), np.array([1.0]), np.zeros(2), np.zeros(2), budget, 1,
+            time_limit=1,
+        )  # fmt: skip
+        assert sol.routes == expect
+        assert sol.feasible
+
+
+def test_matrix_with_awkward_floats_is_feasible_and_repair_counts_zero():
+    rng = np.random.default_rng(3)
+    n = 40
+    pts = rng.uniform(0, 1, (n + 1, 2)) * np.pi  # irrational-looking distances
+    times = _euclid(pts)
+    sol = solve_top_matrix(times, rng.uniform(0, 1, n), [n, n, n], [n, n, n], 1.7, time_limit=1)
+    assert sol.feasible and sol.repaired == 0
+    assert np.all(sol.times <= 1.7 + 1e-12)
+    assert sol.score > 0
+
+
+def test_required_stops_are_taken_over_higher_scores():
+    # one vehicle can visit only one of two stops; the required low-score one wins
+    xy = np.array([[4.0, 0.0], [-4.0, 0.0]])
+    sol = solve_team_orienteering(xy, np.array([100.0, 1.0]), np.zeros(2), np.zeros(2), 9.0, 1)
+    assert sol.routes == [[0]]
+    pts = np.vstack([xy, [0.0, 0.0]])
+    req = solve_top_matrix(
+        _euclid(pts), np.array([100.0, 1.0]), [2], [2], 9.0, required=np.array([False, True]),
+        time_limit=1,
+    )  # fmt: skip
+    assert req.routes == [[1]]
+
+
+def test_unreachable_stop_is_skipped_and_empty_instance():
+    times = np.array([[0.0, np.inf], [np.inf, 0.0]])
+    sol = solve_top_matrix(times, np.array([5.0]), [1], [1], 100.0, time_limit=1)
+    assert sol.routes == [[]] and sol.score == 0
+    empty = solve_top_matrix(np.zeros((1, 1)), np.array([]), [0], [0], 1.0)
+    assert empty.routes == [[]] and empty.feasible
+
+
+def test_same_seed_same_routes():
+    rng = np.random.default_rng(11)
+    xy = rng.uniform(0, 100, (60, 2))
+    sc = rng.integers(1, 10, 60).astype(float)
+    a = solve_team_orienteering(xy, sc, [50, 50], [50, 50], 120.0, 3, time_limit=1, seed=4)
+    b = solve_team_orienteering(xy, sc, [50, 50], [50, 50], 120.0, 3, time_limit=1, seed=4)
+    assert a.routes == b.routes
+
+
+def test_bad_inputs_raise_input_error():
+    with pytest.raises(InputError):
+        solve_team_orienteering(np.zeros((1, 2)), [1.0], [0, 0], [0, 0], 5.0, 0)
+    with pytest.raises(InputError):
+        solve_team_orienteering(np.zeros((1, 2)), [-1.0], [0, 0], [0, 0], 5.0, 1)
+    with pytest.raises(InputError):
+        solve_team_orienteering(np.zeros((1, 2)), [1.0], [0, 0], [0, 0], [5.0, 4.0], 1)
