@@ -79,6 +79,7 @@ class BrowserReport:
     title: str = ""
     screenshot: Path | None = None
     load_seconds: float = float("nan")
+    value: object = None
 
     @property
     def ok(self) -> bool:
@@ -237,6 +238,7 @@ def check_html(
     height: int = 800,
     settle: float = 0.5,
     timeout: float = 30.0,
+    evaluate: str | None = None,
 ) -> BrowserReport:
     """Open ``path`` in headless Chromium and report errors, requests, layers, screenshot.
 
@@ -248,6 +250,9 @@ def check_html(
         Screenshot name (``tests/artifacts/<name>.png``); default the file's stem.
     settle
         Seconds to keep listening after the load event (late errors, late requests).
+    evaluate
+        A JavaScript expression to evaluate after the checks (before the screenshot);
+        its value is in ``report.value``.
     """
     binary = require_browser()
     path = Path(path).resolve()
@@ -276,6 +281,11 @@ def check_html(
             report.banner = info.get("banner")
             report.leaflet = info.get("leaflet")
             report.title = info.get("title", "")
+            if evaluate is not None:
+                res = dt.send("Runtime.evaluate", {"expression": evaluate, "returnByValue": True})
+                if "exceptionDetails" in res:
+                    raise RuntimeError(f"evaluate failed: {res['exceptionDetails']}")
+                report.value = res.get("result", {}).get("value")
             shot = dt.send("Page.captureScreenshot", {"format": "png"})
             ARTIFACTS.mkdir(parents=True, exist_ok=True)
             stem = re.sub(r"[^A-Za-z0-9_.-]+", "_", name or path.stem)

@@ -56,7 +56,7 @@ ID_COLUMNS: tuple[str, ...] = ("case_id", "case_ids", "source_row")
 COUNT_COLUMNS: tuple[str, ...] = ("cases", "victims", "count", "n_cases", "n_victims")
 
 # Columns whose presence says "one row per case" (a CaseTable or RouteTable).
-_CASE_LEVEL_MARKERS = ("case_id", "source_row", "seq", "precision")
+_CASE_LEVEL_MARKERS = ("case_id", "case_ids", "source_row", "seq", "occurred_at")
 
 
 class PrivacyError(HotspotsError):

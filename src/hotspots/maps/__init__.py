@@ -27,7 +27,7 @@ from hotspots.maps.layers import (
     add_patrol_routes,
     add_trends,
 )
-from hotspots.maps.views import cases_per_commune_map, square_grid
+from hotspots.maps.views import cases_per_commune_map, overview_map, square_grid
 
 __all__ = [
     "OfflineMap",
@@ -47,6 +47,7 @@ __all__ = [
     "save_map",
     "map_html",
     "cases_per_commune_map",
+    "overview_map",
     "square_grid",
     "label",
     "LABELS",

@@ -10,7 +10,7 @@ from typing import Literal
 
 from hotspots.errors import ConfigError
 
-__all__ = ["LANGS", "LABELS", "Lang", "label", "labels_for"]
+__all__ = ["LANGS", "LABELS", "Lang", "label", "labels_for", "trend_key"]
 
 Lang = Literal["vi", "en"]
 LANGS: tuple[str, ...] = ("vi", "en")
@@ -40,6 +40,7 @@ LABELS: dict[str, dict[str, str]] = {
         "score": "Điểm",
         "z_max": "Z lớn nhất",
         "trend": "Xu hướng",
+        "trend_label": "Xu hướng",
         "communes_list": "Xã, phường",
         "roles": "Vai trò",
         "share": "Tỷ lệ",
@@ -73,18 +74,6 @@ LABELS: dict[str, dict[str, str]] = {
         "high": "cao",
         "top": "Hạng {a}–{b}",
         "attribution": "Ranh giới: dữ liệu địa lý kèm theo hotspots",
-        # emerging hot spot categories
-        "new": "Điểm nóng mới",
-        "consecutive": "Điểm nóng liên tiếp",
-        "intensifying": "Điểm nóng gia tăng",
-        "persistent": "Điểm nóng kéo dài",
-        "diminishing": "Điểm nóng suy giảm",
-        "sporadic": "Điểm nóng rải rác",
-        "oscillating": "Điểm nóng dao động",
-        "historical": "Điểm nóng trước đây",
-        "cold": "Điểm lạnh",
-        "no_pattern": "Không có xu hướng",
-        "emerging": "Điểm nóng mới nổi",
     },
     "en": {
         "province": "Province boundary",
@@ -108,6 +97,7 @@ LABELS: dict[str, dict[str, str]] = {
         "score": "Score",
         "z_max": "Max z",
         "trend": "Trend",
+        "trend_label": "Trend",
         "communes_list": "Communes",
         "roles": "Roles",
         "share": "Share",
@@ -140,19 +130,36 @@ LABELS: dict[str, dict[str, str]] = {
         "high": "high",
         "top": "Rank {a}–{b}",
         "attribution": "Boundaries: geography bundled with hotspots",
-        "new": "New hot spot",
-        "consecutive": "Consecutive hot spot",
-        "intensifying": "Intensifying hot spot",
-        "persistent": "Persistent hot spot",
-        "diminishing": "Diminishing hot spot",
-        "sporadic": "Sporadic hot spot",
-        "oscillating": "Oscillating hot spot",
-        "historical": "Historical hot spot",
-        "cold": "Cold spot",
-        "no_pattern": "No pattern",
-        "emerging": "Emerging hot spot",
     },
 }
+
+
+# Emerging-hot-spot categories (ArcGIS Pro names, as in hotspots.areas.emerging), keyed
+# by their normalised form ("new hot spot" -> "new_hot_spot").
+_PATTERNS_VI = {
+    "new": "mới",
+    "consecutive": "liên tiếp",
+    "intensifying": "gia tăng",
+    "persistent": "kéo dài",
+    "diminishing": "suy giảm",
+    "sporadic": "rải rác",
+    "oscillating": "dao động",
+    "historical": "trước đây",
+}
+for _p, _vi in _PATTERNS_VI.items():
+    LABELS["vi"][f"{_p}_hot_spot"] = f"Điểm nóng {_vi}"
+    LABELS["vi"][f"{_p}_cold_spot"] = f"Điểm lạnh {_vi}"
+    LABELS["en"][f"{_p}_hot_spot"] = f"{_p.capitalize()} hot spot"
+    LABELS["en"][f"{_p}_cold_spot"] = f"{_p.capitalize()} cold spot"
+LABELS["vi"]["no_pattern"] = "Không có xu hướng"
+LABELS["en"]["no_pattern"] = "No pattern"
+LABELS["vi"]["not_computed"] = "Chưa tính (thiếu số liệu theo thời gian)"
+LABELS["en"]["not_computed"] = "Not computed (too few time steps)"
+
+
+def trend_key(value: object) -> str:
+    """Normalise an emerging-hot-spot category: ``"New Hot Spot"`` -> ``"new_hot_spot"``."""
+    return "_".join(str(value).strip().lower().replace("-", " ").split())
 
 
 def _check_lang(lang: str) -> None:

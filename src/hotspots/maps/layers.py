@@ -23,7 +23,7 @@ from folium.template import Template
 
 from hotspots.data.crs import to_metric
 from hotspots.errors import InputError
-from hotspots.maps.labels import label
+from hotspots.maps.labels import label, trend_key
 from hotspots.privacy import apply_privacy
 
 __all__ = [
@@ -62,22 +62,29 @@ PALETTE_CATEGORIES = (
 SUPPRESSED_COLOR = "#bdbdbd"
 ZERO_COLOR = "#ffffff"
 
-#: Colours of emerging-hot-spot categories (hot: reds, cold: blues).
+#: Colours of emerging-hot-spot categories (hot: reds, cold: blues), by normalised name.
 TREND_COLORS: dict[str, str] = {
-    "new": "#7f0000",
-    "consecutive": "#b30000",
-    "intensifying": "#d7301f",
-    "persistent": "#ef6548",
-    "diminishing": "#fc8d59",
-    "sporadic": "#fdbb84",
-    "oscillating": "#fdd49e",
-    "historical": "#fee8c8",
-    "emerging": "#a50f15",
-    "cold": "#4575b4",
-    "no_pattern": "#f0f0f0",
+    "new_hot_spot": "#67000d",
+    "consecutive_hot_spot": "#a50f15",
+    "intensifying_hot_spot": "#cb181d",
+    "persistent_hot_spot": "#ef3b2c",
+    "diminishing_hot_spot": "#fb6a4a",
+    "sporadic_hot_spot": "#fc9272",
+    "oscillating_hot_spot": "#fcbba1",
+    "historical_hot_spot": "#fee0d2",
+    "new_cold_spot": "#08306b",
+    "consecutive_cold_spot": "#08519c",
+    "intensifying_cold_spot": "#2171b5",
+    "persistent_cold_spot": "#4292c6",
+    "diminishing_cold_spot": "#6baed6",
+    "sporadic_cold_spot": "#9ecae1",
+    "oscillating_cold_spot": "#c6dbef",
+    "historical_cold_spot": "#deebf7",
 }
 
-KEY_AREA_COLORS = {"origin": "#7b3294", "operational": "#d7191c"}
+#: Colours of key-area classes: purples/blues, apart from the red-yellow of counts.
+KEY_AREA_COLORS = {"origin": "#1f78b4", "operational": "#54278f"}
+KEY_AREA_TIERS = ("#54278f", "#807dba", "#bcbddc")
 
 
 class GeoJsonLayer(Layer):
@@ -258,19 +265,31 @@ def add_geojson_layer(
 
 
 # ----------------------------------------------------------------------------- classes
-def count_breaks(values: Sequence[float] | pd.Series, k: int = 5) -> list[float]:
-    """Upper bounds of up to ``k`` classes of positive counts (quantiles, integers, unique).
+def _nice(x: float) -> float:
+    """Smallest number of the 1-2-5 series that is >= ``x``."""
+    e = 10.0 ** np.floor(np.log10(x))
+    return next(m * e for m in (1, 2, 5, 10) if m * e >= x)
 
-    A value ``v`` falls in the first class whose bound is ``>= v``; the last class is
-    open. Zero and missing values are classed apart (white, grey).
+
+def count_breaks(values: Sequence[float] | pd.Series, k: int = 5) -> list[float]:
+    """Upper bounds of up to ``k`` classes of positive counts.
+
+    Quantile classes (integers, unique) when the counts span less than a factor 20;
+    otherwise geometric classes rounded to 1-2-5 numbers (3–5, 6–10, 11–20, …), so a few
+    very large counts do not squeeze everything else into one class. A value ``v`` falls
+    in the first class whose bound is ``>= v``; the last bound is the maximum. Zero and
+    missing values are classed apart (white, grey).
     """
     v = pd.to_numeric(pd.Series(values), errors="coerce").dropna()
     v = v[v > 0].to_numpy(dtype=float)
     if v.size == 0:
         return []
-    qs = np.quantile(v, np.linspace(0, 1, k + 1)[1:-1])
-    bounds = sorted({float(np.ceil(q)) for q in qs} | {float(np.ceil(v.max()))})
-    return bounds[:k]
+    lo, hi = float(v.min()), float(np.ceil(v.max()))
+    if hi / lo > 20:
+        inner = {float(_nice(lo * (hi / lo) ** (i / k))) for i in range(1, k)}
+    else:
+        inner = {float(np.ceil(q)) for q in np.quantile(v, np.linspace(0, 1, k + 1)[1:-1])}
+    return sorted(b for b in inner if b < hi) + [hi]
 
 
 def _range_labels(breaks: Sequence[float], integer: bool, lower: float) -> list[str]:
@@ -373,6 +392,8 @@ def add_key_areas(
     lang = m._hotspots_lang
     name = name or label("key_areas", lang)
     gdf = key_areas.copy()
+    if "trend" in gdf.columns:
+        gdf["trend"] = gdf["trend"].map(lambda v: label(trend_key(v), lang), na_action="ignore")
     if by is None:
         by = next((c for c in ("class", "kind") if c in gdf.columns), None)
     if by is None and "rank" in gdf.columns:
@@ -390,9 +411,7 @@ def add_key_areas(
         if by == "class" and "rank" in gdf.columns:
             values = list(dict.fromkeys(gdf.sort_values("rank")[by].tolist()))
         for i, v in enumerate(values):
-            colors[v] = KEY_AREA_COLORS.get(
-                v, ("#d7191c", "#fdae61", "#abd9e9", *PALETTE_CATEGORIES)[i % 11]
-            )
+            colors[v] = KEY_AREA_COLORS.get(v, (*KEY_AREA_TIERS, *PALETTE_CATEGORIES)[i % 11])
     fields = ["rank", "score", "cases", "victims", "z_max", "trend", "communes", "roles"]
     if by and by not in fields:
         fields.insert(1, by)
@@ -403,7 +422,7 @@ def add_key_areas(
         fields=fields,
         color_by=by,
         colors=colors or None,
-        color="#d7191c",
+        color="#54278f",
         style={"color": "#222", "weight": 1.5, "fillOpacity": 0.45},
         show=show,
         tooltip="rank" if "rank" in gdf.columns else None,
@@ -412,7 +431,7 @@ def add_key_areas(
         m,
         name,
         [{"color": c, "label": label(v, lang)} for v, c in colors.items()]
-        or [{"color": "#d7191c", "label": name}],
+        or [{"color": "#54278f", "label": name}],
     )
     return m
 
@@ -487,10 +506,11 @@ def add_trends(
     name: str | None = None,
     show: bool = True,
 ) -> Any:
-    """Draw emerging-hot-spot trend classes (new, intensifying, persistent, …, cold).
+    """Draw emerging-hot-spot trend classes (new, intensifying, persistent, …, cold spots).
 
-    Category names are those of :data:`TREND_COLORS`; cells of other or no pattern are
-    left out unless their category is known.
+    ``column`` holds the categories of :mod:`hotspots.areas.emerging` (``"new hot spot"``
+    …, ``"no pattern"``; ``category`` or ``pattern`` are tried when ``trend`` is
+    missing). Cells with no pattern are left out; unknown categories get extra colours.
     """
     from hotspots.maps.base import add_legend
 
@@ -501,22 +521,19 @@ def add_trends(
     if column not in cells.columns:
         raise InputError("add_trends: the cells have no 'trend' column (pass column=...)")
     gdf = cells.copy()
-    gdf[column] = (
-        gdf[column].astype(str).str.lower().str.replace(" hot spot", "").str.replace(" ", "_")
-    )
-    gdf = gdf[gdf[column] != "no_pattern"]
-    present = [c for c in TREND_COLORS if c in set(gdf[column])]
-    others = sorted(set(gdf[column]) - set(present))
-    colors = {c: TREND_COLORS[c] for c in present}
-    for i, c in enumerate(others):
+    gdf["trend_key"] = gdf[column].map(trend_key)
+    gdf = gdf[~gdf["trend_key"].isin(["no_pattern", "not_computed", "nan", "none"])]
+    present = set(gdf["trend_key"])
+    colors = {c: col for c, col in TREND_COLORS.items() if c in present}
+    for i, c in enumerate(sorted(present - set(colors))):
         colors[c] = PALETTE_CATEGORIES[i % len(PALETTE_CATEGORIES)]
-    gdf["trend_label"] = gdf[column].map(lambda c: label(c, lang))
+    gdf["trend_label"] = gdf["trend_key"].map(lambda c: label(c, lang))
     add_geojson_layer(
         m,
         gdf,
         name,
         fields=["trend_label", "cases", "z_max"],
-        color_by=column,
+        color_by="trend_key",
         colors=colors,
         style={"color": "#555", "weight": 0.4, "fillOpacity": 0.65},
         show=show,
@@ -614,7 +631,7 @@ def add_exit_points(
     """Draw border gates / exit points (name, country, kind, cases where present)."""
     name = name or label("exit_points", m._hotspots_lang)
     return _points(
-        m, gates, name, ["name", "country", "kind", "cases", "victims"], "#6a3d9a", 6.0, show, "dot"
+        m, gates, name, ["name", "country", "kind", "cases", "victims"], "#111111", 6.0, show, "dot"
     )
 
 

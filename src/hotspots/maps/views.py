@@ -13,10 +13,20 @@ from hotspots.data.crs import metric_crs
 from hotspots.errors import InputError
 from hotspots.maps import base as _base
 from hotspots.maps.labels import Lang, label
-from hotspots.maps.layers import add_case_points, add_counts
+from hotspots.maps.layers import (
+    add_case_points,
+    add_checkpoints,
+    add_counts,
+    add_density,
+    add_exit_points,
+    add_key_areas,
+    add_key_lines,
+    add_patrol_routes,
+    add_trends,
+)
 from hotspots.privacy import DEFAULT_THRESHOLD, PrivacyLevel, aggregate_for_sharing, check_level
 
-__all__ = ["cases_per_commune_map", "square_grid"]
+__all__ = ["cases_per_commune_map", "overview_map", "square_grid"]
 
 
 def square_grid(gdf: gpd.GeoDataFrame, cell_m: float = 5000.0) -> gpd.GeoDataFrame:
@@ -134,3 +144,87 @@ def _count(cases: gpd.GeoDataFrame, polygons: gpd.GeoDataFrame, threshold: int) 
                 filled, polygons, on=("commune_code", "code"), threshold=threshold
             )
     return aggregate_for_sharing(cases, polygons, threshold=threshold)
+
+
+def _frame(obj: Any) -> gpd.GeoDataFrame | None:
+    """Accept a GeoDataFrame or a result object with ``.to_gdf()`` (KeyAreas, KeyLines…)."""
+    if obj is None:
+        return None
+    if isinstance(obj, gpd.GeoDataFrame):
+        return obj
+    if hasattr(obj, "to_gdf"):
+        return obj.to_gdf()
+    raise InputError(
+        f"expected a GeoDataFrame or a result with .to_gdf(), not {type(obj).__name__}"
+    )
+
+
+def overview_map(
+    province: Any = None,
+    *,
+    cases: gpd.GeoDataFrame | None = None,
+    communes: gpd.GeoDataFrame | None = None,
+    key_areas: Any = None,
+    density: gpd.GeoDataFrame | None = None,
+    trends: gpd.GeoDataFrame | None = None,
+    key_lines: Any = None,
+    exit_points: gpd.GeoDataFrame | bool | None = None,
+    checkpoints: gpd.GeoDataFrame | None = None,
+    patrol_routes: Any = None,
+    lang: Lang = "vi",
+    privacy: PrivacyLevel = "shareable",
+    synthetic: bool = False,
+    threshold: int = DEFAULT_THRESHOLD,
+    tiles: str | None = None,
+    title: str | None = None,
+) -> _base.OfflineMap:
+    """One commander map with every layer that is given, in a fixed, readable order.
+
+    Layers from bottom to top: cases per commune (when ``cases`` is given), density
+    surface, trend classes, key areas, key lines, patrol routes, exit points (border
+    gates; default those of ``province`` from :mod:`hotspots.geodata`; ``False`` for
+    none), checkpoints. Density and trends start hidden; the rest are shown. Arguments
+    are GeoDataFrames or results with ``.to_gdf()``; other parameters are those of
+    :func:`hotspots.maps.base_map`.
+    """
+    check_level(privacy)
+    m = _base.base_map(
+        area=province,
+        lang=lang,
+        tiles=tiles,
+        synthetic=synthetic,
+        privacy=privacy,
+        communes=False if communes is None and cases is not None else communes,
+        threshold=threshold,
+        title=title,
+    )
+    if cases is not None:
+        polygons = communes
+        if polygons is None and isinstance(province, str):
+            geodata = _base._geodata()
+            if geodata is not None and hasattr(geodata, "commune_areas"):
+                polygons = geodata.commune_areas(province)
+        if polygons is None:
+            polygons = square_grid(cases)
+        counted = _count(cases, _base._as_gdf(polygons), threshold if privacy == "shareable" else 1)
+        add_counts(m, counted, "cases", name=label("cases_per_commune", lang))
+    if (d := _frame(density)) is not None:
+        add_density(m, d, show=False)
+    if (t := _frame(trends)) is not None:
+        add_trends(m, t, show=False)
+    if (k := _frame(key_areas)) is not None:
+        add_key_areas(m, k)
+    if (kl := _frame(key_lines)) is not None:
+        add_key_lines(m, kl)
+    if (pr := _frame(patrol_routes)) is not None:
+        add_patrol_routes(m, pr)
+    if exit_points is None and isinstance(province, str):
+        geodata = _base._geodata()
+        if geodata is not None and hasattr(geodata, "border_gates"):
+            gates = geodata.border_gates(province)
+            exit_points = gates if len(gates) else None
+    if isinstance(exit_points, gpd.GeoDataFrame):
+        add_exit_points(m, exit_points)
+    if (c := _frame(checkpoints)) is not None:
+        add_checkpoints(m, c)
+    return m

@@ -1,0 +1,346 @@
+"""Maps rendered to strings: self-contained page, layers, numbers, escaping, privacy, size."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+
+from hotspots.errors import InputError
+from hotspots.maps import (
+    add_case_points,
+    add_checkpoints,
+    add_density,
+    add_geojson_layer,
+    add_key_areas,
+    add_key_lines,
+    add_patrol_routes,
+    add_trends,
+    base_map,
+    cases_per_commune_map,
+    map_html,
+    overview_map,
+    save_map,
+    square_grid,
+)
+from hotspots.maps.layers import count_breaks, features_json
+from hotspots.privacy import PrivacyError
+
+XSS = "<img src=x onerror=alert(1)>"
+
+
+def layers_in(html: str) -> dict[str, tuple[dict, dict]]:
+    """Decode every ``hsLayer(data, spec)`` call of a page: {layer variable: (data, spec)}."""
+    dec = json.JSONDecoder()
+    out = {}
+    for match in re.finditer(r"var (geo_json_layer_\w+) = hsLayer\(", html):
+        data, end = dec.raw_decode(html, match.end())
+        assert html[end : end + 2] == ", "
+        spec, _ = dec.raw_decode(html, end + 2)
+        out[match.group(1)] = (data, spec)
+    return out
+
+
+def layer_obj(m, name: str):
+    """The layer called ``name`` in the layer control."""
+    return next(v for v in m._children.values() if getattr(v, "layer_name", None) == name)
+
+
+def layer_named(html: str, m, name: str) -> tuple[dict, dict]:
+    """The (data, spec) of the layer called ``name`` in the layer control."""
+    return layers_in(html)[layer_obj(m, name).get_name()]
+
+
+def shown(html: str, m, name: str) -> bool:
+    """Whether the layer is added to the map when the page opens."""
+    return f"{layer_obj(m, name).get_name()}.addTo" in html
+
+
+def control_names(html: str) -> list[str]:
+    """Names in the layer control, decoded (the page writes them as JSON strings)."""
+    block = html.split("overlays :  {", 1)[1].split("},", 1)[0]
+    return [json.loads(k) for k in re.findall(r'^\s*("(?:[^"\\]|\\.)*") : \w+,$', block, re.M)]
+
+
+def communes() -> gpd.GeoDataFrame:
+    # five 0.1° squares in a row: codes A..E; E's name tries to inject HTML
+    return gpd.GeoDataFrame(
+        {"code": list("ABCDE"), "name": ["An", "Bình", "Cát", "Đông", XSS]},
+        geometry=[shapely.box(104 + i * 0.1, 22, 104.1 + i * 0.1, 22.1) for i in range(5)],
+        crs="EPSG:4326",
+    )
+
+
+def cases() -> gpd.GeoDataFrame:
+    # planted: A has 4 cases (c1 twice), B 2 cases, C 0, D 3 cases, E 5 cases
+    rows = []
+    plan = {
+        "A": ["c1", "c1", "c2", "c3", "c4"],
+        "B": ["c5", "c6"],
+        "D": ["c7", "c8", "c9"],
+        "E": ["c10", "c11", "c12", "c13", "c14"],
+    }
+    for code, ids in plan.items():
+        x0 = 104 + "ABCDE".index(code) * 0.1
+        for j, cid in enumerate(ids):
+            rows.append(
+                {
+                    "case_id": cid,
+                    "commune_code": code,
+                    "victims": 1,
+                    "role": "transit",
+                    "victim_name": "Canary Tên",
+                    "phone": "0911222333",
+                    "geometry": shapely.Point(x0 + 0.01 + j * 0.01, 22.05),
+                }
+            )
+    return gpd.GeoDataFrame(rows, geometry="geometry", crs="EPSG:4326")
+
+
+def props_by_code(data: dict) -> dict[str, dict]:
+    return {f["properties"]["code"]: f["properties"] for f in data["features"]}
+
+
+def test_page_is_self_contained():
+    m = cases_per_commune_map(cases(), communes=communes())
+    html = map_html(m)
+    assert "Leaflet 1.9.3" in html  # inline, from the installed package
+    assert not re.search(r"<script[^>]+src=", html)
+    assert not re.search(r"<link[^>]+href=", html)
+    for host in (
+        "cdn.jsdelivr",
+        "cdnjs",
+        "unpkg",
+        "googleapis",
+        "bootstrap",
+        "jquery",
+        "font-awesome",
+        "openstreetmap",
+    ):
+        assert host not in html.lower()
+    assert "L.tileLayer" not in html
+    assert "@import" not in html and "@font-face" not in html
+
+
+def test_tile_url_is_used_only_when_configured():
+    url = "http://tiles.intranet.local/{z}/{x}/{y}.png"
+    html = map_html(base_map(communes().dissolve(), tiles=url))
+    assert "L.tileLayer" in html and url in html
+
+
+def test_counts_per_commune_shareable_known_answer():
+    m = cases_per_commune_map(cases(), communes=communes())
+    html = map_html(m)
+    data, spec = layer_named(html, m, "Số vụ theo xã, phường")
+    p = props_by_code(data)
+    assert p["A"]["cases"] == 4  # c1 counted once
+    assert p["B"]["cases"] is None  # 2 cases: suppressed
+    assert p["C"]["cases"] == 0
+    assert p["D"]["cases"] == 3 and p["E"]["cases"] == 5
+    assert spec["colorBy"] == "cases" and spec["breaks"] == count_breaks([4, 3, 5])
+    assert "case_id" not in html and "Canary" not in html and "0911222333" not in html
+    assert "Dưới 3 vụ (ẩn số liệu)" in html  # legend and popup text for suppressed
+    assert len(layers_in(html)) == 1  # no case points in a shareable map
+
+
+def test_counts_restricted_exact_and_case_points_hidden():
+    m = cases_per_commune_map(cases(), communes=communes(), privacy="restricted")
+    html = map_html(m)
+    data, _ = layer_named(html, m, "Số vụ theo xã, phường")
+    assert props_by_code(data)["B"]["cases"] == 2
+    pts, spec = layer_named(html, m, "Vị trí vụ việc (hạn chế)")
+    assert len(pts["features"]) == 15 and spec["point"] is True  # one per row
+    assert "Canary" not in html and "0911222333" not in html  # PII only with pii=True
+    assert not shown(html, m, "Vị trí vụ việc (hạn chế)")
+    assert shown(html, m, "Số vụ theo xã, phường")
+
+
+def test_english_labels():
+    m = cases_per_commune_map(cases(), communes=communes(), lang="en")
+    html = map_html(m)
+    assert control_names(html) == ["Cases per commune"]
+    decoded = re.sub(r"\\u([0-9a-fA-F]{4})", lambda g: chr(int(g.group(1), 16)), html)
+    assert "Số vụ" not in decoded and "Chú giải" not in decoded and "Legend" in decoded
+    vi = map_html(cases_per_commune_map(cases(), communes=communes()))
+    assert control_names(vi) == ["Số vụ theo xã, phường"]
+    assert "Fewer than 3 cases (suppressed)" in html
+    with pytest.raises(InputError, match="lang"):
+        base_map(lang="fr")
+
+
+def test_popup_values_are_escaped():
+    m = cases_per_commune_map(cases(), communes=communes())
+    html = map_html(m)
+    assert XSS not in html  # only as \\u003c...\\u003e inside the JSON
+    data, spec = layer_named(html, m, "Số vụ theo xã, phường")
+    assert props_by_code(data)["E"]["name"] == XSS  # the value is kept, escaped in the page
+    assert ["name", "Tên"] in spec["fields"]
+    assert "function hsEsc" in html and "hsEsc(v)" in html
+
+
+def test_synthetic_banner():
+    on = map_html(cases_per_commune_map(cases(), communes=communes(), synthetic=True))
+    off = map_html(cases_per_commune_map(cases(), communes=communes()))
+    assert 'class="hs-banner">DỮ LIỆU GIẢ LẬP / SYNTHETIC' in on
+    assert "<title>" in on and "SYNTHETIC" in on.split("<title>")[1].split("</title>")[0]
+    assert 'hs-banner">' not in off and "GIẢ LẬP" not in off
+
+
+def test_save_map_is_atomic_and_checks_privacy(tmp_path):
+    path = tmp_path / "maps" / "cases.html"
+    m = cases_per_commune_map(cases(), communes=communes())
+    save_map(m, path)
+    first = path.read_bytes()
+    assert first.startswith(b"<!DOCTYPE html>") and list(path.parent.iterdir()) == [path]
+    bad = base_map()
+    leaky = communes().assign(victim_name="Canary Tên")
+    add_geojson_layer(bad, leaky, "leak", fields=["victim_name"], check_privacy=False)
+    with pytest.raises(PrivacyError):
+        save_map(bad, path)
+    assert path.read_bytes() == first and list(path.parent.iterdir()) == [path]
+
+
+def test_case_points_refused_in_shareable_map():
+    with pytest.raises(PrivacyError):
+        add_case_points(base_map(), cases())
+
+
+def key_lines() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {
+            "rank": [1, 2, 3],
+            "cases": [40, 10, 2],
+            "victims": [55, 12, 2],
+            "share": [0.7, 0.2, 0.03],
+            "gate": ["Lào Cai", "Mường Khương", "Bát Xát"],
+        },
+        geometry=[shapely.LineString([(104, 22), (104.1 * (1 + i / 100), 22.5)]) for i in range(3)],
+        crs="EPSG:4326",
+    )
+
+
+def test_key_lines_width_by_volume_and_small_lines_dropped():
+    m = base_map()
+    add_key_lines(m, key_lines())
+    html = map_html(m)
+    data, spec = layer_named(html, m, "Tuyến trọng điểm")
+    assert [f["properties"]["cases"] for f in data["features"]] == [40, 10]
+    assert spec["weightBy"] == "cases" and spec["vmax"] == 40.0 and spec["line"] is True
+    m2 = base_map(privacy="restricted")
+    add_key_lines(m2, key_lines(), name="lines")
+    data2, _ = layer_named(map_html(m2), m2, "lines")
+    assert len(data2["features"]) == 3
+
+
+def test_key_areas_classes():
+    ka = gpd.GeoDataFrame(
+        {
+            "rank": [1, 2, 5],
+            "score": [0.9, 0.8, 0.3],
+            "cases": [30, 12, 4],
+            "trend": ["intensifying hot spot", "no pattern", "not computed"],
+            "communes": [["An", "Bình"], ["Cát"], ["Đông"]],
+        },
+        geometry=[shapely.box(104 + i / 10, 22, 104.05 + i / 10, 22.05) for i in range(3)],
+        crs="EPSG:4326",
+    )
+    m = base_map()
+    add_key_areas(m, ka)
+    data, spec = layer_named(map_html(m), m, "Địa bàn trọng điểm")
+    classes = [f["properties"]["class"] for f in data["features"]]
+    assert classes == ["Hạng 1–3", "Hạng 1–3", "Hạng 4–10"]
+    assert set(spec["colors"]) == {"Hạng 1–3", "Hạng 4–10"}
+    assert [f["properties"]["trend"] for f in data["features"]] == [
+        "Điểm nóng gia tăng",
+        "Không có xu hướng",
+        "Chưa tính (thiếu số liệu theo thời gian)",
+    ]
+    assert data["features"][0]["properties"]["communes"] == "An, Bình"
+    m2 = base_map()
+    add_key_areas(m2, ka.assign(kind=["origin", "operational", "operational"]))
+    _, spec2 = layer_named(map_html(m2), m2, "Địa bàn trọng điểm")
+    assert spec2["colorBy"] == "kind" and set(spec2["colors"]) == {"origin", "operational"}
+
+
+def test_trends_and_density():
+    cells = square_grid(communes(), cell_m=5000)
+    n = len(cells)
+    cats = np.array(["no pattern", "new hot spot", "persistent hot spot", "sporadic cold spot"])
+    cells["category"] = cats[np.arange(n) % 4]
+    cells["cases"] = np.arange(n) % 7 + 3
+    cells["density"] = np.where(np.arange(n) % 5 == 0, 0.0, np.arange(n) / n)
+    m = base_map()
+    add_trends(m, cells)
+    add_density(m, cells)
+    html = map_html(m)
+    tdata, tspec = layer_named(html, m, "Xu hướng điểm nóng")
+    assert len(tdata["features"]) == n - (n + 3) // 4  # "no pattern" left out
+    assert set(tspec["colors"]) == {"new_hot_spot", "persistent_hot_spot", "sporadic_cold_spot"}
+    assert {f["properties"]["trend_label"] for f in tdata["features"]} == {
+        "Điểm nóng mới",
+        "Điểm nóng kéo dài",
+        "Điểm lạnh rải rác",
+    }
+    ddata, dspec = layer_named(html, m, "Mật độ vụ việc")
+    assert len(ddata["features"]) == n - (n + 4) // 5  # zero density left out
+    assert dspec["breaks"][-1] == pytest.approx((n - 1) / n, abs=1e-9)
+    assert len(dspec["breaks"]) == 7
+    # the density layer and the trend layer start hidden in the overview map
+    m2 = overview_map(communes().dissolve(), density=cells, trends=cells)
+    html2 = map_html(m2)
+    assert not shown(html2, m2, "Mật độ vụ việc")
+    assert not shown(html2, m2, "Xu hướng điểm nóng")
+
+
+def test_checkpoints_and_patrols_tolerate_missing_columns():
+    m = base_map()
+    pts = gpd.GeoDataFrame(geometry=[shapely.Point(104, 22)], crs="EPSG:4326")
+    add_checkpoints(m, pts)
+    routes = gpd.GeoDataFrame(
+        {"unit": ["T1", "T2"], "distance_km": [12.345678, 8.0]},
+        geometry=[shapely.LineString([(104, 22), (104.1, 22.1)])] * 2,
+        crs="EPSG:4326",
+    )
+    add_patrol_routes(m, routes)
+    html = map_html(m)
+    cdata, cspec = layer_named(html, m, "Chốt kiểm soát")
+    assert cdata["features"][0]["properties"] == {} and cspec["point"] is True
+    pdata, pspec = layer_named(html, m, "Tuyến tuần tra")
+    assert pdata["features"][0]["properties"]["distance_km"] == 12.346
+    assert set(pspec["colors"]) == {"T1", "T2"}
+
+
+def test_features_json_rounds_and_reprojects():
+    gdf = gpd.GeoDataFrame(
+        {"v": [1.23456789], "when": [pd.Timestamp("2025-03-01 10:00", tz="Asia/Ho_Chi_Minh")]},
+        geometry=[shapely.Point(104.123456789, 22.987654321)],
+        crs="EPSG:4326",
+    )
+    data = json.loads(features_json(gdf, ["v", "when"]))
+    assert data["features"][0]["geometry"]["coordinates"] == [104.12346, 22.98765]
+    assert data["features"][0]["properties"] == {"v": 1.235, "when": "2025-03-01"}
+    utm = json.loads(features_json(gdf.to_crs(32648), []))
+    assert utm["features"][0]["geometry"]["coordinates"] == [104.12346, 22.98765]
+
+
+def test_count_breaks():
+    assert count_breaks([]) == [] and count_breaks([0, 0]) == []
+    assert count_breaks([4]) == [4.0]
+    assert count_breaks(range(1, 11)) == [3.0, 5.0, 7.0, 9.0, 10.0]
+    # wide range: 1-2-5 classes up to the maximum
+    assert count_breaks([3, 3, 4, 5, 6, 98, 150, 204]) == [10.0, 20.0, 50.0, 100.0, 204.0]
+
+
+def test_province_from_bundled_geography():
+    geodata = pytest.importorskip("hotspots.geodata")
+    m = base_map("Lào Cai")
+    html = map_html(m)
+    assert control_names(html) == ["Ranh giới xã, phường (xấp xỉ)", "Ranh giới tỉnh"]
+    assert "Ranh giới xã là xấp xỉ" in html  # the approximate boundaries are said to be so
+    data, _ = layer_named(html, m, "Ranh giới xã, phường (xấp xỉ)")
+    assert len(data["features"]) == len(geodata.commune_areas("Lào Cai"))
