@@ -50,9 +50,9 @@ __all__ = [
 ]
 
 #: Directory of the derived geography files (override with ``HOTSPOTS_GEODATA_DIR``).
-DATA_DIR = Path(
-    os.environ.get("HOTSPOTS_GEODATA_DIR", Path(__file__).resolve().parents[2] / "geodata")
-)
+#: ``hotspots/_geodata`` holds links to the files of the repository's ``geodata/``; a
+#: built wheel carries the files themselves there.
+DATA_DIR = Path(os.environ.get("HOTSPOTS_GEODATA_DIR", Path(__file__).parent / "_geodata"))
 
 _WGS84 = "EPSG:4326"
 _METRIC = "EPSG:32648"  # metric CRS for Voronoi cells and areas; all of Vietnam fits well
