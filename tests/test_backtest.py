@@ -236,6 +236,8 @@ def test_cli_writes_the_json_rows(tmp_path, capsys):
             "5,10",
             "--json",
             str(out),
+            "--plot",
+            str(tmp_path / "bt.png"),
         ]
     )
     assert code == 0
@@ -243,6 +245,7 @@ def test_cli_writes_the_json_rows(tmp_path, capsys):
     assert {r["method"] for r in rows} == {"naive", "naive_last", "kde", "prospective"}
     assert {r["coverage_pct"] for r in rows} == {5.0, 10.0}
     assert "mean PAI" in capsys.readouterr().out
+    assert (tmp_path / "bt.png").read_bytes()[:4] == b"\x89PNG"
     code = main(["backtest", str(src), "--coverage", "5,x"])
     assert code == 2
     assert "--coverage" in capsys.readouterr().err

@@ -236,3 +236,15 @@ def test_trigger_pairs_match_brute_force(dated):
     want = set(zip(*np.nonzero((dt > 0) & (dt <= 20.0) & (d2 <= 150.0**2)), strict=True))
     got = set(zip(p.tolist(), c.tolist(), strict=True))
     assert got == want and len(p) == len(want) > 50
+
+
+def test_risk_map_to_gdf_ranks_cells(tmp_path):
+    g = Grid(0.0, 0.0, 100.0, 3, 1, CRS)
+    ev = Events([50.0, 250.0, 250.0], [50.0] * 3, [T0] * 3)
+    rm = predict("naive", ev, g, t_end=T0 + 1, horizon=1)
+    gdf = rm.to_gdf()
+    assert gdf.crs.to_epsg() == 4326
+    assert list(gdf["cell"]) == [2, 0, 1] and list(gdf["rank"]) == [1, 2, 3]
+    assert list(rm.to_gdf(top_pct=34)["cell"]) == [2, 0]
+    out = rm.to_file(tmp_path / "risk.gpkg", top_pct=50)
+    assert out.exists()

@@ -132,11 +132,43 @@ class RiskMap:
         Name of the method that made it.
     info
         Diagnostics (chosen parameters, fitted values, tables).
+    grid
+        The grid of ``risk`` (set by :func:`predict`).
     """
 
     risk: np.ndarray
     method: str = ""
     info: dict[str, Any] = field(default_factory=dict)
+    grid: Any = None
+
+    def to_gdf(self, top_pct: float | None = None):
+        """Cells (inside the mask) with ``risk`` and ``rank`` (1 = riskiest), in EPSG:4326.
+
+        With ``top_pct`` only the riskiest cells covering that share of the area (whole
+        cells, ties broken by cell index).
+        """
+        if self.grid is None:
+            raise InputError(
+                "this RiskMap has no grid; make it with hotspots.areas.predict.predict"
+            )
+        gdf = self.grid.to_gdf({"risk": self.risk})
+        order = np.lexsort((gdf["cell"].to_numpy(), -gdf["risk"].to_numpy()))
+        rank = np.empty(len(gdf), dtype=np.int64)
+        rank[order] = np.arange(1, len(gdf) + 1)
+        gdf["rank"] = rank
+        gdf = gdf.sort_values("rank")
+        if top_pct is not None:
+            gdf = gdf.head(int(np.ceil(len(gdf) * float(top_pct) / 100.0)))
+        return gdf.to_crs("EPSG:4326").reset_index(drop=True)
+
+    def to_file(self, path, top_pct: float | None = None):
+        """Write :meth:`to_gdf` to a GeoPackage or GeoJSON (by extension)."""
+        from pathlib import Path
+
+        path = Path(path)
+        driver = "GeoJSON" if path.suffix.lower() in (".geojson", ".json") else "GPKG"
+        self.to_gdf(top_pct).to_file(path, driver=driver)
+        return path
 
 
 MethodFn = Callable[..., "np.ndarray | RiskMap"]
@@ -686,4 +718,5 @@ def predict(
     rm = out if isinstance(out, RiskMap) else RiskMap(np.asarray(out, dtype=float), method)
     rm.method = method
     rm.risk = _masked(rm.risk, grid)
+    rm.grid = grid
     return rm
