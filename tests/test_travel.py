@@ -1,0 +1,136 @@
+"""Travel models: straight line times circuity, road networks from three file formats."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pytest
+from pyproj import Transformer
+from shapely.geometry import LineString, Point
+
+from hotspots.errors import InputError, UnusableInputError
+from hotspots.plan.travel import from_network, read_network, straight_line, travel_model
+
+UTM48 = "EPSG:32648"
+X0, Y0 = 400_000.0, 2_450_000.0
+_to_wgs = Transformer.from_crs(UTM48, 4326, always_xy=True)
+
+
+def _pts(xy):
+    return gpd.GeoSeries([Point(X0 + x, Y0 + y) for x, y in xy], crs=UTM48).to_crs(4326)
+
+
+def _ll(x, y):
+    return _to_wgs.transform(X0 + x, Y0 + y)
+
+
+# An L-shaped road A(0,0) - B(3000,0) - C(3000,4000) plus a detached road D-E far away.
+ROADS = [
+    [(0, 0), (3000, 0)],
+    [(3000, 0), (3000, 4000)],
+    [(20_000, 0), (21_000, 0)],
+]
+
+
+def _roads_gdf(speed=None):
+    g = gpd.GeoDataFrame(geometry=[LineString([_ll(x, y) for x, y in r]) for r in ROADS], crs=4326)
+    if speed is not None:
+        g["speed_kmh"] = speed
+    return g
+
+
+def test_straight_line_hand_values():
+    m = straight_line(speed_kmh=36.0, circuity=1.5)
+    d, t = m.matrix(_pts([(0, 0), (3000, 4000)]))
+    assert m.crs.to_epsg() == 32648
+    assert d[0, 1] == pytest.approx(5000 * 1.5, rel=1e-9)
+    assert t[0, 1] == pytest.approx(7500 / 10.0, rel=1e-9)  # 36 km/h = 10 m/s
+    assert d[0, 0] == 0 and np.allclose(d, d.T)
+    assert m.describe()["model"] == "straight-line"
+    assert m.path(Point(0, 0), Point(1, 1)).coords[:] == [(0, 0), (1, 1)]
+
+
+def test_straight_line_rejects_bad_parameters():
+    with pytest.raises(InputError):
+        straight_line(speed_kmh=0)
+    with pytest.raises(InputError):
+        straight_line(circuity=0.9)
+
+
+def _check_network_model(m):
+    pts = _pts([(0, 0), (3000, 4000), (3000, 0)])
+    d, t = m.matrix(pts)
+    # along the L: 3 km + 4 km (not the 5 km straight line)
+    assert d[0, 1] == pytest.approx(7000, abs=0.5)
+    assert t[0, 1] == pytest.approx(7000 / 10.0, abs=0.05)
+    assert d[0, 2] == pytest.approx(3000, abs=0.5)
+    assert m.describe()["model"] == "network"
+    path = m.path(pts.iloc[0], pts.iloc[1])
+    corner = Point(_ll(3000, 0))
+    assert path.distance(corner) < 1e-6  # the path turns at the corner
+    assert Point(path.coords[0]).distance(pts.iloc[0]) < 1e-6
+
+
+def test_network_from_lines_follows_roads():
+    _check_network_model(from_network(_roads_gdf(), speed_kmh=36.0))
+
+
+def test_network_speed_column_and_access_leg():
+    m = from_network(_roads_gdf(speed=[72.0, 72.0, 72.0]), speed_kmh=36.0, circuity=1.2)
+    # a point 100 m off the road start: access leg 100 m * 1.2 at the default speed
+    d, t = m.matrix(_pts([(0, 100), (3000, 0)]))
+    assert d[0, 1] == pytest.approx(3000 + 120, abs=0.5)
+    assert t[0, 1] == pytest.approx(3000 / 20.0 + 120 / 10.0, abs=0.05)
+
+
+def test_disconnected_pairs_fall_back_to_straight_line():
+    m = from_network(_roads_gdf(), speed_kmh=36.0, circuity=1.3)
+    d, t = m.matrix(_pts([(0, 0), (20_000, 0)]))
+    assert d[0, 1] == pytest.approx(20_000 * 1.3, rel=1e-9)
+    assert m.describe()["fallback_pairs"] == 2
+
+
+def test_geopackage_graphml_and_osm_xml_give_the_same_times(tmp_path):
+    gpkg = tmp_path / "roads.gpkg"
+    _roads_gdf().to_file(gpkg)
+    g = nx.Graph()
+    osm = ['<?xml version="1.0"?>', '<osm version="0.6">']
+    nid = 0
+    for k, r in enumerate(ROADS):
+        ids = []
+        for x, y in r:
+            lon, lat = _ll(x, y)
+            key = f"{x}_{y}"
+            g.add_node(key, x=lon, y=lat)
+            nid += 1
+            osm.append(f'<node id="{nid}" lat="{lat!r}" lon="{lon!r}"/>')
+            ids.append(nid)
+        g.add_edge(f"{r[0][0]}_{r[0][1]}", f"{r[1][0]}_{r[1][1]}")
+        osm.append(f'<way id="{k + 1}">')
+        osm += [f'<nd ref="{i}"/>' for i in ids]
+        osm.append('<tag k="highway" v="unclassified"/><tag k="maxspeed" v="36"/></way>')
+    osm.append('<way id="99"><nd ref="1"/><nd ref="2"/><tag k="waterway" v="river"/></way>')
+    osm.append("</osm>")
+    graphml = tmp_path / "roads.graphml"
+    nx.write_graphml(g, graphml)
+    osm_path = tmp_path / "roads.osm"
+    osm_path.write_text("\n".join(osm), encoding="utf-8")
+    assert len(read_network(osm_path)) == 3  # the river is not a road
+    for path in (gpkg, graphml, osm_path):
+        m = travel_model(path, speed_kmh=36.0)
+        assert m.source == str(path)
+        _check_network_model(m)
+
+
+def test_unreadable_network_file_is_unusable_input(tmp_path):
+    with pytest.raises(UnusableInputError):
+        read_network(tmp_path / "missing.gpkg")
+    bad = tmp_path / "bad.osm"
+    bad.write_text("<osm><node", encoding="utf-8")
+    with pytest.raises(UnusableInputError):
+        read_network(bad)
+
+
+def test_travel_model_without_network_is_straight_line():
+    assert travel_model(None).kind == "straight-line"
