@@ -43,7 +43,7 @@ class KeyLines:
     ----------
     lines
         GeoDataFrame (EPSG:4326), one row per key line, best first: ``rank``,
-        ``n_cases``, ``victims``, ``share``, ``length_km``, ``direction``
+        ``cases``, ``victims``, ``share``, ``length_km``, ``direction``
         (``one-way``/``two-way``), ``forward_share``, ``bearing_deg``, ``heading``,
         ``gate``, ``gate_country``, ``gate_distance_m``, ``communes``, ``n_communes``,
         ``width_m``, ``n_segments``, LineString geometry.
@@ -119,7 +119,7 @@ class KeyLines:
         if len(lines):
             minx, miny, maxx, maxy = corr.total_bounds
             m.fit_bounds([[miny, minx], [maxy, maxx]])
-        fields = ["rank", "n_cases", "victims", "share", "length_km", "direction", "gate"]
+        fields = ["rank", "cases", "victims", "share", "length_km", "direction", "gate"]
         folium.GeoJson(
             corr[["rank", "geometry"]].to_json(),
             name="corridors / hành lang",
@@ -182,25 +182,41 @@ def representative_line(
     g = g.maximum(g.T)
     mst = minimum_spanning_tree(g)
     mst = mst + mst.T
-    # diameter of the (largest) tree: farthest from the heaviest bin, then farthest again
-    seed = int(np.argmax(wsum))
-    d0 = dijkstra(mst, indices=seed)
-    d0[~np.isfinite(d0)] = -1
-    a = int(np.argmax(d0))
-    d1, pred = dijkstra(mst, indices=a, return_predecessors=True)
-    d1[~np.isfinite(d1)] = -1
-    b = int(np.argmax(d1))
+    # skeleton: the tree path between the most upstream and the most downstream bins
+    # along the pieces' mean direction of travel
+    vec = end - start
+    norm = np.hypot(*vec.T)
+    u = np.sum(vec / np.where(norm > 0, norm, 1.0)[:, None] * weight[:, None], axis=0)
+    if np.hypot(*u) < 1e-9:  # no dominant direction: the principal axis
+        cov = np.cov(c.T, aweights=wsum)
+        u = np.linalg.eigh(cov)[1][:, -1]
+    reach = dijkstra(mst, indices=int(np.argmax(wsum)))
+    main = np.isfinite(reach)  # the tree of the heaviest bin
+    proj = c @ u
+    a = int(np.flatnonzero(main)[np.argmin(proj[main])])
+    b = int(np.flatnonzero(main)[np.argmax(proj[main])])
+    _, pred = dijkstra(mst, indices=a, return_predecessors=True)
     path = [b]
     while path[-1] != a and pred[path[-1]] >= 0:
         path.append(int(pred[path[-1]]))
-    skel = c[path]
+    skel = c[path[::-1]]
     if len(skel) < 2:
         return None
-    # local weighted mean along the skeleton
-    near = tree.query_ball_point(skel, r=smooth)
-    sm = np.array([np.average(c[nb], axis=0, weights=wsum[nb]) for nb in near])
-    sm[0], sm[-1] = skel[0], skel[-1]
-    line = shapely.LineString(sm)
+    # resample every cell metres, then alternate local means and moving averages
+    sk = shapely.LineString(skel)
+    n_pts = max(2, int(np.ceil(sk.length / cell)) + 1)
+    pts_line = shapely.get_coordinates(
+        shapely.line_interpolate_point(sk, np.linspace(0, sk.length, n_pts))
+    )
+    half = max(1, int(round(smooth / cell)))
+    for _ in range(2):
+        near = tree.query_ball_point(pts_line, r=smooth)
+        pts_line = np.array(
+            [np.average(c[nb], axis=0, weights=wsum[nb]) if nb else p
+             for nb, p in zip(near, pts_line, strict=True)]
+        )  # fmt: skip
+        pts_line = _moving_average(pts_line, half)
+    line = shapely.LineString(pts_line)
     line = shapely.simplify(line, simplify, preserve_topology=False)
     if line.length == 0:
         return None
@@ -212,6 +228,17 @@ def representative_line(
     if backward > forward:
         line = shapely.reverse(line)
     return line
+
+
+def _moving_average(xy: np.ndarray, half: int) -> np.ndarray:
+    """Centred moving average of a polyline's vertices; the end points stay."""
+    if len(xy) <= 2 or half < 1:
+        return xy
+    pad = np.vstack([np.repeat(xy[:1], half, axis=0), xy, np.repeat(xy[-1:], half, axis=0)])
+    k = np.ones(2 * half + 1) / (2 * half + 1)
+    out = np.column_stack([np.convolve(pad[:, 0], k, "valid"), np.convolve(pad[:, 1], k, "valid")])
+    out[0], out[-1] = xy[0], xy[-1]
+    return out
 
 
 def _communes_default() -> gpd.GeoDataFrame | None:
@@ -280,7 +307,7 @@ def key_lines(
         Keep only the ``top`` ranked lines.
     smooth, simplify
         Smoothing radius and simplification tolerance of the representative line
-        (default ``eps`` and ``eps / 4``).
+        (default ``eps`` and ``eps / 2``).
     min_length
         Shortest key line kept, metres (default ``2 * eps``).
     angle_scale
@@ -299,7 +326,7 @@ def key_lines(
         raise InputError(f"eps must be positive metres; got {eps!r}")
     max_length = eps if max_length is None else max_length
     smooth = eps if smooth is None else smooth
-    simplify = eps / 4 if simplify is None else simplify
+    simplify = eps / 2 if simplify is None else simplify
     min_length = 2 * eps if min_length is None else min_length
     min_lines = min_routes if min_lines is None else min_lines
     angle_scale = 4 * eps if angle_scale is None else angle_scale
@@ -351,7 +378,7 @@ def key_lines(
         if line is None or line.length < min_length:
             continue
         members = np.unique(sub.route)
-        n_cases = float(route_w[members].sum())
+        cases = float(route_w[members].sum())
         victims = float(route_v[members].sum())
         ps = shapely.line_locate_point(line, shapely.points(sub.start))
         pe = shapely.line_locate_point(line, shapely.points(sub.end))
@@ -363,9 +390,9 @@ def key_lines(
         bearing = float(np.degrees(np.arctan2(x1 - x0, y1 - y0)) % 360)
         rows.append(
             {
-                "n_cases": n_cases,
+                "cases": cases,
                 "victims": victims,
-                "share": n_cases / total if total else np.nan,
+                "share": cases / total if total else np.nan,
                 "length_km": line.length / 1000.0,
                 "direction": "one-way" if fwd >= 0.8 else "two-way",
                 "forward_share": fwd,
@@ -379,7 +406,7 @@ def key_lines(
         corridors.append(corridor)
 
     cols = [
-        "rank", "n_cases", "victims", "share", "length_km", "direction", "forward_share",
+        "rank", "cases", "victims", "share", "length_km", "direction", "forward_share",
         "bearing_deg", "heading", "gate", "gate_country", "gate_distance_m", "exit_lon",
         "exit_lat", "communes", "n_communes", "width_m", "n_segments",
     ]  # fmt: skip
@@ -389,7 +416,7 @@ def key_lines(
         return KeyLines(empty, empty.copy(), road_segments, params)
     lines["corridor"] = gpd.GeoSeries(corridors, crs=crs, index=lines.index)
     lines = lines.sort_values(
-        ["n_cases", "victims", "length_km"], ascending=False, kind="stable"
+        ["cases", "victims", "length_km"], ascending=False, kind="stable"
     ).reset_index(drop=True)
     lines["rank"] = np.arange(1, len(lines) + 1)
     if top is not None:

@@ -223,44 +223,50 @@ def segment_distance(
     direction (plain TRACLUS lets two short crossing pieces be neighbours).
     """
     a_start, a_end, b_start, b_end = (
-        np.asarray(v, dtype=float) for v in (a_start, a_end, b_start, b_end)
+        np.asarray(v, dtype=float).reshape(-1, 2) for v in (a_start, a_end, b_start, b_end)
     )
-    la = np.hypot(*(a_end - a_start).T)
-    lb = np.hypot(*(b_end - b_start).T)
-    swap = (lb > la)[:, None]
-    si = np.where(swap, b_start, a_start)
-    ei = np.where(swap, b_end, a_end)
-    sj = np.where(swap, a_start, b_start)
-    ej = np.where(swap, a_end, b_end)
-    d = ei - si
-    li = np.hypot(*d.T)
-    li_safe = np.where(li > 0, li, 1.0)
-    u = d / li_safe[:, None]
-    # along-line and perpendicular coordinates of sj, ej relative to si
-    vs, ve = sj - si, ej - si
-    ts = (vs * u).sum(axis=1)
-    te = (ve * u).sum(axis=1)
-    l1 = np.abs(vs[:, 0] * u[:, 1] - vs[:, 1] * u[:, 0])
-    l2 = np.abs(ve[:, 0] * u[:, 1] - ve[:, 1] * u[:, 0])
+    return _distance(
+        a_start[:, 0], a_start[:, 1], a_end[:, 0], a_end[:, 1],
+        b_start[:, 0], b_start[:, 1], b_end[:, 0], b_end[:, 1],
+        directed, weights, angle_scale,
+    )  # fmt: skip
+
+
+def _distance(ax, ay, bx, by, cx, cy, dx, dy, directed, weights, angle_scale) -> np.ndarray:
+    """Vectorised TRACLUS distance of segments a→b and c→d (1-D coordinate arrays)."""
+    la = np.hypot(bx - ax, by - ay)
+    lc = np.hypot(dx - cx, dy - cy)
+    swap = lc > la
+    # reference i (longer) and j (shorter)
+    six, siy = np.where(swap, cx, ax), np.where(swap, cy, ay)
+    eix, eiy = np.where(swap, dx, bx), np.where(swap, dy, by)
+    sjx, sjy = np.where(swap, ax, cx), np.where(swap, ay, cy)
+    ejx, ejy = np.where(swap, bx, dx), np.where(swap, by, dy)
+    li = np.maximum(la, lc)
+    lj = np.minimum(la, lc)
+    pointlike = li == 0
+    inv = 1.0 / np.where(pointlike, 1.0, li)
+    ux, uy = (eix - six) * inv, (eiy - siy) * inv
+    vsx, vsy = sjx - six, sjy - siy
+    vex, vey = ejx - six, ejy - siy
+    ts = vsx * ux + vsy * uy
+    te = vex * ux + vey * uy
+    l1 = np.abs(vsx * uy - vsy * ux)
+    l2 = np.abs(vex * uy - vey * ux)
     den = l1 + l2
     perp = np.where(den > 0, (l1 * l1 + l2 * l2) / np.where(den > 0, den, 1.0), 0.0)
-    par1 = np.minimum(np.abs(ts), np.abs(ts - li))
-    par2 = np.minimum(np.abs(te), np.abs(te - li))
-    par = np.minimum(par1, par2)
-    dj = ej - sj
-    lj = np.hypot(*dj.T)
-    cross = d[:, 0] * dj[:, 1] - d[:, 1] * dj[:, 0]
-    dot = (d * dj).sum(axis=1)
-    denom = np.where(li * lj > 0, li * lj, 1.0)
-    sin = np.abs(cross) / denom
-    la = np.maximum(lj, angle_scale)
-    ang = la * sin
+    par = np.minimum(
+        np.minimum(np.abs(ts), np.abs(ts - li)), np.minimum(np.abs(te), np.abs(te - li))
+    )
+    wjx, wjy = ejx - sjx, ejy - sjy
+    invj = 1.0 / np.where(lj > 0, lj, 1.0)
+    sin = np.abs(ux * wjy - uy * wjx) * invj
+    lang = np.maximum(lj, angle_scale)
+    ang = lang * sin
     if directed:
-        ang = np.where(dot < 0, la, ang)
-    # degenerate reference (both points): plain point distance
-    pointlike = li == 0
+        ang = np.where(ux * wjx + uy * wjy < 0, lang, ang)
     if pointlike.any():
-        perp = np.where(pointlike, np.hypot(*(sj - si).T), perp)
+        perp = np.where(pointlike, np.hypot(vsx, vsy), perp)
         par = np.where(pointlike, 0.0, par)
     wp, wl, wa = weights
     return wp * perp + wl * par + wa * ang
@@ -275,24 +281,27 @@ def _neighbour_pairs(
     angle_scale: float = 0.0,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     mid = seg.mid
-    tree = cKDTree(mid)
-    radius = 2.0 * eps + float(seg.length.max(initial=0.0))
+    lmax = float(seg.length.max(initial=0.0))
+    wp, wl, _ = weights
+    # a piece within eps has its midpoint within eps/wp across and eps/wl + lmax along
+    radius = float(np.hypot(eps / wp, eps / wl + lmax)) if wp > 0 and wl > 0 else np.inf
+    cand = cKDTree(mid).query_pairs(radius, output_type="ndarray")
+    sx, sy = seg.start[:, 0], seg.start[:, 1]
+    ex, ey = seg.end[:, 0], seg.end[:, 1]
     out_i, out_j, out_d = [], [], []
-    for a in range(0, len(seg), chunk):
-        sel = np.arange(a, min(a + chunk, len(seg)))
-        lists = tree.query_ball_point(mid[sel], r=radius)
-        lengths = np.fromiter((len(x) for x in lists), dtype=np.intp, count=len(lists))
-        ii = np.repeat(sel, lengths)
-        jj = np.fromiter((c for x in lists for c in x), dtype=np.intp, count=int(lengths.sum()))
-        up = ii < jj
-        ii, jj = ii[up], jj[up]
-        d = segment_distance(
-            seg.start[ii], seg.end[ii], seg.start[jj], seg.end[jj], directed, weights, angle_scale
-        )
+    for a in range(0, len(cand), chunk):
+        ii = cand[a : a + chunk, 0]
+        jj = cand[a : a + chunk, 1]
+        d = _distance(
+            sx[ii], sy[ii], ex[ii], ey[ii], sx[jj], sy[jj], ex[jj], ey[jj],
+            directed, weights, angle_scale,
+        )  # fmt: skip
         ok = d <= eps
         out_i.append(ii[ok])
         out_j.append(jj[ok])
         out_d.append(d[ok])
+    if not out_i:
+        return np.empty(0, np.intp), np.empty(0, np.intp), np.empty(0)
     return np.concatenate(out_i), np.concatenate(out_j), np.concatenate(out_d)
 
 
@@ -305,7 +314,7 @@ def cluster_segments(
     directed: bool = True,
     weights: tuple[float, float, float] = (1.0, 1.0, 1.0),
     angle_scale: float = 0.0,
-    chunk: int = 4096,
+    chunk: int = 262_144,
 ) -> np.ndarray:
     """Group route pieces by TRACLUS distance with DBSCAN semantics.
 
@@ -328,7 +337,7 @@ def cluster_segments(
     angle_scale
         Least length used in the angle distance (see :func:`segment_distance`).
     chunk
-        Pieces per batch of neighbour queries (memory bound).
+        Candidate pairs per batch of distance computations (memory bound).
 
     Returns
     -------
@@ -345,13 +354,15 @@ def cluster_segments(
     other = seg.route[i] != seg.route[j]
     i, j, d = i[other], j[other], d[other]
     # density = total weight of the distinct routes in the neighbourhood (own included)
-    pr = np.unique(
-        np.column_stack([np.r_[i, j, np.arange(n)], np.r_[seg.route[j], seg.route[i], seg.route]]),
-        axis=0,
+    n_routes = int(seg.route.max()) + 1
+    key = np.sort(
+        np.r_[i, j, np.arange(n)].astype(np.int64) * n_routes
+        + np.r_[seg.route[j], seg.route[i], seg.route]
     )
-    route_w = np.zeros(int(seg.route.max()) + 1)
+    key = key[np.r_[True, key[1:] != key[:-1]]]  # sort-based unique: fast on large arrays
+    route_w = np.zeros(n_routes)
     route_w[seg.route] = seg.weight
-    density = np.bincount(pr[:, 0], weights=route_w[pr[:, 1]], minlength=n)
+    density = np.bincount(key // n_routes, weights=route_w[key % n_routes], minlength=n)
     labels = dbscan_from_pairs(n, i, j, min_lines, dist=d, core=density >= min_lines)
     if min_routes > 1 and (labels >= 0).any():
         lab = labels[labels >= 0]
