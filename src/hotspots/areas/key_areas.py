@@ -230,7 +230,7 @@ def _hot_cells(
     seed: int,
     permutations: int,
     bandwidth: float | None,
-    kde_share: float,
+    kde_factor: float,
     eps: float | None,
 ) -> np.ndarray:
     """Boolean mask over the inside cells: which cells stand out."""
@@ -244,13 +244,12 @@ def _hot_cells(
     if method == "kde":
         from hotspots.areas.density import kde
 
-        dens = np.asarray(kde(pts_xy[0], pts_xy[1], grid, bandwidth=bandwidth), dtype=float)
-        dens = dens.reshape(-1)[inside] if dens.size == grid.size else dens.reshape(-1)
-        if not np.any(dens > 0):
-            return np.zeros(inside.sum(), dtype=bool)
-        k = max(1, int(np.ceil(kde_share * dens.size)))
-        threshold = np.sort(dens)[::-1][k - 1]
-        return (dens >= threshold) & (dens > 0)
+        h = float(bandwidth) if bandwidth is not None else float(grid.cell)
+        dens = np.asarray(kde(pts_xy[0], pts_xy[1], grid, bandwidth=h), dtype=float)
+        dens = dens.reshape(-1)[inside]
+        n_area_km2 = inside.sum() * grid.area_km2
+        mean = pts_xy[0].size / n_area_km2 if n_area_km2 > 0 else 0.0
+        return (dens >= kde_factor * mean) & (dens > 0)
     if method == "hdbscan":
         from hotspots.areas.cluster import density_clusters
 
@@ -385,7 +384,7 @@ def key_areas(
     seed: int = 0,
     permutations: int = 999,
     bandwidth: float | None = None,
-    kde_share: float = 0.05,
+    kde_factor: float = 5.0,
     eps: float | None = None,
 ) -> KeyAreas:
     """Find, merge and rank key areas.
@@ -399,8 +398,9 @@ def key_areas(
     method
         Which cells stand out: ``"gistar"`` (Getis-Ord Gi* z > 0, significant at
         ``alpha`` after FDR), ``"lisa"`` (local Moran high-high, permutation p at
-        ``alpha`` after FDR), ``"kde"`` (the ``kde_share`` of cells with the highest
-        kernel density), ``"hdbscan"`` (cells touching an HDBSCAN cluster outline).
+        ``alpha`` after FDR), ``"kde"`` (cells whose Gaussian kernel density is at least
+        ``kde_factor`` times the study area's mean density), ``"hdbscan"`` (cells
+        touching an HDBSCAN cluster outline).
     cell
         Cell size in metres (default: about 2,500 cells over the area).
     area
@@ -431,11 +431,14 @@ def key_areas(
     weights
         Weights of the score's parts (default :data:`SCORE_WEIGHTS`).
     seed, permutations
-        For ``"lisa"``'s permutation test.
+        For ``"lisa"``'s permutation test. With many cells and ``fdr=True`` the
+        smallest possible p-value ``1/(permutations+1)`` may pass no cell: use larger
+        cells, more permutations or ``fdr=False``.
     bandwidth
-        KDE bandwidth in metres (default: the density module's rule).
-    kde_share
-        Share of cells kept by ``"kde"``.
+        KDE bandwidth in metres (Gaussian standard deviation); default one cell, so the
+        smoothing reaches about as far as the Gi* neighbourhood.
+    kde_factor
+        ``"kde"`` keeps cells with density >= ``kde_factor`` × (cases / study area).
     eps
         Neighbourhood radius in metres for the density clustering (default: its rule).
 
@@ -500,7 +503,7 @@ def key_areas(
         seed=seed,
         permutations=permutations,
         bandwidth=bandwidth,
-        kde_share=kde_share,
+        kde_factor=kde_factor,
         eps=eps,
     )
     cats, n_steps = _trend_per_cell(

@@ -1,0 +1,157 @@
+"""`hotspots key-areas`: the CLI contract on the demo province and on West Yorkshire data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import pytest
+import shapely
+
+from hotspots.areas.key_areas import KEY_AREA_COLUMNS
+from hotspots.cli import main
+
+
+def _run(capsys, *argv) -> tuple[int, str, str]:
+    code = main([str(a) for a in argv])
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+@pytest.fixture(scope="module")
+def demo_csv(tmp_path_factory) -> tuple[Path, object]:
+    synthetic = pytest.importorskip("hotspots.synthetic")
+    folder = tmp_path_factory.mktemp("demo")
+    data = synthetic.generate(province="Lào Cai", years=5, seed=1, out=folder)
+    return folder / "cases.csv", data
+
+
+def test_key_areas_on_demo_province_writes_gpkg(demo_csv, tmp_path, capsys):
+    path, data = demo_csv
+    out = tmp_path / "ka.gpkg"
+    code, stdout, err = _run(
+        capsys, "key-areas", path, "--province", "Lào Cai", "--cell", 1500, "--out", out
+    )
+    assert code == 0, err
+    assert pyogrio.list_layers(out)[:, 0].tolist() == ["key_areas"]
+    ka = gpd.read_file(out, layer="key_areas")
+    assert list(ka.columns) == list(KEY_AREA_COLUMNS)
+    assert ka.crs.to_epsg() == 4326
+    # every planted operational area is found, and the table on stdout is ranked
+    truth = data.truth["key_areas"]
+    truth = truth[truth["kind"] == "operational"]
+    found = shapely.union_all(ka.geometry.values)
+    assert all(g.intersects(found) for g in truth.geometry)
+    assert "rank" in stdout and "wrote" in stdout
+    assert ka["rank"].tolist() == list(range(1, len(ka) + 1))
+    # no PII and no case ids in the layer
+    text = pd.DataFrame(ka.drop(columns="geometry")).to_csv()
+    assert "SYN-" not in text
+    for name in data.cases["victim_name"].head(30):
+        assert name not in text
+
+
+def test_origin_view_and_geojson(demo_csv, tmp_path, capsys):
+    path, data = demo_csv
+    out = tmp_path / "origin.geojson"
+    code, stdout, err = _run(
+        capsys,
+        "key-areas",
+        path,
+        "--province",
+        "15",
+        "--view",
+        "origin",
+        "--cell",
+        1500,
+        "--out",
+        out,
+    )
+    assert code == 0, err
+    ka = gpd.read_file(out)
+    assert set(ka["view"]) == {"origin"}
+    assert ka["roles"].str.startswith("victim_home:").all()
+
+
+def test_area_file_instead_of_province(demo_csv, tmp_path, capsys):
+    path, data = demo_csv
+    area = tmp_path / "area.geojson"
+    # the planted home area of corridor 1, grown to 12 km
+    home = data.truth["key_areas"].query("name == 'corridor 1 victim_home'")
+    crs = home.estimate_utm_crs()
+    home.to_crs(crs).buffer(12_000).to_crs(4326).to_file(area, driver="GeoJSON")
+    out = tmp_path / "ka.gpkg"
+    code, _, err = _run(
+        capsys, "key-areas", path, "--area", area, "--view", "origin", "--cell", 1000, "--out", out
+    )
+    assert code == 0, err
+    ka = gpd.read_file(out)
+    assert len(ka) >= 1
+    assert ka.geometry.iloc[0].intersects(home.geometry.iloc[0])
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--min-cases", "1"], "min-cases"),
+        (["--out", "x.shp"], ".gpkg"),
+        (["--province", "Atlantis"], "Atlantis"),
+        (["--cell", "-10"], "cell"),
+    ],
+)
+def test_bad_arguments_exit_2_with_a_clear_message(demo_csv, capsys, extra, message):
+    path, _ = demo_csv
+    code, _, err = _run(capsys, "key-areas", path, *extra)
+    assert code == 2
+    assert err.startswith("hotspots key-areas: error:") and message in err
+
+
+def test_no_accepted_row_is_an_input_error(tmp_path, capsys):
+    csv = tmp_path / "far.csv"
+    pd.DataFrame({"lon": [-1.5, -1.51], "lat": [53.8, 53.81], "case_id": ["a", "b"]}).to_csv(
+        csv, index=False
+    )
+    code, _, err = _run(capsys, "key-areas", csv, "--province", "Lào Cai")
+    assert code == 2 and "no row was accepted" in err and "outside_area" in err
+
+
+# ----------------------------------------------------------------------------- real data
+def _west_yorkshire() -> Path:
+    import crime_sim_toolkit
+
+    root = Path(crime_sim_toolkit.__file__).parent
+    files = sorted(root.rglob("*west-yorkshire-street.csv"))
+    if not files:
+        pytest.skip("crime_sim_toolkit ships no West Yorkshire street file")
+    return files[0]
+
+
+@pytest.mark.realdata
+def test_key_areas_on_west_yorkshire_without_province(tmp_path, capsys):
+    src = _west_yorkshire()
+    raw = pd.read_csv(src).dropna(subset=["Longitude", "Latitude"]).head(3000)
+    csv = tmp_path / "wy.csv"
+    raw.to_csv(csv, index=False)
+    out = tmp_path / "wy.geojson"
+    code, stdout, err = _run(capsys, "key-areas", csv, "--cell", 500, "--out", out)
+    assert code == 0, err
+    assert "EPSG:32630" in stdout  # UTM 30N: analysed in metres in the UK
+    ka = gpd.read_file(out)
+    assert len(ka) >= 1
+    assert (ka["communes"].fillna("") == "").all()  # no Vietnamese geography applies
+    # oracle: the busiest 500 m cell of the same UTM grid lies in a key area
+    pts = gpd.GeoDataFrame(
+        geometry=gpd.points_from_xy(raw["Longitude"], raw["Latitude"]), crs=4326
+    ).to_crs(32630)
+    x, y = pts.geometry.x.to_numpy(), pts.geometry.y.to_numpy()
+    col, row = np.floor(x / 500).astype(np.int64), np.floor(y / 500).astype(np.int64)
+    key = pd.Series(list(zip(col, row, strict=True))).value_counts()
+    c, r = key.index[0]
+    centre = gpd.GeoSeries([shapely.Point((c + 0.5) * 500, (r + 0.5) * 500)], crs=32630)
+    holder = ka[ka.contains(centre.to_crs(4326).iloc[0])]
+    assert len(holder) == 1
+    assert holder["cases"].iloc[0] >= key.iloc[0]
+    assert ka["rank"].tolist() == list(range(1, len(ka) + 1))
