@@ -248,3 +248,16 @@ def test_risk_map_to_gdf_ranks_cells(tmp_path):
     assert list(rm.to_gdf(top_pct=34)["cell"]) == [2, 0]
     out = rm.to_file(tmp_path / "risk.gpkg", top_pct=50)
     assert out.exists()
+
+
+def test_sepp_probabilities_sum_to_one_on_case_data():
+    """Every event is background or triggered: the two shares add up to one."""
+    from hotspots.synthetic import generate
+
+    cases = generate(seed=0).cases
+    g = Grid.for_points(cases, cell=2000)
+    m = cases.to_crs(g.crs)
+    ev = Events(m.geometry.x, m.geometry.y, Events.to_days(cases["occurred_at"]))
+    fit = fit_sepp(ev, g, float(ev.t.min()), float(ev.t.max()) + 1)
+    assert fit.theta + fit.background_fraction == pytest.approx(1.0, abs=1e-9)
+    assert 0 < fit.background_fraction < 1

@@ -495,7 +495,10 @@ def fit_sepp(
     d2 = (ev.x[child] - ev.x[parent]) ** 2 + (ev.y[child] - ev.y[parent]) ** 2
     theta, omega, sigma = 0.5, 1.0 / 7.0, cell
     bg_cells = _gaussian(np.bincount(idx, minlength=grid.size).reshape(grid.shape), grid, bb)
-    mu = 0.5 * bg_cells.reshape(-1) / span  # events / day / cell
+    # a tiny floor keeps every event's background probability positive, so each event's
+    # probabilities (background + every possible parent) always sum to one
+    floor = 1e-9 * n / span / grid.size
+    mu = 0.5 * bg_cells.reshape(-1) / span + floor  # events / day / cell
     n_iter = 0
     p_bg = np.ones(n)
     for _ in range(iterations):
@@ -520,7 +523,7 @@ def fit_sepp(
         else:
             new_omega, new_sigma = omega, sigma
         b = np.bincount(idx, weights=p_bg, minlength=grid.size).reshape(grid.shape)
-        mu = _gaussian(b, grid, bb).reshape(-1) / span
+        mu = _gaussian(b, grid, bb).reshape(-1) / span + floor
         change = max(
             abs(new_theta - theta) / max(theta, 1e-9),
             abs(new_omega - omega) / omega,
