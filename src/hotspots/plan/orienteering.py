@@ -149,7 +149,9 @@ def solve_top_matrix(
     time_limit
         Wall-clock seconds the solver may use.
     seed
-        Random seed; same inputs and seed give the same routes.
+        Random seed. Same inputs and seed give the same routes when the solver stops
+        on ``no_improvement`` (``solver["stopped_by"]``); a stop on ``time_limit``
+        depends on the machine's speed.
     required
         Optional boolean per stop: these stops get a score so large that the solver
         visits them whenever it can (minimum-frequency visits of a schedule).
@@ -253,7 +255,12 @@ def solve_top_matrix(
     stop = MultipleCriteria([MaxRuntime(time_limit), NoImprovement(no_improvement)])
     params = pyvrp.SolveParams(penalty=pyvrp.PenaltyParams(max_penalty=_MAX_PENALTY))
     result = pyvrp.solve(data, stop, seed=seed, display=False, collect_stats=False, params=params)
-    solver_info.update(iterations=int(result.num_iterations), runtime=float(result.runtime))
+    solver_info.update(
+        iterations=int(result.num_iterations),
+        runtime=float(result.runtime),
+        # Stopping on the iteration criterion is reproducible; on the clock it is not.
+        stopped_by="time" if result.runtime >= time_limit else "no_improvement",
+    )
 
     routes: list[list[int]] = [[] for _ in range(m)]
     next_slot = [0] * len(vtypes)

@@ -11,8 +11,9 @@
    it; minimum-frequency visits carry so much score that the solver takes them
    whenever they fit. A minimum visit that does not fit moves to the next day.
 
-Seeded: same inputs and seed → same schedule; another seed (e.g. the week number)
-gives another pattern.
+Seeded: same inputs and seed → same schedule (exactly so when every routing solve
+stops on its no-improvement criterion; ``meta["solves_stopped_by_time"]`` counts those
+that hit the clock instead); another seed (e.g. the week number) gives another pattern.
 """
 
 from __future__ import annotations
@@ -181,6 +182,7 @@ def weekly_schedule(
     route_rows: list[dict] = []
     stop_rows: list[dict] = []
     feasible = True
+    timed_out = 0  # solves stopped by the clock (not reproducible across machines)
     carry: list[int] = []  # required visits that did not fit, moved on
     done = np.zeros(n, int)
     for d in range(days):
@@ -212,6 +214,7 @@ def weekly_schedule(
                 dwell_s, per_solve, seed + 1000 * d + s, d + 1, shift_starts[s],
             )  # fmt: skip
             feasible &= info["feasible"]
+            timed_out += info["solver"].get("stopped_by") == "time"
             route_rows += r_rows
             stop_rows += s_rows
             visited = set(info["visited"])
@@ -236,6 +239,7 @@ def weekly_schedule(
         "travel": travel.describe(),
         "solver": probe["solver"] | {"time_limit_per_shift": per_solve},
         "feasible": bool(feasible),
+        "solves_stopped_by_time": int(timed_out),
         "units": len(units),
         "areas": n,
         "days": days,
