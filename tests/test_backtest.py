@@ -249,3 +249,26 @@ def test_cli_writes_the_json_rows(tmp_path, capsys):
     code = main(["backtest", str(src), "--coverage", "5,x"])
     assert code == 2
     assert "--coverage" in capsys.readouterr().err
+
+
+@pytest.mark.realdata
+def test_auto_beats_naive_on_west_yorkshire_police_uk_data():
+    """police.uk crime shipped in crime-sim-toolkit (OGL v3): 2,450 crimes of 2017, monthly."""
+    from pathlib import Path
+
+    cst = pytest.importorskip("crime_sim_toolkit")
+    path = Path(cst.__file__).parent / "tests/testing_data/test_microsim/sample_vic_data_WY2017.csv"
+    if not path.exists():
+        pytest.skip("crime-sim-toolkit without its test data")
+    df = pd.read_csv(path).dropna(subset=["Longitude", "Latitude", "Month"])
+    gdf = gpd.GeoDataFrame(
+        {"occurred_at": pd.to_datetime(df["Month"], format="%Y-%m")},
+        geometry=gpd.points_from_xy(df["Longitude"], df["Latitude"]),
+        crs=4326,
+    )
+    res = backtest(gdf, ["auto", "prospective"], train="6M", test="1M", end="2018-01-01")
+    assert len(res.windows) == 6
+    c = res.compare(5.0).set_index("method")
+    assert {"naive", "naive_last"} <= set(c.index)
+    assert c.loc["auto", "mean_hit_rate"] > c.loc["naive", "mean_hit_rate"]
+    assert c.loc["auto", "wins"] >= 4
