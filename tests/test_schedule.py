@@ -101,7 +101,8 @@ def test_same_seed_same_week_other_seed_other_pattern():
     kw = dict(days=4, time_limit=2, start_date="2026-11-30")
 
     def key(p):
-        return sorted(zip(p.stops["day"], p.stops["shift"], p.stops["unit"], p.stops["area"]))
+        s = p.stops
+        return sorted(zip(s["day"], s["shift"], s["unit"], s["area"], strict=True))
 
     a = weekly_schedule(areas, units, seed=5, **kw)
     b = weekly_schedule(areas, units, seed=5, **kw)
