@@ -25,8 +25,6 @@ from hotspots.maps import (
 )
 from hotspots.privacy import aggregate_for_sharing
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
 XSS = "<img src=x onerror=alert(1)>"
 
 
@@ -41,6 +39,8 @@ def synthetic_data():
     return synthetic.generate(province="Lào Cai", seed=0)
 
 
+@pytest.mark.browser
+@pytest.mark.slow
 def test_cases_per_commune_map_opens_offline(chromium, synthetic_data, tmp_path):
     path = save_map(
         cases_per_commune_map(synthetic_data.cases, province="Lào Cai", synthetic=True),
@@ -56,6 +56,8 @@ def test_cases_per_commune_map_opens_offline(chromium, synthetic_data, tmp_path)
     assert report.screenshot.exists() and report.screenshot.stat().st_size > 10_000
 
 
+@pytest.mark.browser
+@pytest.mark.slow
 def test_overview_map_every_layer(chromium, synthetic_data, tmp_path):
     cases = synthetic_data.cases
     truth = synthetic_data.truth
@@ -101,6 +103,8 @@ def test_overview_map_every_layer(chromium, synthetic_data, tmp_path):
     assert report.banner.startswith("SYNTHETIC / DỮ LIỆU GIẢ LẬP")
 
 
+@pytest.mark.browser
+@pytest.mark.slow
 def test_popup_shows_escaped_text(chromium, tmp_path):
     communes = gpd.GeoDataFrame(
         {"code": ["A"], "name": [XSS], "cases": [7]},
@@ -135,6 +139,8 @@ def test_popup_shows_escaped_text(chromium, tmp_path):
     assert "&lt;img" in info["html"]
 
 
+@pytest.mark.browser
+@pytest.mark.slow
 def test_check_html_sees_errors_and_requests(chromium, tmp_path):
     """The browser check can fail: a CDN script and a script error are both caught."""
     page = tmp_path / "bad.html"
@@ -147,3 +153,13 @@ def test_check_html_sees_errors_and_requests(chromium, tmp_path):
     report = check_html(page, name="bad")
     assert any("cdn.jsdelivr.net" in url for url in report.requests)
     assert any("undefinedFunction" in e for e in report.console_errors)
+
+
+def test_missing_browser_skips_with_hint_or_fails_on_ci(monkeypatch, tmp_path):
+    monkeypatch.setenv("HOTSPOTS_CHROMIUM", str(tmp_path / "no-such-chromium"))
+    monkeypatch.delenv("CI", raising=False)
+    with pytest.raises(pytest.skip.Exception, match="apt-get install chromium"):
+        require_browser()
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="CI=true"):
+        require_browser()

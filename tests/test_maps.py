@@ -344,3 +344,15 @@ def test_province_from_bundled_geography():
     assert "Ranh giới xã là xấp xỉ" in html  # the approximate boundaries are said to be so
     data, _ = layer_named(html, m, "Ranh giới xã, phường (xấp xỉ)")
     assert len(data["features"]) == len(geodata.commune_areas("Lào Cai"))
+
+
+def test_layers_added_after_the_map_was_shown():
+    m = base_map(communes().dissolve())
+    m._repr_html_()  # a notebook shows the map, then the analyst adds a layer
+    add_checkpoints(m, gpd.GeoDataFrame(geometry=[shapely.Point(105, 23)], crs="EPSG:4326"))
+    html = map_html(m)
+    assert control_names(html) == ["Ranh giới tỉnh", "Chốt kiểm soát"]
+    assert len(re.findall(r"var layer_control_\w+_layers =", html)) == 1
+    assert html.rindex("layer_control_") > html.rindex("hsLayer(")  # control renders last
+    fits = re.findall(r"fitBounds\(\s*(\[\[[^\]]*\],\s*\[[^\]]*\]\])", html)
+    assert [json.loads(f) for f in fits if "-90" not in f] == [[[22.0, 104.0], [23.0, 105.0]]]

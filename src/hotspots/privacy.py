@@ -313,8 +313,7 @@ def assert_shareable(
             raise PrivacyError(f"map: made with privacy={level!r}")
         for name, frame in layers:
             _check_frame(frame, threshold, count_columns, f"map layer {name!r}")
-        html = obj.get_root().render()
-        _check_text(html, "map", pii_values)
+        _check_text(obj.get_root().render(), "map", pii_values)
         return
     if isinstance(obj, Path) or (
         isinstance(obj, str) and "\n" not in obj and len(obj) < 4096 and Path(obj).exists()

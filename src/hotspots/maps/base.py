@@ -184,6 +184,7 @@ class OfflineMap(folium.Map):
         figure.header.add_child(_Raw(f"<style>{_PAGE_CSS}</style>"), name="hs_css")
         figure.header.add_child(_Raw(f"<script>{_assets.leaflet_js()}</script>"), name="hs_ljs")
         figure.header.add_child(_Raw(f"<script>{_HELPERS_JS}</script>"), name="hs_helpers")
+        _finish(self)
         super().render(**kwargs)
 
 
@@ -371,14 +372,26 @@ def add_legend(
 
 
 def _finish(m: OfflineMap) -> None:
-    """Fit the view, add the layer control and the title (idempotent)."""
-    if getattr(m, "_hotspots_finished", False):
+    """Put the view fit, the layer control and the title last (again at every render).
+
+    Layers may be added after a map was shown (in a notebook), so the control (which
+    names every layer) and the bounds are rebuilt each time and always render last.
+    """
+    if not hasattr(m, "_hotspots_layers"):  # an OfflineMap not made by base_map
         return
-    m._hotspots_finished = True
+    if not hasattr(m, "_hotspots_control"):
+        m._hotspots_control = folium.LayerControl(collapsed=False)
+        m._hotspots_fit = folium.FitBounds([[-1.0, -1.0], [1.0, 1.0]])
+    script = m.get_root().script._children
+    for name, element in (("hs_fit", m._hotspots_fit), ("hs_control", m._hotspots_control)):
+        # move to the end, in the map and in the page's script, so it renders last
+        m._children.pop(name, None)
+        script.pop(element.get_name(), None)
     if m._hotspots_bounds is not None:
         w, s, e, n = m._hotspots_bounds
-        m.fit_bounds([[s, w], [n, e]])
-    folium.LayerControl(collapsed=False).add_to(m)
+        m._hotspots_fit.bounds = [[s, w], [n, e]]
+        m.add_child(m._hotspots_fit, name="hs_fit")
+    m.add_child(m._hotspots_control, name="hs_control")
     title = m._hotspots_title
     if title is None:
         names = [n for n, _ in m._hotspots_layers]
@@ -390,7 +403,6 @@ def _finish(m: OfflineMap) -> None:
 
 def map_html(m: OfflineMap) -> str:
     """Return the complete, self-contained HTML page of ``m``."""
-    _finish(m)
     return m.get_root().render()
 
 
