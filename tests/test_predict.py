@@ -261,3 +261,17 @@ def test_sepp_probabilities_sum_to_one_on_case_data():
     fit = fit_sepp(ev, g, float(ev.t.min()), float(ev.t.max()) + 1)
     assert fit.theta + fit.background_fraction == pytest.approx(1.0, abs=1e-9)
     assert 0 < fit.background_fraction < 1
+
+
+def test_lisa_puts_high_high_cells_first():
+    g = Grid(0.0, 0.0, 100.0, 6, 6, CRS)
+    # a 2x2 block of high counts (rows 1-2, cols 1-2) and one isolated high cell (5, 5)
+    xs, ys = [], []
+    for r, c, k in [(1, 1, 9), (1, 2, 9), (2, 1, 9), (2, 2, 9), (5, 5, 12), (4, 0, 1)]:
+        xs += [c * 100 + 50.0] * k
+        ys += [r * 100 + 50.0] * k
+    ev = Events(xs, ys, [T0] * len(xs))
+    r = predict("lisa", ev, g, t_end=T0 + 1, horizon=1).risk
+    top4 = set(np.argsort(-r.reshape(-1), kind="stable")[:4].tolist())
+    assert top4 == {1 * 6 + 1, 1 * 6 + 2, 2 * 6 + 1, 2 * 6 + 2}
+    assert r[5, 5] == 12  # high-low: after the high-high block, by its count
