@@ -291,7 +291,8 @@ def key_lines(
         ``True``: journeys in opposite directions are different lines. ``False``: a
         line carries traffic both ways (``direction`` then tells which dominates).
     mdl
-        Partition routes at MDL characteristic points (TRACLUS) instead of every stop.
+        Partition routes at MDL characteristic points (TRACLUS, keeping every corner
+        farther than ``eps / 2`` from the straightened line) instead of every stop.
     gates
         Border gates (``name``, ``country``, Point); default
         :func:`hotspots.geodata.border_gates`.
@@ -357,7 +358,7 @@ def key_lines(
         wstop = rm["weight"].to_numpy(float)[stop_rows]
     else:
         wstop = rm["weight"].to_numpy(float)
-    seg = partition_routes(xy, route_idx, max_length, weight=wstop, mdl=mdl)
+    seg = partition_routes(xy, route_idx, max_length, weight=wstop, mdl=mdl, tolerance=eps / 2)
     labels = cluster_segments(
         seg, eps, min_lines, min_routes, directed=directed, angle_scale=angle_scale
     )

@@ -92,13 +92,18 @@ def _perp_angle(sx, sy, ex, ey, px, py, qx, qy) -> tuple[float, float]:
     return perp, ang
 
 
-def partition_route(xy: np.ndarray) -> np.ndarray:
+def partition_route(xy: np.ndarray, tolerance: float | None = None) -> np.ndarray:
     """Indices of the characteristic points of one route (approximate MDL).
 
     Parameters
     ----------
     xy
         (k, 2) stop coordinates in metres, in order.
+    tolerance
+        Also cut where a stop lies farther than ``tolerance`` metres from the
+        hypothesis segment. TRACLUS's MDL costs are logarithms of lengths in the
+        coordinate unit, so with few, long legs it straightens real corners; the
+        tolerance keeps every corner that matters at the analysis scale.
 
     Returns
     -------
@@ -119,6 +124,8 @@ def partition_route(xy: np.ndarray) -> np.ndarray:
         lh = _log2(math.hypot(ex - sx, ey - sy))
         perp_sum = ang_sum = 0.0
         nopar = 0.0
+        off = 0.0
+        hl = math.hypot(ex - sx, ey - sy)
         for k in range(start, curr):
             px, py = pts[k]
             qx, qy = pts[k + 1]
@@ -126,8 +133,11 @@ def partition_route(xy: np.ndarray) -> np.ndarray:
             perp_sum += p
             ang_sum += a
             nopar += _log2(math.hypot(qx - px, qy - py))
+            if tolerance is not None and k > start and hl > 0:
+                off = max(off, abs((px - sx) * (ey - sy) - (py - sy) * (ex - sx)) / hl)
         par = lh + _log2(perp_sum) + _log2(ang_sum)
-        if par > nopar and curr - 1 > start:
+        too_far = tolerance is not None and off > tolerance
+        if (par > nopar or too_far) and curr - 1 > start:
             cps.append(curr - 1)
             start, length = curr - 1, 1
         else:
@@ -143,6 +153,7 @@ def partition_routes(
     max_length: float,
     weight: np.ndarray | None = None,
     mdl: bool = True,
+    tolerance: float | None = None,
 ) -> Segments:
     """Partition routes at characteristic points and cut long partitions into pieces.
 
@@ -158,6 +169,8 @@ def partition_routes(
         Optional (k,) weight per stop (the route's weight; first stop used).
     mdl
         Partition at MDL characteristic points (``True``) or at every stop.
+    tolerance
+        Corner tolerance in metres for the MDL partition (see :func:`partition_route`).
 
     Returns
     -------
@@ -173,7 +186,7 @@ def partition_routes(
     for a, b in zip(bounds[:-1], bounds[1:], strict=True):
         if b - a < 2:
             continue
-        cp = partition_route(xy[a:b]) if mdl else np.arange(b - a)
+        cp = partition_route(xy[a:b], tolerance) if mdl else np.arange(b - a)
         keep_idx.append(a + cp)
     if not keep_idx:
         empty = np.empty((0, 2))
