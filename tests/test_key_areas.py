@@ -101,6 +101,16 @@ def test_planted_areas_found_by_kde():
     assert ka["cases"].iloc[0] >= 55  # the 60-case blob, nearly whole
 
 
+def test_planted_areas_lead_the_hdbscan_ranking():
+    # HDBSCAN areas are coarse (hulls of clusters that take in background points) and a
+    # few small background clusters remain; the two planted blobs must still rank first
+    cases, truth = _planted()
+    ka = key_areas(cases, method="hdbscan", cell=1000, area=_area_box(), view="operational")
+    top2 = list(ka.to_crs(UTM48).geometry[:2])
+    assert top2[0].intersects(truth["a"]) and top2[1].intersects(truth["b"])
+    assert not top2[0].intersects(truth["b"])
+
+
 def test_origin_view_uses_only_victim_homes():
     cases, truth = _planted()
     ka = key_areas(cases, cell=1000, area=_area_box(), view="origin")

@@ -231,6 +231,7 @@ def _hot_cells(
     permutations: int,
     bandwidth: float | None,
     kde_factor: float,
+    cluster_factor: float,
     eps: float | None,
 ) -> np.ndarray:
     """Boolean mask over the inside cells: which cells stand out."""
@@ -254,10 +255,23 @@ def _hot_cells(
         from hotspots.areas.cluster import density_clusters
 
         pts = gpd.GeoDataFrame(geometry=gpd.points_from_xy(*pts_xy), crs=grid.crs)
-        outlines = density_clusters(pts, method="hdbscan", eps=eps, min_cases=min_cases)
+        outlines = density_clusters(
+            pts, method="hdbscan", eps=eps, min_cases=max(min_cases, 5), buffer=0.0
+        )
         if outlines is None or len(outlines) == 0:
             return np.zeros(inside.sum(), dtype=bool)
-        shape = shapely.union_all(np.asarray(outlines.to_crs(grid.crs).geometry.values))
+        # HDBSCAN also splits the background into clusters: keep those whose convex hull
+        # is at least cluster_factor times as dense as the study area on average
+        n_area_km2 = inside.sum() * grid.area_km2
+        mean = pts_xy[0].size / n_area_km2 if n_area_km2 > 0 else 0.0
+        area = outlines["area_km2"].to_numpy(float)
+        dens = np.divide(
+            outlines["cases"].to_numpy(float), area, out=np.full(area.size, np.inf), where=area > 0
+        )
+        dense = outlines[dens >= cluster_factor * mean]
+        if len(dense) == 0:
+            return np.zeros(inside.sum(), dtype=bool)
+        shape = shapely.union_all(np.asarray(dense.to_crs(grid.crs).geometry.values))
         polys = np.asarray(grid.polygons().values)[inside]
         return shapely.intersects(polys, shape)
     raise ConfigError(f"method {method!r} is not known; use one of {', '.join(METHODS)}")
@@ -385,6 +399,7 @@ def key_areas(
     permutations: int = 999,
     bandwidth: float | None = None,
     kde_factor: float = 5.0,
+    cluster_factor: float = 3.0,
     eps: float | None = None,
 ) -> KeyAreas:
     """Find, merge and rank key areas.
@@ -400,7 +415,8 @@ def key_areas(
         ``alpha`` after FDR), ``"lisa"`` (local Moran high-high, permutation p at
         ``alpha`` after FDR), ``"kde"`` (cells whose Gaussian kernel density is at least
         ``kde_factor`` times the study area's mean density), ``"hdbscan"`` (cells
-        touching an HDBSCAN cluster outline).
+        touching the convex hull of an HDBSCAN cluster at least ``cluster_factor`` times
+        as dense as the study area's mean).
     cell
         Cell size in metres (default: about 2,500 cells over the area).
     area
@@ -439,6 +455,9 @@ def key_areas(
         smoothing reaches about as far as the Gi* neighbourhood.
     kde_factor
         ``"kde"`` keeps cells with density >= ``kde_factor`` × (cases / study area).
+    cluster_factor
+        ``"hdbscan"`` keeps clusters with cases / hull area >= ``cluster_factor`` ×
+        (cases / study area); smallest cluster ``max(min_cases, 5)`` cases.
     eps
         Neighbourhood radius in metres for the density clustering (default: its rule).
 
@@ -504,6 +523,7 @@ def key_areas(
         permutations=permutations,
         bandwidth=bandwidth,
         kde_factor=kde_factor,
+        cluster_factor=cluster_factor,
         eps=eps,
     )
     cats, n_steps = _trend_per_cell(
