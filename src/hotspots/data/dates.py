@@ -126,7 +126,7 @@ def _from_serial(x: float, text: str) -> pd.Timestamp | DateProblem:
 def parse_dates(
     values: Iterable[object], order: str = "dmy"
 ) -> tuple[pd.Series, dict[int, DateProblem]]:
-    """Parse a column of dates.
+    """Parse a column of dates (each distinct value once).
 
     Returns
     -------
@@ -135,23 +135,21 @@ def parse_dates(
     problems : dict
         Position → :class:`DateProblem` for every unreadable value.
     """
-    values = list(values)
-    cache: dict[object, pd.Timestamp | DateProblem | None] = {}
-    out: list[pd.Timestamp | None] = []
-    problems: dict[int, DateProblem] = {}
-    for i, v in enumerate(values):
-        try:
-            key = v if not isinstance(v, float) or not np.isnan(v) else None
-            hash(key)
-        except TypeError:
-            key = str(v)
-        if key not in cache:
-            cache[key] = parse_date(v, order=order)
-        r = cache[key]
+    arr = np.asarray(list(values), dtype=object)
+    keys = np.array([str(v) if not isinstance(v, str) else v for v in arr], dtype=object)
+    uniq, first, codes = np.unique(keys, return_index=True, return_inverse=True)
+    ns = np.full(len(uniq), np.iinfo(np.int64).min, dtype=np.int64)  # NaT
+    bad: dict[int, DateProblem] = {}
+    for j, pos in enumerate(first):
+        v = arr[pos]
+        if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NaT:
+            continue
+        r = parse_date(v, order=order)
         if isinstance(r, DateProblem):
-            problems[i] = r
-            out.append(None)
-        else:
-            out.append(r)
-    ser = pd.Series(pd.to_datetime(pd.Series(out, dtype=object), utc=True)).dt.tz_convert(TZ)
+            bad[j] = r
+        elif r is not None:
+            ns[j] = r.tz_convert("UTC").as_unit("ns").value
+    values_ns = ns[codes]
+    ser = pd.Series(pd.to_datetime(values_ns, utc=True)).dt.tz_convert(TZ)
+    problems = {int(i): bad[int(c)] for i, c in enumerate(codes) if int(c) in bad}
     return ser, problems

@@ -712,17 +712,18 @@ def read_cases(
     )
     value_cols = [canon[c] for c in canon if c not in PII_COLUMNS and not canon[c].startswith("__")]
     value_cols += extras
-    fingerprint = (
-        frame[value_cols].astype(str).agg("\x1f".join, axis=1)
-        if value_cols
-        else pd.Series([""] * n)
-    )
     cand = ok & ~generated_id
-    if cand.any():
-        sub = key_df[cand].assign(fp=fingerprint[cand].to_numpy(), pos=np.flatnonzero(cand))
+    keys = key_df[cand]
+    dup = keys.duplicated(keep=False).to_numpy()
+    if dup.any():
+        pos_all = np.flatnonzero(cand)[dup]
+        sub = key_df.iloc[pos_all].assign(
+            fp=frame.iloc[pos_all][value_cols].astype(str).agg("\x1f".join, axis=1).to_numpy()
+            if value_cols
+            else "",
+            pos=pos_all,
+        )
         for _, grp in sub.groupby(["id", "role", "seq"], sort=False):
-            if len(grp) < 2:
-                continue
             if grp["fp"].nunique() == 1:
                 first = grp["pos"].iloc[0]
                 for p in grp["pos"].iloc[1:]:
@@ -754,8 +755,8 @@ def read_cases(
         pass
     data = {
         "case_id": ids,
-        "occurred_at": dates["occurred_at"].to_numpy(),
-        "reported_at": dates["reported_at"].to_numpy(),
+        "occurred_at": dates["occurred_at"].array,
+        "reported_at": dates["reported_at"].array,
         "offence": col("offence").map(lambda v: str(v).strip()).to_numpy(dtype=object),
         "role": role,
         "victims": victims,
@@ -767,7 +768,7 @@ def read_cases(
     }
     cases = pd.DataFrame(data)
     for name in STATUS_FIELDS:
-        cases[name] = dates[name].to_numpy()
+        cases[name] = dates[name].array
     if seq is not None:
         cases.insert(1, "seq", seq)
     for h in extras:
@@ -776,7 +777,8 @@ def read_cases(
     geometry = gpd.points_from_xy(lon, lat, crs=WGS84)
     cases = gpd.GeoDataFrame(cases, geometry=geometry, crs=WGS84)
     for c in ("occurred_at", "reported_at", *STATUS_FIELDS):
-        cases[c] = pd.to_datetime(cases[c], utc=True).dt.tz_convert(TZ)
+        if not isinstance(cases[c].dtype, pd.DatetimeTZDtype):
+            cases[c] = pd.to_datetime(cases[c], utc=True).dt.tz_convert(TZ)
     accepted = cases.loc[good].reset_index(drop=True)
     _fill_commune_codes(accepted, province_code is not None or has_commune)
 
