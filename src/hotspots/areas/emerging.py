@@ -33,10 +33,10 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 from scipy import sparse, stats
-from scipy.spatial import cKDTree
 
 from hotspots.areas.stats import fdr as bh_fdr
 from hotspots.areas.trend import mann_kendall
+from hotspots.areas.weights import distance_band
 from hotspots.data.crs import WGS84, metric_crs
 from hotspots.data.schema import TZ
 from hotspots.errors import InputError
@@ -386,20 +386,6 @@ def classify_cube(
 
 
 # --------------------------------------------------------------------------- on cases
-def _band_weights(xs: np.ndarray, ys: np.ndarray, distance: float) -> sparse.csr_array:
-    """Binary weights between points closer than ``distance`` (no self-loops)."""
-    n = len(xs)
-    if n == 0:
-        return sparse.csr_array((0, 0))
-    tree = cKDTree(np.column_stack([xs, ys]))
-    pairs = tree.query_pairs(distance * (1 + 1e-9), output_type="ndarray")
-    if len(pairs) == 0:
-        return sparse.csr_array((n, n))
-    i = np.concatenate([pairs[:, 0], pairs[:, 1]])
-    j = np.concatenate([pairs[:, 1], pairs[:, 0]])
-    return sparse.csr_array((np.ones(len(i)), (i, j)), shape=(n, n))
-
-
 def emerging_hot_spots(
     cases: gpd.GeoDataFrame,
     *,
@@ -472,7 +458,7 @@ def emerging_hot_spots(
         raise InputError("no dated case falls inside the study area")
     xs, ys = (np.asarray(a)[locs] for a in grid.centroids())
     dist = float(distance) if distance is not None else 1.5 * float(grid.cell)
-    w = _band_weights(xs, ys, dist)
+    w = distance_band(xs, ys, dist)
     table = classify_cube(full[:, locs], w, time_window, alpha, fdr, share)
     table.insert(0, "cell", locs)
     polys = grid.polygons()
