@@ -356,3 +356,16 @@ def test_layers_added_after_the_map_was_shown():
     assert html.rindex("layer_control_") > html.rindex("hsLayer(")  # control renders last
     fits = re.findall(r"fitBounds\(\s*(\[\[[^\]]*\],\s*\[[^\]]*\]\])", html)
     assert [json.loads(f) for f in fits if "-90" not in f] == [[[22.0, 104.0], [23.0, 105.0]]]
+
+
+def test_same_inputs_same_page():
+    def build():
+        return map_html(cases_per_commune_map(cases(), communes=communes(), synthetic=True))
+
+    assert build() == build()
+
+
+def test_restricted_banner():
+    html = map_html(cases_per_commune_map(cases(), communes=communes(), privacy="restricted"))
+    assert "HẠN CHẾ — chỉ dành cho cán bộ phân tích" in html
+    assert "HẠN CHẾ" not in map_html(cases_per_commune_map(cases(), communes=communes()))

@@ -82,10 +82,12 @@ _PAGE_CSS = """
 .hs-legend i.hs-line{height:0;border:0;border-top-style:solid;vertical-align:middle}
 .hs-legend i.hs-dot{width:10px;height:10px;border-radius:50%}
 .hs-legend .hs-note{color:#444;margin-top:6px;font-style:italic}
-.hs-banner{font-family:Arial,Helvetica,sans-serif;position:absolute;top:8px;left:50%;transform:translateX(-50%);z-index:1000;
- background:#b00020;color:#fff;font-weight:700;padding:4px 14px;border-radius:4px;
- font-size:15px;letter-spacing:.5px;box-shadow:0 1px 4px rgba(0,0,0,.4);
+.hs-banners{position:absolute;top:8px;left:50%;transform:translateX(-50%);z-index:1000;
  pointer-events:none;text-align:center}
+.hs-banner{font-family:Arial,Helvetica,sans-serif;margin:0 auto 4px;background:#b00020;
+ color:#fff;font-weight:700;padding:4px 14px;border-radius:4px;font-size:15px;
+ letter-spacing:.5px;box-shadow:0 1px 4px rgba(0,0,0,.4);display:table}
+.hs-restricted{background:#222;font-size:13px}
 .hs-banner small{display:block;font-weight:400;font-size:11px;letter-spacing:0}
 """
 
@@ -185,7 +187,25 @@ class OfflineMap(folium.Map):
         figure.header.add_child(_Raw(f"<script>{_assets.leaflet_js()}</script>"), name="hs_ljs")
         figure.header.add_child(_Raw(f"<script>{_HELPERS_JS}</script>"), name="hs_helpers")
         _finish(self)
+        # Same inputs -> same page: number the elements in tree order instead of folium's
+        # random ids, and drop the scripts of the previous render (their keys were the
+        # old names) so nothing is written twice.
+        for key in getattr(self, "_hotspots_script_keys", ()):
+            figure.script._children.pop(key, None)
+        _renumber(self)
+        before = set(figure.script._children)
         super().render(**kwargs)
+        self._hotspots_script_keys = set(figure.script._children) - before
+
+
+def _renumber(root: Element) -> None:
+    """Give ``root`` and every element below it a deterministic id (tree order)."""
+    stack, n = [root], 0
+    while stack:
+        el = stack.pop(0)
+        el._id = f"{n:08x}"
+        n += 1
+        stack.extend(el._children.values())
 
 
 def _geodata():
@@ -310,12 +330,20 @@ def base_map(
         )
     if boundary is not None:
         add_boundaries(m, boundary, name=label("province", lang), weight=2.2, color="#333333")
+    banners = []
     if synthetic:
-        banner = (
+        banners.append(
             f'<div class="hs-banner">{html.escape(label("synthetic", lang))}'
             f"<small>{html.escape(label('synthetic_note', lang))}</small></div>"
         )
-        m.get_root().html.add_child(_Raw(banner), name="hs_banner")
+    if privacy == "restricted":
+        banners.append(
+            '<div class="hs-banner hs-restricted">'
+            f"{html.escape(label('restricted_banner', lang))}</div>"
+        )
+    if banners:
+        box = f'<div class="hs-banners">{"".join(banners)}</div>'
+        m.get_root().html.add_child(_Raw(box), name="hs_banner")
     m.add_child(_Legend(), name="hs_legend")
     return m
 
@@ -382,11 +410,8 @@ def _finish(m: OfflineMap) -> None:
     if not hasattr(m, "_hotspots_control"):
         m._hotspots_control = folium.LayerControl(collapsed=False)
         m._hotspots_fit = folium.FitBounds([[-1.0, -1.0], [1.0, 1.0]])
-    script = m.get_root().script._children
-    for name, element in (("hs_fit", m._hotspots_fit), ("hs_control", m._hotspots_control)):
-        # move to the end, in the map and in the page's script, so it renders last
-        m._children.pop(name, None)
-        script.pop(element.get_name(), None)
+    for name in ("hs_fit", "hs_control"):
+        m._children.pop(name, None)  # re-added below: they render last
     if m._hotspots_bounds is not None:
         w, s, e, n = m._hotspots_bounds
         m._hotspots_fit.bounds = [[s, w], [n, e]]
