@@ -180,7 +180,11 @@ def route_lines(routes: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     counts = np.diff(np.r_[starts, len(r)])
     keep = counts >= 2
     idx = np.repeat(np.arange(len(starts)), counts)
-    lines = shapely.linestrings(xy, indices=idx)
+    multi = keep[idx]
+    lines = np.full(len(starts), None, dtype=object)
+    if multi.any():
+        _, dense = np.unique(idx[multi], return_inverse=True)
+        lines[keep] = shapely.linestrings(xy[multi], indices=dense)
     g = r.groupby("case_id", sort=False)
     out = gpd.GeoDataFrame(
         {
@@ -191,10 +195,12 @@ def route_lines(routes: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
             "origin_role": r["role"].to_numpy()[starts],
             "last_role": r["role"].to_numpy()[starts + counts - 1],
         },
-        geometry=np.asarray(lines),
+        geometry=gpd.GeoSeries(list(lines), crs=r.crs).values,
         crs=r.crs,
     )
-    out = out[keep & (shapely.length(np.asarray(lines)) > 0)]
+    length = np.zeros(len(lines))
+    length[keep] = shapely.length(lines[keep].astype(object))
+    out = out[keep & (length > 0)]
     return out.reset_index(drop=True)
 
 
