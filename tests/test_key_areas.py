@@ -212,6 +212,21 @@ def test_victims_counted_once_per_case_and_roles_text():
     assert top["trend"] == NOT_COMPUTED  # no dates at all
 
 
+def test_province_precision_points_are_left_out():
+    cases, truth = _planted()
+    cases["precision"] = "exact"
+    # 30 cases known only to the province, all placed at one "centre" point
+    centre = gpd.GeoSeries([shapely.Point(X0 + 15_000, Y0 + 10_000)], crs=UTM48).to_crs(4326)
+    vague = cases.head(30).copy()
+    vague["case_id"] = [f"V{i}" for i in range(30)]
+    vague["precision"] = "province"
+    vague = vague.set_geometry([centre.iloc[0]] * 30, crs=4326)
+    both = pd.concat([cases, vague], ignore_index=True)
+    ka = key_areas(both, cell=1000, area=_area_box(), view="all")
+    assert ka.attrs["hotspots"]["cases_province_precision"] == 30
+    assert not ka.contains(centre.iloc[0]).any()
+
+
 def test_foreign_points_without_roles_or_victims():
     rng = np.random.default_rng(2)
     # Leeds-like coordinates (UTM 30N): background + one cluster

@@ -409,7 +409,8 @@ def key_areas(
     cases
         A CaseTable or any GeoDataFrame of points. Without ``role`` every row is used;
         without ``victims`` the victims are 0 and leave the score; without
-        ``case_id`` every row is one case.
+        ``case_id`` every row is one case. Rows with ``precision == "province"`` (placed
+        at the province's centre) are left out; ``attrs`` counts them.
     method
         Which cells stand out: ``"gistar"`` (Getis-Ord Gi* z > 0, significant at
         ``alpha`` after FDR), ``"lisa"`` (local Moran high-high, permutation p at
@@ -486,6 +487,12 @@ def key_areas(
 
     sel = _select_view(cases, view)
     sel = sel[~(sel.geometry.isna() | sel.geometry.is_empty)]
+    # a point placed at the province's centre says nothing about where in the province
+    n_vague = 0
+    if "precision" in sel.columns:
+        vague = (sel["precision"].astype(str) == "province").to_numpy()
+        n_vague = int(vague.sum())
+        sel = sel[~vague]
     if sel.crs is None:
         sel = sel.set_crs(WGS84)
     if len(sel) == 0:
@@ -608,6 +615,7 @@ def key_areas(
         "time_steps": n_steps,
         "cases_used": int(used.sum()),
         "cases_outside": int((~used).sum()),
+        "cases_province_precision": n_vague,
         "weights": weights,
     }
     return out
