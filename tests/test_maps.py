@@ -369,3 +369,28 @@ def test_restricted_banner():
     html = map_html(cases_per_commune_map(cases(), communes=communes(), privacy="restricted"))
     assert "HẠN CHẾ — chỉ dành cho cán bộ phân tích" in html
     assert "HẠN CHẾ" not in map_html(cases_per_commune_map(cases(), communes=communes()))
+
+
+def test_map_subcommand(tmp_path):
+    import argparse
+
+    from hotspots.maps import _cli
+
+    src = tmp_path / "cases.csv"
+    rows = cases()
+    frame = pd.DataFrame(rows.drop(columns="geometry"))
+    frame["lon"], frame["lat"] = rows.geometry.x, rows.geometry.y
+    frame["occurred_at"] = "01/03/2025"
+    frame["synthetic"] = "yes"
+    frame.to_csv(src, index=False)
+    parser = argparse.ArgumentParser(prog="hotspots")
+    _cli.register(parser.add_subparsers())
+    out = tmp_path / "map.html"
+    args = parser.parse_args(["map", str(src), "-o", str(out), "--lang", "en"])
+    assert args.func(args) == 0
+    html = out.read_text(encoding="utf-8")
+    assert 'class="hs-banner">SYNTHETIC / DỮ LIỆU GIẢ LẬP' in html  # from the synthetic column
+    assert "Canary" not in html and "0911222333" not in html and '"c1"' not in html
+    bad = parser.parse_args(["map", str(src), "-o", str(out), "--threshold", "0"])
+    with pytest.raises(InputError, match="threshold"):
+        bad.func(bad)
