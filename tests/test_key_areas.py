@@ -330,8 +330,9 @@ def test_synthetic_emerging_hot_spot_is_new_or_growing(demo):
     ka = key_areas(demo.cases, area="Lào Cai", cell=1500, view="operational")
     hit = ka[ka.intersects(em)]
     assert len(hit) == 1
-    # appears only in the last year (4 quarterly steps): ArcGIS calls a spot that is hot
-    # in the last step only "new", in an uninterrupted final run of >= 2 steps "consecutive"
-    assert hit["trend"].iloc[0] in ("new hot spot", "consecutive hot spot", "intensifying hot spot")
+    # the acceptance rule: classified as a new or intensifying hot spot. (With
+    # other seeds or cell sizes the same planted area can be hot in the last 2-4 quarters,
+    # which ArcGIS's definitions call "consecutive"; see docs/methods.md.)
+    assert hit["trend"].iloc[0] in ("new hot spot", "intensifying hot spot")
     others = ka[~ka.intersects(em)]
     assert not others["trend"].isin(["new hot spot", "consecutive hot spot"]).any()
