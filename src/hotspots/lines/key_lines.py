@@ -100,44 +100,58 @@ class KeyLines:
             raise InputError(f"output {path}: use a .gpkg or .geojson file name")
         return path
 
-    def explore(self, top: int | None = None, **kwargs: Any):
-        """Offline folium map: corridors, ranked lines, exit gates (no tiles, no CDN).
+    def explore(
+        self,
+        top: int | None = None,
+        lang: str = "vi",
+        synthetic: bool = False,
+        area: Any = None,
+        **kwargs: Any,
+    ):
+        """Offline map: corridors, ranked lines and exit points (no tiles, no CDN).
+
+        Drawn with :mod:`hotspots.maps` (Leaflet inline, shareable privacy level: lines
+        behind fewer cases than the suppression threshold are left out).
 
         Parameters
         ----------
         top
             Show only the ``top`` ranked lines.
+        lang
+            ``"vi"`` or ``"en"``.
+        synthetic
+            Mark the map as made from synthetic data.
+        area
+            Province code/name or boundary drawn underneath (optional).
         **kwargs
-            Passed to ``offlinefolium.Map``.
+            Passed to :func:`hotspots.maps.base_map`.
         """
-        import offlinefolium as folium
+        from hotspots.maps import add_geojson_layer, add_key_lines, base_map
 
         lines = self.lines if top is None else self.lines[self.lines["rank"] <= top]
         corr = self.corridors.loc[lines.index]
-        kwargs.setdefault("tiles", None)
-        m = folium.Map(**kwargs)
-        if len(lines):
-            minx, miny, maxx, maxy = corr.total_bounds
-            m.fit_bounds([[miny, minx], [maxy, maxx]])
-        fields = ["rank", "cases", "victims", "share", "length_km", "direction", "gate"]
-        folium.GeoJson(
-            corr[["rank", "geometry"]].to_json(),
-            name="corridors / hành lang",
-            style_function=lambda f: {"color": "#e6550d", "weight": 0, "fillOpacity": 0.2},
-        ).add_to(m)
-        folium.GeoJson(
-            lines[[*fields, "geometry"]].to_json(),
-            name="key lines / tuyến trọng điểm",
-            style_function=lambda f: {"color": "#a50f15", "weight": 4},
-            tooltip=folium.GeoJsonTooltip(fields=fields),
-        ).add_to(m)
+        m = base_map(area, lang=lang, synthetic=synthetic, **kwargs)
+        en = lang == "en"
+        add_geojson_layer(
+            m,
+            corr,
+            "Corridors" if en else "Hành lang tuyến",
+            fields=["rank", "cases", "victims", "width_m", "communes"],
+            style={"color": "#e6550d", "weight": 1, "fillOpacity": 0.15},
+            color="#e6550d",
+        )
+        add_key_lines(m, lines, weight_by="cases")
         if self.road_segments is not None and len(self.road_segments):
-            folium.GeoJson(
-                self.road_segments[["rank", "traversals", "geometry"]].to_json(),
-                name="road segments / đoạn đường",
-                style_function=lambda f: {"color": "#3182bd", "weight": 3},
-            ).add_to(m)
-        folium.LayerControl().add_to(m)
+            add_geojson_layer(
+                m,
+                self.road_segments,
+                "Road segments" if en else "Đoạn đường",
+                fields=["rank", "traversals"],
+                color="#3182bd",
+                line=True,
+                weight_by="traversals",
+                show=False,
+            )
         return m
 
 
