@@ -394,3 +394,17 @@ def test_map_subcommand(tmp_path):
     bad = parser.parse_args(["map", str(src), "-o", str(out), "--threshold", "0"])
     with pytest.raises(InputError, match="threshold"):
         bad.func(bad)
+
+
+def test_pii_only_when_asked_for_in_a_restricted_map():
+    fields = ["case_id", "victim_name"]
+    m = base_map(privacy="restricted")
+    add_case_points(m, cases(), fields=fields, name="pts")
+    data, _ = layer_named(map_html(m), m, "pts")
+    assert "victim_name" not in data["features"][0]["properties"]
+    m2 = base_map(privacy="restricted", pii=True)
+    add_case_points(m2, cases(), fields=fields, name="pts")
+    data2, _ = layer_named(map_html(m2), m2, "pts")
+    assert data2["features"][0]["properties"]["victim_name"] == "Canary Tên"
+    with pytest.raises(InputError, match="pii=True"):
+        base_map(pii=True)

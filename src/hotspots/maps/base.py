@@ -259,6 +259,7 @@ def base_map(
     threshold: int = DEFAULT_THRESHOLD,
     title: str | None = None,
     tiles_attribution: str | None = None,
+    pii: bool = False,
 ) -> OfflineMap:
     """Make an empty offline map of ``area`` with its boundaries drawn from bundled geography.
 
@@ -288,9 +289,14 @@ def base_map(
         Page title; default the first layer's name.
     tiles_attribution
         Attribution shown for ``tiles``.
+    pii
+        Let layers keep PII columns they are asked to show (``privacy="restricted"``
+        only; an explicit analyst's choice).
     """
     label("legend", lang)  # validates lang
     check_level(privacy)
+    if pii and privacy != "restricted":
+        raise InputError("pii=True needs privacy='restricted' (a shareable map never shows PII)")
     m = OfflineMap(
         location=[16.0, 106.0],
         zoom_start=6,
@@ -300,6 +306,7 @@ def base_map(
     )
     m._hotspots_lang = lang
     m._hotspots_privacy = privacy
+    m._hotspots_pii = pii
     m._hotspots_threshold = threshold
     m._hotspots_synthetic = synthetic
     m._hotspots_layers = []

@@ -211,7 +211,11 @@ def add_geojson_layer(
     lang = m._hotspots_lang
     if check_privacy:
         gdf = apply_privacy(
-            gdf, m._hotspots_privacy, threshold=m._hotspots_threshold, count_columns=count_columns
+            gdf,
+            m._hotspots_privacy,
+            threshold=m._hotspots_threshold,
+            pii=getattr(m, "_hotspots_pii", False),
+            count_columns=count_columns,
         )
     used = list(dict.fromkeys([*fields, *(c for c in (color_by, weight_by, tooltip) if c)]))
     used = [c for c in used if c in gdf.columns]
@@ -412,7 +416,17 @@ def add_key_areas(
             values = list(dict.fromkeys(gdf.sort_values("rank")[by].tolist()))
         for i, v in enumerate(values):
             colors[v] = KEY_AREA_COLORS.get(v, (*KEY_AREA_TIERS, *PALETTE_CATEGORIES)[i % 11])
-    fields = ["rank", "score", "cases", "victims", "z_max", "trend", "communes", "roles"]
+    fields = [
+        "rank",
+        "score",
+        "cases",
+        "victims",
+        "z_max",
+        "trend",
+        "area_km2",
+        "communes",
+        "roles",
+    ]
     if by and by not in fields:
         fields.insert(1, by)
     add_geojson_layer(
@@ -569,7 +583,7 @@ def add_key_lines(
         m,
         gdf,
         name,
-        fields=["rank", "cases", "victims", "share", "gate", "direction"],
+        fields=["rank", "cases", "victims", "share", "gate", "direction", "heading", "length_km"],
         color=color,
         line=True,
         weight_by=weight_by if weight_by in gdf.columns else None,
@@ -644,7 +658,7 @@ def add_checkpoints(
         m,
         checkpoints,
         name,
-        ["name", "rank", "volume", "cases", "victims"],
+        ["name", "kind", "rank", "volume", "marginal", "cases", "victims"],
         "#e31a1c",
         7.0,
         show,
@@ -670,7 +684,18 @@ def add_patrol_routes(
         m,
         gdf,
         name,
-        fields=["unit", "shift", "distance_km", "duration_min"],
+        fields=[
+            "unit",
+            "base",
+            "day",
+            "date",
+            "shift",
+            "start",
+            "end",
+            "n_stops",
+            "distance_km",
+            "duration_min",
+        ],
         color_by="unit" if colors else None,
         colors=colors or None,
         color="#1b9e77",
@@ -688,17 +713,22 @@ def add_patrol_routes(
 
 
 def add_case_points(
-    m: Any, cases: gpd.GeoDataFrame, name: str | None = None, show: bool = False
+    m: Any,
+    cases: gpd.GeoDataFrame,
+    name: str | None = None,
+    show: bool = False,
+    fields: Sequence[str] | None = None,
 ) -> Any:
-    """Draw case locations (restricted maps only; refused in shareable maps)."""
+    """Draw case locations (restricted maps only; refused in shareable maps).
+
+    ``fields`` default: case id, role, victims, precision, date. PII columns listed in
+    ``fields`` are shown only in a map made with ``base_map(privacy="restricted",
+    pii=True)``.
+    """
     name = name or label("case_points", m._hotspots_lang)
-    return _points(
-        m,
-        cases,
-        name,
-        ["case_id", "role", "victims", "precision", "occurred_at"],
-        "#000000",
-        3.0,
-        show,
-        "dot",
+    fields = (
+        list(fields)
+        if fields is not None
+        else ["case_id", "role", "victims", "precision", "occurred_at"]
     )
+    return _points(m, cases, name, fields, "#000000", 3.0, show, "dot")
