@@ -186,7 +186,7 @@ def main() -> None:
     if args.quick:
         sizes = {"gi": (100, 300), "kde": (100_000, 300, 200), "dbscan": (100_000, 5_000)}
     else:
-        sizes = {"gi": (300, 1000), "kde": (1_000_000, 1000, 500), "dbscan": (1_000_000, 200_000)}
+        sizes = {"gi": (300, 1000), "kde": (1_000_000, 1000, 40), "dbscan": (1_000_000, 200_000)}
     if args.only in (None, "gi"):
         bench_gi(*sizes["gi"])
     if args.only in (None, "kde"):

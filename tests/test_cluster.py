@@ -133,6 +133,13 @@ def test_density_clusters_empty_and_errors():
     pts = gpd.GeoSeries(shapely.points([104.0, 104.5], [22.0, 22.5]), crs="EPSG:4326")
     out = density_clusters(pts, eps=100.0, min_cases=5)
     assert len(out) == 0 and "cases" in out.columns
+    # fewer cases than min_cases: empty, for every method and without eps
+    for method in ("dbscan", "hdbscan"):
+        assert len(density_clusters(pts, method=method, min_cases=5)) == 0
+        assert len(density_clusters(pts, method=method, min_cases=5, buffer=0.0)) == 0
+    assert (label_points(np.zeros(3), np.zeros(3), None, 5) == -1).all()
+    with pytest.raises(InputError, match="buffer"):
+        density_clusters(pts, eps=100.0, min_cases=1, buffer=-5.0)
     with pytest.raises(InputError, match="method"):
         label_points(np.zeros(3), np.zeros(3), 1.0, 2, method="optics")
     with pytest.raises(InputError, match="eps"):

@@ -162,6 +162,8 @@ def label_points(
     if x.size == 0:
         return np.zeros(0, dtype=np.int64)
     uniq, inverse, sw = _unique(x, y, w)
+    if w.sum() < min_samples:  # not even one core point is possible
+        return np.full(x.size, -1, dtype=np.int64)
     if method == "dbscan":
         if eps is None:
             eps = default_eps(x, y, min_samples, w)
@@ -257,12 +259,17 @@ def density_clusters(
         return gpd.GeoDataFrame({c: [] for c in columns}, geometry=[], crs=WGS84)
     gm = gs[valid].to_crs(crs)
     x, y = gm.x.to_numpy(), gm.y.to_numpy()
-    if eps is None:
-        eps_used = default_eps(x, y, min_cases)
-    else:
-        eps_used = float(eps)
+    if x.size < min_cases:  # too few cases for any cluster
+        return gpd.GeoDataFrame({c: [] for c in columns}, geometry=[], crs=WGS84)
+    need_eps = eps is None and (method == "dbscan" or buffer is None)
+    eps_used = default_eps(x, y, min_cases) if need_eps else eps
     labels = label_points(x, y, eps_used, min_cases, method=method)
-    buf = eps_used / 2.0 if buffer is None else float(buffer)
+    if buffer is None:
+        buf = float(eps_used) / 2.0
+    else:
+        buf = float(buffer)
+        if not (np.isfinite(buf) and buf >= 0):
+            raise InputError(f"buffer must be a non-negative distance in metres, got {buffer}")
     rows = []
     vic = victims[valid] if victims is not None else None
     for lab in range(labels.max() + 1 if labels.size else 0):
