@@ -109,7 +109,7 @@ class ReportConfig:
     area: str | None = None
     date_from: str | None = None
     date_to: str | None = None
-    methods: tuple[str, ...] = ("gi_star", "kde")
+    methods: tuple[str, ...] = ("gistar", "kde")
     cell_m: float = 1000.0
     lang: str = "vi"
     privacy: str = "shareable"

@@ -25,7 +25,31 @@ from hotspots.errors import HotspotsError
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["NotebookOutputs", "read_summaries"]
+__all__ = ["NotebookOutputs", "read_summaries", "banner_html"]
+
+
+def banner_html(synthetic: bool, privacy: str, lang: str = "vi") -> str:
+    """HTML banner for the top of a notebook page: synthetic data, privacy level."""
+    parts = []
+    if synthetic:
+        parts.append(
+            '<div style="background:#ffd400;color:#000;font-weight:700;padding:8px;'
+            'text-align:center;font-size:16px">SYNTHETIC / DỮ LIỆU GIẢ LẬP — '
+            + ("không phải số liệu thật" if lang == "vi" else "not real cases")
+            + "</div>"
+        )
+    if privacy == "restricted":
+        parts.append(
+            '<div style="background:#b00020;color:#fff;font-weight:700;padding:6px;'
+            'text-align:center">'
+            + (
+                "HẠN CHẾ — chỉ dành cho cán bộ phân tích"
+                if lang == "vi"
+                else "RESTRICTED — analysts only"
+            )
+            + "</div>"
+        )
+    return "".join(parts) or "<div></div>"
 
 
 class NotebookOutputs:
@@ -123,6 +147,12 @@ class NotebookOutputs:
     def file(self, path: str | Path, vi: str, en: str | None = None, kind: str = "file") -> Path:
         """Register a file the notebook wrote itself under the output folder."""
         return self._add(kind, Path(path), vi, en)
+
+    def banner(self) -> Any:
+        """Return a banner (IPython HTML) saying SYNTHETIC and the privacy level."""
+        from IPython.display import HTML
+
+        return HTML(banner_html(self.synthetic, self.privacy, self.lang))
 
     def headline(self, vi: str, en: str | None = None) -> None:
         """Add one line for the index page (a key number, in both languages)."""

@@ -1,0 +1,586 @@
+"""Build the report notebooks from this script: ``python notebooks/_build.py``.
+
+Each notebook has one cell tagged ``parameters`` (typed, commented defaults), explains
+in Vietnamese and English what it shows and how to read it, and keeps its code thin:
+library calls only. Edit the cells here, run the script, commit the ``.ipynb`` files
+(written without outputs).
+"""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import nbformat
+
+HERE = Path(__file__).resolve().parent
+
+COMMON_PARAMS = """\
+# Tham số / Parameters — papermill and `hotspots report` replace these values.
+data_path: str = "synthetic"  # case records (CSV, XLSX, GeoJSON, GPKG) or "synthetic" (demo data)
+routes_path: "Optional[str]" = None  # optional route table (one row per stop); None: from the cases
+province: str = "Lào Cai"  # province name or 2-digit code (2025 structure)
+area: "Optional[str]" = None  # optional smaller area (polygon file) inside the province
+date_from: "Optional[str]" = None  # first day of the window, "YYYY-MM-DD"; None: from the start
+date_to: "Optional[str]" = None  # last day of the window, "YYYY-MM-DD"; None: up to the newest case
+methods: list = ["gistar", "kde"]  # key-area methods: gistar, lisa, kde, hdbscan
+cell_m: float = 1000.0  # grid cell size in metres
+lang: str = "vi"  # language of maps and tables: "vi" or "en"
+privacy: str = "shareable"  # "shareable" (aggregates only) or "restricted" (analysts)
+suppress_below: int = 3  # counts below this are hidden in shareable outputs
+output_dir: str = "output"  # folder for maps/, layers/, tables/, figures/
+seed: int = 0  # random seed (synthetic data, tests, schedules)
+synthetic: bool = False  # mark outputs SYNTHETIC / DỮ LIỆU GIẢ LẬP (forced for "synthetic")
+"""
+
+SETUP = """\
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import pandas as pd
+from IPython.display import display
+
+from hotspots.report import NotebookOutputs, load_inputs
+
+inputs = load_inputs(data_path, routes_path, province, area, date_from, date_to,
+                     seed=seed, synthetic=synthetic)
+cases, routes, synthetic = inputs.cases, inputs.routes, inputs.synthetic
+out = NotebookOutputs(output_dir, "{name}", lang=lang, privacy=privacy,
+                      synthetic=synthetic, suppress_below=suppress_below)
+L = out.label  # L("tiếng Việt", "English")
+display(out.banner())
+print(L(f"{{len(cases)}} dòng vụ việc, {{cases['case_id'].nunique()}} vụ",
+        f"{{len(cases)}} case rows, {{cases['case_id'].nunique()}} cases"))
+"""
+
+
+def md(text: str) -> nbformat.NotebookNode:
+    return nbformat.v4.new_markdown_cell(textwrap.dedent(text).strip())
+
+
+def code(text: str) -> nbformat.NotebookNode:
+    return nbformat.v4.new_code_cell(textwrap.dedent(text).strip())
+
+
+def notebook(name: str, intro: str, extra_params: str, cells: list) -> nbformat.NotebookNode:
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3 (ipykernel)",
+        "language": "python",
+    }
+    nb.metadata["language_info"] = {"name": "python"}
+    params = code(COMMON_PARAMS + textwrap.dedent(extra_params))
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [md(intro), params, code(SETUP.format(name=name)), *cells]
+    for i, cell in enumerate(nb.cells):
+        cell["id"] = f"{name}-{i:02d}"
+    return nb
+
+
+NOTEBOOKS: dict[str, nbformat.NotebookNode] = {}
+
+NOTEBOOKS["01_data_quality"] = notebook(
+    "01_data_quality",
+    """
+    # Chất lượng dữ liệu / Data quality
+
+    **Tiếng Việt.** Trang này cho biết dữ liệu vụ việc đã được đọc thế nào: bao nhiêu bản
+    ghi đọc được, bao nhiêu được nhận, bao nhiêu bị loại (và vì sao), bao nhiêu được sửa
+    (ví dụ: đổi chỗ kinh độ/vĩ độ, định vị theo trụ sở xã). Đọc từ trên xuống: nếu tỷ lệ bị
+    loại cao, hãy sửa dữ liệu gốc trước khi tin các bản đồ phía sau. Bản đồ "Số vụ theo xã"
+    chỉ hiển thị số liệu tổng hợp; xã có dưới 3 vụ được ẩn số.
+
+    **English.** How the case records were read: records read, accepted, rejected (with
+    the reason) and repaired (swapped coordinates, placed at the commune seat). Read top
+    to bottom: if many rows were rejected, fix the source before trusting the maps that
+    follow. The "cases per commune" map shows aggregates only; communes with fewer than
+    3 cases show no number.
+    """,
+    "",
+    [
+        md("""
+        ## Đọc và kiểm tra / Reading and checks
+        `rows_read` = `accepted` + `quarantined`, luôn luôn / always.
+        """),
+        code("""
+        ing = inputs.ingest
+        counts = pd.Series(ing.to_dict()).drop(["by_reason", "flagged"])
+        display(counts.to_frame(L("số bản ghi", "records")))
+        display(ing.summary())
+        out.headline(
+            f"{ing.rows_read} bản ghi đọc được, {ing.accepted} được nhận, "
+            f"{ing.quarantined} bị loại",
+            f"{ing.rows_read} records read, {ing.accepted} accepted, "
+            f"{ing.quarantined} rejected",
+        )
+        out.table(ing.summary(), "data_quality_reasons", "Lý do loại/sửa bản ghi",
+                  "Reasons for rejected or repaired records")
+        """),
+        md("""
+        ## Vụ việc theo năm và vai trò địa điểm / Cases by year and role of the place
+        Vai trò: nơi nạn nhân cư trú (`victim_home`), nơi tuyển mộ, trung chuyển, xuất
+        cảnh, giải cứu... / Role: victim's home, recruitment, transit, exit, rescue...
+        """),
+        code("""
+        by_year = (cases.assign(year=cases["occurred_at"].dt.year)
+                   .pivot_table(index="year", columns="role", values="case_id",
+                                aggfunc="nunique", fill_value=0))
+        display(by_year)
+        fig, ax = plt.subplots(figsize=(8, 3.5))
+        by_year.plot.bar(stacked=True, ax=ax)
+        ax.set_ylabel(L("số vụ", "cases"))
+        ax.set_title(L("Vụ việc theo năm", "Cases per year")
+                     + (" — SYNTHETIC / DỮ LIỆU GIẢ LẬP" if synthetic else ""))
+        out.figure(fig, "cases_per_year", "Vụ việc theo năm", "Cases per year")
+        plt.show()
+        """),
+        md("""
+        ## Số vụ theo xã / Cases per commune
+        Bản đồ ngoại tuyến (mở được khi không có mạng) và lớp GeoPackage cho QGIS.
+        Offline map (opens without a network) and a GeoPackage layer for QGIS.
+        """),
+        code("""
+        from hotspots import geodata
+        from hotspots.maps import cases_per_commune_map
+        from hotspots.privacy import aggregate_for_sharing
+
+        m = cases_per_commune_map(cases, province, lang=lang, privacy=privacy,
+                                  synthetic=synthetic, threshold=suppress_below)
+        path = out.map(m, "cases_per_commune", "Số vụ theo xã", "Cases per commune")
+        communes = geodata.commune_areas(province)
+        per_commune = aggregate_for_sharing(cases, communes, on=("commune_code", "code"),
+                                            threshold=suppress_below)
+        out.layer(per_commune, "cases_per_commune", "Số vụ theo xã", "Cases per commune")
+        print(L("Bản đồ:", "Map:"), path)
+        display(per_commune.drop(columns="geometry").sort_values("cases", ascending=False)
+                .head(10))
+        """),
+        code("""
+        out.save("Chất lượng dữ liệu", "Data quality")
+        """),
+    ],
+)
+
+NOTEBOOKS["02_key_areas"] = notebook(
+    "02_key_areas",
+    """
+    # Địa bàn trọng điểm / Key areas
+
+    **Tiếng Việt.** Địa bàn trọng điểm là những vùng mà số vụ việc cao hơn hẳn xung quanh,
+    một cách có ý nghĩa thống kê (không phải do ngẫu nhiên). Có hai loại: **địa bàn hoạt
+    động** (nơi tuyển mộ, trung chuyển, xuất cảnh, giải cứu) để bố trí lực lượng, và
+    **địa bàn nguồn** (nơi nạn nhân cư trú) để tuyên truyền, phòng ngừa. Mỗi địa bàn có
+    thứ hạng, điểm số và các con số giải thích: số vụ, số nạn nhân, mức ý nghĩa (z), xu
+    hướng (mới nổi, tăng, ổn định...). Bảng so sánh các phương pháp cho thấy kết quả có
+    vững hay không.
+
+    **English.** Key areas are where cases are markedly more frequent than around them,
+    beyond chance. Two kinds: **operational** (recruitment, transit, exit, rescue) to
+    deploy forces, and **origin** (victims' homes) for awareness work. Each area has a
+    rank, a score and the numbers behind it: cases, victims, significance (z), trend
+    (new, intensifying, persistent...). The comparison of methods shows whether the
+    result is robust.
+    """,
+    """\
+    top: int = 10  # key areas listed in the table
+    """,
+    [
+        md("""
+        ## So sánh phương pháp / Methods compared
+        Cùng dữ liệu, cùng lưới ô / same data, same grid.
+        """),
+        code("""
+        from hotspots.areas.key_areas import key_areas
+
+        results = {m: key_areas(cases, method=m, cell=cell_m, area=province, seed=seed)
+                   for m in methods}
+        compare = pd.DataFrame([
+            {"method": m, L("số địa bàn", "areas"): len(r.to_gdf()),
+             L("số vụ trong địa bàn", "cases inside"): int(r.to_gdf()["cases"].sum()),
+             "km²": float(r.to_gdf()["area_km2"].sum())}
+            for m, r in results.items()])
+        display(compare)
+        out.table(compare, "key_areas_methods", "So sánh phương pháp", "Methods compared")
+        """),
+        md("""
+        ## Địa bàn trọng điểm hoạt động và nguồn / Operational and origin key areas
+        Phương pháp chính là phương pháp đầu tiên trong `methods`.
+        The main method is the first of `methods`.
+        """),
+        code("""
+        from hotspots.privacy import apply_privacy
+
+        operational = results[methods[0]]
+        origin = key_areas(cases, method=methods[0], cell=cell_m, area=province,
+                           view="origin", seed=seed)
+        shown = ["rank", "score", "cases", "victims", "z_max", "trend", "communes"]
+        ops = operational.to_gdf()
+        display(ops[[c for c in shown if c in ops]].head(top))
+        for name, res, vi, en in [
+            ("key_areas", operational, "Địa bàn trọng điểm hoạt động", "Operational key areas"),
+            ("key_areas_origin", origin, "Địa bàn trọng điểm nguồn", "Origin key areas"),
+        ]:
+            layer = apply_privacy(res.to_gdf(), privacy, threshold=suppress_below)
+            out.layer(layer, name, vi, en)
+        out.headline(
+            f"{len(ops)} địa bàn trọng điểm hoạt động, {len(origin.to_gdf())} địa bàn nguồn",
+            f"{len(ops)} operational key areas, {len(origin.to_gdf())} origin key areas",
+        )
+        """),
+        code("""
+        from hotspots.maps import overview_map
+
+        m = overview_map(province, cases=cases, key_areas=operational, lang=lang,
+                         privacy=privacy, synthetic=synthetic, threshold=suppress_below,
+                         title=L("Địa bàn trọng điểm", "Key areas"))
+        out.map(m, "key_areas", "Bản đồ địa bàn trọng điểm", "Key areas map")
+        m = overview_map(province, key_areas=origin, lang=lang, privacy=privacy,
+                         synthetic=synthetic, threshold=suppress_below, exit_points=False,
+                         title=L("Địa bàn trọng điểm nguồn", "Origin key areas"))
+        out.map(m, "key_areas_origin", "Bản đồ địa bàn nguồn", "Origin key areas map")
+        """),
+        md("""
+        ## Kiểm tra với dữ liệu giả lập / Check against the synthetic truth
+        Chỉ khi dữ liệu là giả lập: các địa bàn đã "cài" vào dữ liệu có được tìm thấy không.
+        Only for synthetic data: are the planted hot spots found?
+        """),
+        code("""
+        truth = (inputs.truth or {}).get("key_areas")
+        if truth is not None:
+            found = truth.geometry.intersects(ops.to_crs(truth.crs).union_all())
+            check = truth.drop(columns="geometry").assign(found=found.to_numpy())
+            display(check)
+            print(L(f"Tìm thấy {int(found.sum())}/{len(found)} địa bàn cài sẵn",
+                    f"Found {int(found.sum())}/{len(found)} planted areas"))
+        else:
+            print(L("Dữ liệu thật: không có đáp án để so.", "Real data: no planted truth."))
+        """),
+        code("""
+        out.save("Địa bàn trọng điểm", "Key areas")
+        """),
+    ],
+)
+
+NOTEBOOKS["03_key_lines"] = notebook(
+    "03_key_lines",
+    """
+    # Tuyến trọng điểm / Key lines
+
+    **Tiếng Việt.** Tuyến trọng điểm là những hành lang mà nhiều vụ việc cùng đi qua: từ
+    nơi nạn nhân cư trú, qua các điểm trung chuyển, tới cửa khẩu hoặc lối mở biên giới.
+    Mỗi tuyến có thứ hạng, số vụ, số nạn nhân, tỷ lệ trên tổng số hành trình, hướng đi,
+    các xã đi qua và cửa khẩu gần điểm cuối. Tuyến càng đậm trên bản đồ, càng nhiều vụ.
+
+    **English.** Key lines are corridors that many case journeys share: from the victims'
+    homes, through transit points, to a border gate or crossing. Each line has a rank,
+    cases, victims, its share of all journeys, direction, the communes it crosses and the
+    gate near its end. The thicker the line on the map, the more cases.
+    """,
+    """\
+    eps: float = 2000.0  # neighbourhood radius of the route clustering, metres
+    min_routes: int = 5  # fewest cases a key line must carry
+    top: int = 10  # key lines kept
+    """,
+    [
+        code("""
+        from hotspots.lines.key_lines import key_lines
+        from hotspots.privacy import apply_privacy
+
+        if routes is None or routes.empty:
+            lines = None
+            print(L("Dữ liệu không có hành trình (nhiều điểm mỗi vụ): không có tuyến.",
+                    "The data have no journeys (several stops per case): no key lines."))
+        else:
+            lines = key_lines(routes, eps=eps, min_routes=min_routes, top=top)
+            kl = lines.to_gdf()
+            shown = ["rank", "cases", "victims", "share", "length_km", "heading", "gate",
+                     "n_communes"]
+            display(kl[[c for c in shown if c in kl]])
+            out.layer(apply_privacy(kl, privacy, threshold=suppress_below), "key_lines",
+                      "Tuyến trọng điểm", "Key lines")
+            out.table(apply_privacy(kl, privacy, threshold=suppress_below)
+                      .drop(columns="geometry"), "key_lines", "Tuyến trọng điểm",
+                      "Key lines")
+            top_gate = kl["gate"].iloc[0] if len(kl) else "-"
+            out.headline(f"{len(kl)} tuyến trọng điểm; tuyến 1 hướng về {top_gate}",
+                         f"{len(kl)} key lines; line 1 leads to {top_gate}")
+        """),
+        code("""
+        from hotspots.maps import overview_map
+
+        if lines is not None:
+            m = overview_map(province, key_lines=lines, lang=lang, privacy=privacy,
+                             synthetic=synthetic, threshold=suppress_below,
+                             title=L("Tuyến trọng điểm", "Key lines"))
+            out.map(m, "key_lines", "Bản đồ tuyến trọng điểm", "Key lines map")
+        """),
+        md("""
+        ## Kiểm tra với dữ liệu giả lập / Check against the synthetic truth
+        """),
+        code("""
+        truth = (inputs.truth or {}).get("key_lines")
+        if truth is not None and lines is not None:
+            gates = set(kl["gate"])
+            check = truth.drop(columns="geometry").assign(
+                found=truth["gate"].isin(gates).to_numpy())
+            display(check)
+        else:
+            print(L("Không có đáp án để so.", "No planted truth to compare with."))
+        """),
+        code("""
+        out.save("Tuyến trọng điểm", "Key lines")
+        """),
+    ],
+)
+
+NOTEBOOKS["04_patrol_plan"] = notebook(
+    "04_patrol_plan",
+    """
+    # Kế hoạch tuần tra, chốt kiểm soát / Patrol and checkpoint plan
+
+    **Tiếng Việt.** Từ địa bàn và tuyến trọng điểm tới kế hoạch: vị trí đặt **chốt kiểm
+    soát** trên các tuyến để chặn được nhiều hành trình nhất, và **lộ trình tuần tra** của
+    từng tổ công tác qua các địa bàn trọng điểm trong một ca (dừng 10–15 phút mỗi điểm).
+    Bản đồ tổng hợp ghép tất cả: địa bàn, tuyến, chốt, lộ trình, cửa khẩu. Tệp GPX nạp
+    được vào máy định vị.
+
+    **English.** From key areas and key lines to a plan: **checkpoint** sites on the
+    corridors that intercept the most journeys, and each unit's **patrol route** over the
+    key areas in one shift (10–15 minutes at each stop). The overview map puts it all
+    together: areas, lines, checkpoints, routes, border gates. The GPX file loads into a
+    GPS device.
+    """,
+    """\
+    checkpoints: int = 4  # number of checkpoints to site on the key lines
+    units: int = 4  # patrol units (one at each base nearest to the key areas)
+    shift_hours: float = 8.0  # length of a shift, hours
+    dwell_min: float = 12.0  # minutes at each stop (10–15)
+    solver_seconds: float = 5.0  # time limit of each solver, seconds
+    """,
+    [
+        md("""
+        Địa bàn và tuyến được đọc từ trang 02 và 03 của cùng báo cáo (hoặc tính lại).
+        Key areas and lines come from notebooks 02 and 03 of the same report (or are
+        recomputed).
+        """),
+        code("""
+        from pathlib import Path
+
+        import geopandas as gpd
+
+        from hotspots.areas.key_areas import key_areas
+        from hotspots.lines.key_lines import key_lines
+
+        layers = Path(output_dir) / "layers"
+        if (layers / "key_areas.gpkg").exists():
+            areas = gpd.read_file(layers / "key_areas.gpkg")
+        else:
+            areas = key_areas(cases, method=methods[0], cell=cell_m, area=province).to_gdf()
+        if (layers / "key_lines.gpkg").exists():
+            lines = gpd.read_file(layers / "key_lines.gpkg")
+        elif routes is not None and not routes.empty:
+            lines = key_lines(routes, top=10).to_gdf()
+        else:
+            lines = None
+        print(L(f"{len(areas)} địa bàn, {0 if lines is None else len(lines)} tuyến",
+                f"{len(areas)} key areas, {0 if lines is None else len(lines)} key lines"))
+        """),
+        md("""
+        ## Chốt kiểm soát / Checkpoints
+        """),
+        code("""
+        from hotspots.plan import site_checkpoints
+
+        cp = None
+        if lines is not None and len(lines):
+            cp = site_checkpoints(lines, p=checkpoints, time_limit=solver_seconds)
+            sites = cp.to_gdf()
+            display(sites.drop(columns="geometry"))
+            print(L(f"Chặn được {cp.share:.0%} lưu lượng trên các tuyến",
+                    f"Intercepts {cp.share:.0%} of the flow on the key lines"))
+            out.layer(sites, "checkpoints", "Chốt kiểm soát", "Checkpoints")
+            out.headline(f"{len(sites)} chốt kiểm soát chặn {cp.share:.0%} lưu lượng",
+                         f"{len(sites)} checkpoints intercept {cp.share:.0%} of the flow")
+        """),
+        md("""
+        ## Lộ trình tuần tra / Patrol routes
+        """),
+        code("""
+        from hotspots.plan import default_bases, nearest_bases, plan_patrols, units_at, write_gpx
+
+        bases = nearest_bases(default_bases(province), areas, max_bases=units)
+        teams = units_at(bases, per_base=1, shift_hours=shift_hours)
+        plan = plan_patrols(areas, teams, shift_hours=shift_hours, dwell_min=dwell_min,
+                            time_limit=solver_seconds, seed=seed)
+        if cp is not None:
+            plan.checkpoints = cp
+        patrol = plan.to_gdf()
+        display(patrol.drop(columns="geometry"))
+        out.layer(patrol, "patrol_routes", "Lộ trình tuần tra", "Patrol routes")
+        gpx = write_gpx(plan, out.root / "layers" / "patrol_plan.gpx")
+        out.file(gpx, "Lộ trình tuần tra (GPX)", "Patrol routes (GPX)", kind="layer")
+        out.headline(f"{len(patrol)} lộ trình tuần tra, thăm {plan.visits().size} địa bàn",
+                     f"{len(patrol)} patrol routes visiting {plan.visits().size} key areas")
+        """),
+        md("""
+        ## Bản đồ tổng hợp / Overview map
+        """),
+        code("""
+        from hotspots.maps import overview_map
+
+        m = overview_map(province, cases=cases, key_areas=areas, key_lines=lines,
+                         checkpoints=None if cp is None else cp.to_gdf(), patrol_routes=plan,
+                         lang=lang, privacy=privacy, synthetic=synthetic,
+                         threshold=suppress_below,
+                         title=L("Bản đồ tổng hợp", "Overview map"))
+        out.map(m, "overview", "Bản đồ tổng hợp: địa bàn, tuyến, chốt, tuần tra",
+                "Overview map: key areas, key lines, checkpoints, patrols")
+        out.save("Kế hoạch tuần tra, chốt kiểm soát", "Patrol and checkpoint plan")
+        """),
+    ],
+)
+
+NOTEBOOKS["05_backtest"] = notebook(
+    "05_backtest",
+    """
+    # Kiểm định dự báo / Backtest
+
+    **Tiếng Việt.** Phương pháp nào chỉ ra đúng nơi sẽ xảy ra vụ việc? Ta "quay ngược thời
+    gian": chỉ dùng dữ liệu trước một ngày, vẽ bản đồ rủi ro, rồi đếm xem các vụ của giai
+    đoạn sau rơi vào bao nhiêu phần trăm diện tích được chỉ ra. **Tỷ lệ trúng** (hit rate):
+    phần vụ việc nằm trong vùng được chọn; **PAI**: tỷ lệ trúng chia cho phần diện tích
+    (PAI = 5 nghĩa là vùng được chọn "đậm đặc" gấp 5 lần trung bình). Phương pháp chỉ đáng
+    dùng khi hơn hẳn cách đơn giản (`naive`: nơi nhiều vụ nhất trước đây).
+
+    **English.** Which method points at where the next cases happen? We go back in time:
+    use only the data before a date, draw the risk map, and count how many of the next
+    period's cases fall in the top few percent of the area. **Hit rate**: the share of
+    cases inside the selected area; **PAI**: hit rate divided by area share (PAI = 5:
+    five times denser than average). A method is worth using only if it beats the simple
+    baseline (`naive`: where most cases were before).
+    """,
+    """\
+    backtest_methods: list = ["kde", "prospective"]  # methods to test (plus naive baselines)
+    train: str = "365D"  # training period before each test window
+    test: str = "90D"  # length of each test window
+    windows: int = 4  # number of most recent test windows
+    backtest_cell_m: float = 2000.0  # grid cell of the backtest, metres
+    """,
+    [
+        code("""
+        from hotspots.data.ingest import resolve_area
+        from hotspots.evaluate import backtest
+
+        study_area = resolve_area(area, province)
+        bt = backtest(cases, methods=backtest_methods, cell=backtest_cell_m, area=study_area,
+                      train=train, test=test, max_windows=windows, seed=seed)
+        summary = bt.summary()
+        display(summary)
+        out.table(summary, "backtest_summary", "Kết quả kiểm định", "Backtest summary")
+        """),
+        md("""
+        ## So với cách đơn giản, ở 5% diện tích / Against the naive baseline at 5% of the area
+        """),
+        code("""
+        cmp5 = bt.compare(5.0)
+        display(cmp5)
+        out.table(cmp5, "backtest_vs_naive", "So với cách đơn giản (5%)",
+                  "Against the naive baseline (5%)")
+        fig = bt.plot()
+        fig = getattr(fig, "figure", fig)
+        if synthetic:
+            fig.suptitle("SYNTHETIC / DỮ LIỆU GIẢ LẬP", color="crimson")
+        out.figure(fig, "backtest", "Tỷ lệ trúng và PAI", "Hit rate and PAI")
+        plt.show()
+        """),
+        code("""
+        out.save("Kiểm định dự báo", "Backtest")
+        """),
+    ],
+)
+
+NOTEBOOKS["06_program_kpis"] = notebook(
+    "06_program_kpis",
+    """
+    # Chỉ tiêu chương trình / Programme KPIs
+
+    **Tiếng Việt.** So sánh kết quả từng năm với chỉ tiêu của Chương trình phòng, chống
+    mua bán người: 100% tố giác, tin báo được tiếp nhận, phân loại; giải quyết trên 90%;
+    điều tra, khám phá trên 90% số án khởi tố; 95% số vụ án được giải quyết, truy tố; 90%
+    được giải quyết, xét xử. Mỗi tỷ lệ tính theo năm của bước trước (ví dụ: án khởi tố năm
+    2024 đã được khám phá chưa). Đơn vị (xã) dưới chỉ tiêu được đánh dấu. Số liệu của năm
+    gần nhất có thể chưa đầy đủ vì vụ việc còn đang xử lý.
+
+    **English.** Each year's results against the programme's targets: 100% of reports
+    received and classified; more than 90% resolved; more than 90% of opened cases
+    investigated and solved; 95% prosecuted; 90% brought to trial. Each rate counts the
+    cases of the year they reached the previous step (for example: of the cases opened in
+    2024, how many are solved). Units (communes) under target are flagged. The latest
+    year may look low because cases are still in progress.
+    """,
+    """\
+    unit_column: str = "commune_code"  # column of the responsible unit (commune, police unit)
+    """,
+    [
+        code("""
+        from hotspots.kpi import programme_kpis
+
+        overall = programme_kpis(cases)
+        display(overall.wide(lang))
+        out.table(overall.wide(lang), "kpis_by_year", "Chỉ tiêu theo năm (%)",
+                  "KPIs per year (%)")
+        fig = overall.plot(lang=lang, synthetic=synthetic)
+        out.figure(fig, "kpis", "Chỉ tiêu chương trình", "Programme KPIs")
+        plt.show()
+        """),
+        md("""
+        ## Đơn vị dưới chỉ tiêu / Units under target
+        Ở mức chia sẻ, số liệu của đơn vị có dưới `suppress_below` vụ được ẩn.
+        At the shareable level, numbers of units with fewer than `suppress_below` cases
+        are hidden.
+        """),
+        code("""
+        from hotspots import geodata
+
+        by_unit = programme_kpis(cases, by=unit_column)
+        if privacy == "shareable":
+            by_unit = by_unit.suppress(suppress_below)
+        under = by_unit.under_target()
+        if unit_column == "commune_code":
+            names = geodata.communes(province).set_index("code")["name"]
+            under.insert(2, "commune", under["unit"].map(names))
+        display(under)
+        out.table(under, "kpis_under_target", "Đơn vị dưới chỉ tiêu", "Units under target")
+        out.table(by_unit.table, "kpis_by_unit", "Chỉ tiêu theo đơn vị và năm",
+                  "KPIs per unit and year")
+        last = int(overall.table["year"].max())
+        missed = overall.table[(overall.table["year"] == last)
+                               & overall.table["under_target"].fillna(False).astype(bool)]
+        out.headline(
+            f"Năm {last}: {len(missed)}/{overall.table.query('year == @last').shape[0]} "
+            f"chỉ tiêu chưa đạt; {under['unit'].nunique()} đơn vị có chỉ tiêu chưa đạt",
+            f"{last}: {len(missed)} of {overall.table.query('year == @last').shape[0]} "
+            f"targets missed; {under['unit'].nunique()} units under a target",
+        )
+        out.save("Chỉ tiêu chương trình", "Programme KPIs")
+        """),
+    ],
+)
+
+
+def build(folder: Path = HERE) -> list[Path]:
+    """Write every notebook (without outputs) into ``folder``."""
+    written = []
+    for name, nb in NOTEBOOKS.items():
+        path = folder / f"{name}.ipynb"
+        nbformat.validate(nb)
+        nbformat.write(nb, path)
+        written.append(path)
+    return written
+
+
+if __name__ == "__main__":
+    for p in build():
+        print(p)
