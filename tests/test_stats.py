@@ -333,3 +333,36 @@ def test_local_moran_equals_esda_west_yorkshire(wy_grid):
     for name in ("Is", "EI", "VI", "EIc", "VIc"):
         np.testing.assert_allclose(getattr(r, name), getattr(ref, name), rtol=0, atol=TOL)
     np.testing.assert_array_equal(r.q, ref.q)
+
+
+def test_result_frames(columbus):
+    w = polygon_contiguity(columbus)
+    y = columbus["CRIME"].to_numpy(dtype=float)
+    g = gi_star(y, w, permutations=99, seed=0)
+    f = g.to_frame()
+    assert list(f.columns) == ["z", "p", "gi_bin", "gi_bin_fdr", "p_sim", "z_sim"]
+    np.testing.assert_array_equal(f["gi_bin"], confidence_class(g.z, g.p))
+    assert list(gi_star(y, w).to_frame().columns) == ["z", "p", "gi_bin", "gi_bin_fdr"]
+    lm = local_moran(y, w, permutations=99, seed=0).to_frame(alpha=0.1)
+    assert list(lm.columns) == ["Is", "q", "z", "p", "p_sim", "z_sim", "label"]
+    assert (lm.loc[lm["p_sim"] >= 0.1, "label"] == "ns").all()
+
+
+def test_fresh_process_needs_no_numba():
+    """A scheduled run starts a fresh interpreter: no JIT compile on the way."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, time, numpy as np\n"
+        "t = time.perf_counter()\n"
+        "from hotspots.areas.stats import gi_star, local_moran\n"
+        "from hotspots.areas.weights import grid_contiguity\n"
+        "w = grid_contiguity(60, 60)\n"
+        "y = np.random.default_rng(0).poisson(1.0, 3600).astype(float)\n"
+        "local_moran(y, w, permutations=99, seed=0)\n"
+        "gi_star(y, w, permutations=99, seed=0)\n"
+        "print('numba' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
 from scipy import sparse
 from scipy.special import ndtr
 
@@ -229,6 +230,18 @@ class GiStar:
         """Confidence classes with the FDR correction (as ArcGIS)."""
         return confidence_class(self.z, self.p, fdr=True)
 
+    def to_frame(self) -> pd.DataFrame:
+        """Observations as rows.
+
+        Columns ``z``, ``p``, ``gi_bin`` (classes), ``gi_bin_fdr``, and ``p_sim``,
+        ``z_sim`` with permutations.
+        """
+        cols = {"z": self.z, "p": self.p, "gi_bin": self.classes, "gi_bin_fdr": self.fdr_classes()}
+        if self.p_sim is not None:
+            cols["p_sim"] = self.p_sim
+            cols["z_sim"] = self.z_sim
+        return pd.DataFrame(cols)
+
     def _pick(self, use: str) -> np.ndarray:
         if use == "p":
             return self.p
@@ -356,6 +369,19 @@ class LocalMoran:
         lab = np.array([self._labels[int(v)] for v in self.q], dtype=object)
         lab[~sig] = "ns"
         return lab
+
+    def to_frame(self, alpha: float = 0.05) -> pd.DataFrame:
+        """Observations as rows.
+
+        Columns ``Is``, ``q``, ``z``, ``p``, and with permutations ``p_sim``, ``z_sim`` and
+        ``label`` (quadrant where ``p_sim < alpha``, else ``"ns"``).
+        """
+        cols = {"Is": self.Is, "q": self.q, "z": self.z, "p": self.p}
+        if self.p_sim is not None:
+            cols["p_sim"] = self.p_sim
+            cols["z_sim"] = self.z_sim
+            cols["label"] = self.labels(alpha)
+        return pd.DataFrame(cols)
 
     def _pick(self, use: str) -> np.ndarray:
         if use == "p":
