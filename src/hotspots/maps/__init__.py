@@ -14,6 +14,7 @@ Examples
 """
 
 from hotspots.maps.base import OfflineMap, add_boundaries, add_legend, base_map, map_html, save_map
+from hotspots.maps.geojson import add_geojson_layer
 from hotspots.maps.labels import LABELS, label
 from hotspots.maps.layers import (
     add_case_points,
@@ -21,7 +22,6 @@ from hotspots.maps.layers import (
     add_counts,
     add_density,
     add_exit_points,
-    add_geojson_layer,
     add_key_areas,
     add_key_lines,
     add_patrol_routes,

@@ -34,63 +34,6 @@ __all__ = [
     "map_html",
 ]
 
-# Helper functions shared by every layer: HTML escaping, colour classes, popups.
-_HELPERS_JS = r"""
-function hsEsc(s){return String(s).replace(/[&<>"']/g,function(c){
- return {'&':'&amp;','<':'&lt;','>':'&gt;','"':'&quot;',"'":'&#39;'}[c];});}
-function hsColor(spec,p){
- if(spec.colorBy==null){return spec.color;}
- var v=p[spec.colorBy];
- if(v===null||v===undefined){return spec.nullColor;}
- if(spec.colors){var c=spec.colors[String(v)];return c===undefined?spec.nullColor:c;}
- if(v===0&&spec.zeroColor){return spec.zeroColor;}
- var i=0;while(i<spec.breaks.length&&v>spec.breaks[i]){i++;}
- return spec.palette[Math.min(i,spec.palette.length-1)];}
-function hsPopup(spec,p){
- var rows=[];spec.fields.forEach(function(f){var v=p[f[0]];
-  if(v===undefined){return;}if(v===null){v=spec.nullText;}
-  rows.push('<tr><th>'+hsEsc(f[1])+'</th><td>'+hsEsc(v)+'</td></tr>');});
- return rows.length?'<table class="hs-popup">'+rows.join('')+'</table>':null;}
-function hsLayer(data,spec){
- function style(f){var p=f.properties||{};var s=Object.assign({},spec.style);
-  var c=hsColor(spec,p);if(spec.line){s.color=c;}else{s.fillColor=c;}
-  if(spec.weightBy){var w=p[spec.weightBy];
-   s.weight=(w===null||w===undefined||!spec.vmax)?spec.wmin:spec.wmin+(spec.wmax-spec.wmin)*w/spec.vmax;}
-  return s;}
- var opts={style:style,onEachFeature:function(f,l){var p=f.properties||{};
-  if(spec.fields.length){l.bindPopup(function(){return hsPopup(spec,p)||'';});}
-  if(spec.tooltip&&p[spec.tooltip]!==null&&p[spec.tooltip]!==undefined){
-   l.bindTooltip(hsEsc(p[spec.tooltip]),{sticky:true});}}};
- if(spec.point){opts.pointToLayer=function(f,ll){
-  return L.circleMarker(ll,Object.assign({},spec.style,
-   {radius:spec.radius,fillColor:hsColor(spec,f.properties||{})}));};}
- return L.geoJSON(data,opts);}
-"""
-
-_PAGE_CSS = """
-.leaflet-container{background:#eef0f2;font-family:Arial,Helvetica,sans-serif;}
-.hs-popup{border-collapse:collapse;font-size:12px}
-.hs-popup th{text-align:left;padding:1px 6px 1px 0;font-weight:600}
-.hs-popup td{text-align:right;padding:1px 0}
-.hs-legend{background:rgba(255,255,255,.93);padding:6px 9px;border-radius:4px;
- box-shadow:0 1px 4px rgba(0,0,0,.35);font-size:12px;line-height:16px;max-height:70vh;
- overflow:auto;max-width:280px}
-.hs-legend h4{margin:0 0 4px;font-size:13px}
-.hs-legend h5{margin:6px 0 2px;font-size:12px}
-.hs-legend i{display:inline-block;width:16px;height:11px;margin-right:6px;
- vertical-align:middle;border:1px solid #555;opacity:.9}
-.hs-legend i.hs-line{height:0;border:0;border-top-style:solid;vertical-align:middle}
-.hs-legend i.hs-dot{width:10px;height:10px;border-radius:50%}
-.hs-legend .hs-note{color:#444;margin-top:6px;font-style:italic}
-.hs-banners{position:absolute;top:8px;left:50%;transform:translateX(-50%);z-index:1000;
- pointer-events:none;text-align:center}
-.hs-banner{font-family:Arial,Helvetica,sans-serif;margin:0 auto 4px;background:#b00020;
- color:#fff;font-weight:700;padding:4px 14px;border-radius:4px;font-size:15px;
- letter-spacing:.5px;box-shadow:0 1px 4px rgba(0,0,0,.4);display:table}
-.hs-restricted{background:#222;font-size:13px}
-.hs-banner small{display:block;font-weight:400;font-size:11px;letter-spacing:0}
-"""
-
 
 class _Raw(Element):
     """An element that renders a fixed string (no template processing)."""
@@ -183,9 +126,9 @@ class OfflineMap(folium.Map):
         """Write Leaflet and the page helpers inline into the page header, then render."""
         figure = self.get_root()
         figure.header.add_child(_Raw(f"<style>{_assets.leaflet_css()}</style>"), name="hs_lcss")
-        figure.header.add_child(_Raw(f"<style>{_PAGE_CSS}</style>"), name="hs_css")
+        figure.header.add_child(_Raw(f"<style>{_assets.PAGE_CSS}</style>"), name="hs_css")
         figure.header.add_child(_Raw(f"<script>{_assets.leaflet_js()}</script>"), name="hs_ljs")
-        figure.header.add_child(_Raw(f"<script>{_HELPERS_JS}</script>"), name="hs_helpers")
+        figure.header.add_child(_Raw(f"<script>{_assets.HELPERS_JS}</script>"), name="hs_helpers")
         _finish(self)
         # Same inputs -> same page: number the elements in tree order instead of folium's
         # random ids, and drop the scripts of the previous render (their keys were the
@@ -365,7 +308,7 @@ def add_boundaries(
     simplify_m: float = 30.0,
 ) -> OfflineMap:
     """Draw boundary outlines (province, communes) as an unfilled overlay with name popups."""
-    from hotspots.maps.layers import add_geojson_layer
+    from hotspots.maps.geojson import add_geojson_layer
 
     fields = [c for c in ("name", "code", "area_km2") if c in gdf.columns]
     add_geojson_layer(

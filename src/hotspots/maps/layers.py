@@ -1,28 +1,28 @@
 """Map layers: counts, key areas, density, trends, key lines, gates, checkpoints, patrols.
 
-Every layer is one compact GeoJSON written into the page (coordinates rounded to 5
-decimals, about 1 m) and styled in the browser from one property, so a map of thousands
-of cells stays small. Popups are built in the browser from the feature's numbers and
-HTML-escaped there. Each ``add_*`` applies the map's privacy level to its data first.
-Layers are tolerant of missing columns: what is not there is not shown.
+Each ``add_*`` draws one layer with :func:`hotspots.maps.geojson.add_geojson_layer`
+(compact GeoJSON styled in the browser, privacy level applied first) and adds its
+section to the legend. Layers are tolerant of missing columns: what is not there is not
+shown.
 """
 
 from __future__ import annotations
 
-import html
-import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
-from folium.map import Layer
-from folium.template import Template
 
-from hotspots.data.crs import to_metric
 from hotspots.errors import InputError
+from hotspots.maps.geojson import (
+    PALETTE_COUNTS,
+    SUPPRESSED_COLOR,
+    ZERO_COLOR,
+    add_geojson_layer,
+    features_json,
+)
 from hotspots.maps.labels import label, trend_key
 from hotspots.privacy import apply_privacy
 
@@ -44,8 +44,6 @@ __all__ = [
     "features_json",
 ]
 
-#: Sequential palette for counts (ColorBrewer YlOrRd, 5 classes).
-PALETTE_COUNTS = ("#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026")
 #: Sequential palette for densities (ColorBrewer YlOrBr-like, 7 classes).
 PALETTE_DENSITY = ("#fff7bc", "#fee391", "#fec44f", "#fe9929", "#ec7014", "#cc4c02", "#8c2d04")
 #: Categorical palette (ColorBrewer Dark2).
@@ -59,8 +57,6 @@ PALETTE_CATEGORIES = (
     "#a6761d",
     "#666666",
 )
-SUPPRESSED_COLOR = "#bdbdbd"
-ZERO_COLOR = "#ffffff"
 
 #: Colours of emerging-hot-spot categories (hot: reds, cold: blues), by normalised name.
 TREND_COLORS: dict[str, str] = {
@@ -87,188 +83,6 @@ KEY_AREA_COLORS = {"origin": "#1f78b4", "operational": "#54278f"}
 KEY_AREA_TIERS = ("#54278f", "#807dba", "#bcbddc")
 
 
-class GeoJsonLayer(Layer):
-    """One GeoJSON overlay styled and explained in the browser (see ``hsLayer``)."""
-
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-        var {{ this.get_name() }} = hsLayer({{ this.data }}, {{ this.spec }});
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, data: str, spec: str, name: str, show: bool = True) -> None:
-        super().__init__(name=html.escape(name), overlay=True, control=True, show=show)
-        self._name = "GeoJsonLayer"
-        self.data = data
-        self.spec = spec
-
-
-def _script_safe(text: str) -> str:
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-
-
-def _jsonable(frame: pd.DataFrame, precision: int) -> list[dict[str, Any]]:
-    if frame.shape[1] == 0:
-        return [{} for _ in range(len(frame))]
-    out = frame.copy()
-    for col in out.columns:
-        s = out[col]
-        if isinstance(s.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_any_dtype(s):
-            out[col] = s.dt.strftime("%Y-%m-%d").astype(object).where(s.notna(), None)
-        elif pd.api.types.is_float_dtype(s):
-            out[col] = s.round(precision)
-        elif pd.api.types.is_bool_dtype(s) or pd.api.types.is_integer_dtype(s):
-            pass
-        elif not pd.api.types.is_numeric_dtype(s):
-            out[col] = s.map(_text, na_action="ignore")
-    return json.loads(out.to_json(orient="records", force_ascii=False, double_precision=10))
-
-
-def _text(value: Any) -> str:
-    if isinstance(value, (list, tuple, set, np.ndarray)):
-        return ", ".join(str(v) for v in value)
-    return str(value)
-
-
-def features_json(
-    gdf: gpd.GeoDataFrame,
-    properties: Sequence[str] = (),
-    decimals: int = 5,
-    value_decimals: int = 3,
-    simplify_m: float = 0.0,
-) -> str:
-    """Return ``gdf`` as a compact GeoJSON FeatureCollection string, safe inside ``<script>``.
-
-    Parameters
-    ----------
-    gdf
-        Features to write (any CRS; written in EPSG:4326).
-    properties
-        Columns to keep as properties (missing ones are skipped).
-    decimals
-        Decimals of coordinates (5 ≈ 1 m).
-    value_decimals
-        Decimals of float properties.
-    simplify_m
-        Simplify geometries with this tolerance in metres first (0: no simplification).
-    """
-    gdf = gdf[gdf.geometry.notna() & ~gdf.geometry.is_empty]
-    if gdf.crs is None:
-        raise InputError("the layer has no CRS; set it (EPSG:4326 for longitude/latitude)")
-    geoms = gdf.geometry
-    if simplify_m > 0 and len(gdf):
-        metric = to_metric(gpd.GeoDataFrame(geometry=geoms))
-        geoms = metric.geometry.simplify(simplify_m, preserve_topology=True).to_crs("EPSG:4326")
-    elif gdf.crs.to_epsg() != 4326:
-        geoms = geoms.to_crs("EPSG:4326")
-    arr = shapely.transform(np.asarray(geoms.values), lambda c: np.round(c, decimals))
-    geo = shapely.to_geojson(arr)
-    props = _jsonable(
-        pd.DataFrame(gdf[[c for c in properties if c in gdf.columns]]).reset_index(drop=True),
-        value_decimals,
-    )
-    sep = (",", ":")
-    feats = [
-        f'{{"type":"Feature","geometry":{g},"properties":'
-        f"{json.dumps(p, ensure_ascii=False, separators=sep)}}}"
-        for g, p in zip(geo, props, strict=True)
-    ]
-    return _script_safe('{"type":"FeatureCollection","features":[' + ",".join(feats) + "]}")
-
-
-def add_geojson_layer(
-    m: Any,
-    gdf: gpd.GeoDataFrame,
-    name: str,
-    fields: Sequence[str] = (),
-    style: Mapping[str, Any] | None = None,
-    color_by: str | None = None,
-    colors: Mapping[str, str] | None = None,
-    breaks: Sequence[float] | None = None,
-    palette: Sequence[str] | None = None,
-    color: str = "#3388ff",
-    line: bool = False,
-    point: bool = False,
-    radius: float = 6.0,
-    weight_by: str | None = None,
-    weight_range: tuple[float, float] = (2.0, 12.0),
-    tooltip: str | None = None,
-    show: bool = True,
-    simplify_m: float = 0.0,
-    check_privacy: bool = True,
-    count_columns: Sequence[str] | None = None,
-) -> Any:
-    """Add ``gdf`` as one GeoJSON overlay (the building block of every other layer).
-
-    ``fields`` are the columns shown in the popup, in order, with their labels in the
-    map's language; only these (and the styling columns) are written into the page.
-    With ``check_privacy`` the map's privacy level is applied first (PII and case ids
-    dropped; in shareable maps counts below the threshold suppressed and case points
-    refused).
-    """
-    lang = m._hotspots_lang
-    if check_privacy:
-        gdf = apply_privacy(
-            gdf,
-            m._hotspots_privacy,
-            threshold=m._hotspots_threshold,
-            pii=getattr(m, "_hotspots_pii", False),
-            count_columns=count_columns,
-        )
-    used = list(dict.fromkeys([*fields, *(c for c in (color_by, weight_by, tooltip) if c)]))
-    used = [c for c in used if c in gdf.columns]
-    data = features_json(gdf, used, simplify_m=simplify_m)
-    vmax = None
-    if weight_by and weight_by in gdf.columns:
-        values = pd.to_numeric(gdf[weight_by], errors="coerce")
-        vmax = float(values.max()) if values.notna().any() else None
-    spec = {
-        "fields": [
-            [c, label(c if c != "communes" else "communes_list", lang)]
-            for c in fields
-            if c in gdf.columns
-        ],
-        "style": dict(style or {}),
-        "colorBy": color_by if color_by in gdf.columns else None,
-        "colors": dict(colors) if colors else None,
-        "breaks": list(breaks or []),
-        "palette": list(palette or PALETTE_COUNTS),
-        "nullColor": SUPPRESSED_COLOR,
-        "zeroColor": ZERO_COLOR if breaks is not None else None,
-        "nullText": label("suppressed", lang, threshold=m._hotspots_threshold)
-        if m._hotspots_privacy == "shareable"
-        else "—",
-        "color": color,
-        "line": line,
-        "point": point,
-        "radius": radius,
-        "weightBy": weight_by if vmax else None,
-        "wmin": weight_range[0],
-        "wmax": weight_range[1],
-        "vmax": vmax,
-        "tooltip": tooltip if tooltip in gdf.columns else None,
-    }
-    spec_js = _script_safe(json.dumps(spec, ensure_ascii=False, separators=(",", ":")))
-    GeoJsonLayer(data, spec_js, name=name, show=show).add_to(m)
-    keep = [c for c in used if c in gdf.columns]
-    m._hotspots_layers.append(
-        (name, gpd.GeoDataFrame(gdf[keep], geometry=gdf.geometry, crs=gdf.crs))
-    )
-    if len(gdf):
-        b = gdf.to_crs("EPSG:4326").total_bounds if gdf.crs.to_epsg() != 4326 else gdf.total_bounds
-        if np.all(np.isfinite(b)):
-            old = m._hotspots_bounds
-            m._hotspots_bounds = (
-                tuple(b)
-                if old is None
-                else (min(old[0], b[0]), min(old[1], b[1]), max(old[2], b[2]), max(old[3], b[3]))
-            )
-    return m
-
-
-# ----------------------------------------------------------------------------- classes
 def _nice(x: float) -> float:
     """Smallest number of the 1-2-5 series that is >= ``x``."""
     e = 10.0 ** np.floor(np.log10(x))
