@@ -201,7 +201,7 @@ def kde(
         the points whose kernel lies inside the grid (pad the grid by the kernel's support,
         e.g. ``Grid.for_points(pts, pad=4 * h)``). Square grids: exactly (round-off).
         Hexagonal grids sample the lattice density at the hexagon centres, which is
-        within 0.1 % for many points and bandwidths of a third of a cell or more; a lone
+        within about 0.1 % for many points and bandwidths of a third of a cell or more; a lone
         point with a much smaller bandwidth can be missed (use counts instead).
 
     Examples
