@@ -327,13 +327,18 @@ def _area_trend(cats: np.ndarray, counts: np.ndarray) -> str:
 
 def _communes_touched(polys_wgs: list[shapely.Geometry]) -> list[str]:
     """Names of the communes (approximate areas) each polygon overlaps, largest overlap first."""
+    if not polys_wgs:
+        return []
     try:
         from hotspots import geodata
 
+        vietnam = shapely.box(*geodata.provinces().total_bounds)
+        if not shapely.intersects(vietnam, shapely.box(*shapely.total_bounds(polys_wgs))):
+            return [""] * len(polys_wgs)  # a city elsewhere: no commune names
         ca = geodata.commune_areas()
     except Exception:  # noqa: BLE001 - no bundled geography: no names
         return [""] * len(polys_wgs)
-    crs_m = metric_crs(gpd.GeoSeries(polys_wgs, crs=WGS84)) if polys_wgs else None
+    crs_m = metric_crs(gpd.GeoSeries(polys_wgs, crs=WGS84))
     geoms = np.asarray(ca.geometry.values)
     tree = shapely.STRtree(geoms)
     out = []
