@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 
 import geopandas as gpd
@@ -110,3 +111,14 @@ def test_html_is_vietnamese_escaped_and_offline(plan, tmp_path):
     for t in plan.stops["arrival"]:
         assert t.strftime("%H:%M") in html
     assert html.count('class="n">') >= len(plan.stops)
+
+
+def test_explore_is_an_offline_map(plan):
+    from hotspots.maps import map_html
+
+    html = map_html(plan.explore())
+    # nothing is fetched: no script, stylesheet, image or tile from the network
+    assert not re.search(r"<(script|link|img)[^>]*(src|href)=\"https?:", html)
+    assert "tile.openstreetmap" not in html
+    assert plan.routes["unit"].iloc[0] in html
+    assert plan.checkpoints.sites["kind"].iloc[0] in html

@@ -170,6 +170,9 @@ def run_plan(args: argparse.Namespace) -> int:
     write_gpx(plan, out / "patrols.gpx")
     write_gpx_per_route(plan, out / "gpx")
     write_html(plan, out / "ke_hoach_tuan_tra.html", synthetic=args.synthetic)
+    from hotspots.maps import save_map
+
+    save_map(plan.explore(area=province, synthetic=args.synthetic), out / "ban_do_tuan_tra.html")
     (out / "plan.json").write_text(
         json.dumps(plan.meta, ensure_ascii=False, indent=2, default=str), encoding="utf-8"
     )

@@ -86,10 +86,12 @@ class CheckpointPlan:
         self.sites.to_file(path, driver=driver)
         return path
 
-    def explore(self, **kwargs):
-        """Show the sites on an interactive map (folium)."""
-        kwargs.setdefault("tiles", None)
-        return self.sites.explore(**kwargs)
+    def explore(self, area=None, synthetic: bool = False, lang: str = "vi"):
+        """Return an offline map (no CDN, no tiles) of the sites."""
+        from hotspots.maps import add_checkpoints, base_map
+
+        m = base_map(area, lang=lang, synthetic=synthetic)
+        return add_checkpoints(m, self.sites)
 
 
 def flow_weights(frame: pd.DataFrame) -> np.ndarray:

@@ -82,14 +82,24 @@ class PatrolPlan:
 
         return write_geo(self, path)
 
-    def explore(self, **kwargs):
-        """Show routes and stops on an interactive map (folium, no tiles)."""
-        kwargs.setdefault("tiles", None)
-        m = _plain(self.routes).explore(column="unit", **kwargs)
-        if len(self.stops):
-            _plain(self.stops).explore(m=m, color="black", marker_kwds={"radius": 4})
+    def explore(self, area=None, synthetic: bool = False, lang: str = "vi"):
+        """Return an offline map (no CDN, no tiles) of the routes and checkpoints.
+
+        Parameters
+        ----------
+        area
+            Province name/code or boundary for the base map (default: fit to routes).
+        synthetic
+            Mark the map as made from synthetic data.
+        lang
+            ``"vi"`` or ``"en"`` labels.
+        """
+        from hotspots.maps import add_checkpoints, add_patrol_routes, base_map
+
+        m = base_map(area, lang=lang, synthetic=synthetic)
+        add_patrol_routes(m, _plain(self.routes))
         if self.checkpoints is not None and len(self.checkpoints.sites):
-            self.checkpoints.sites.explore(m=m, color="red", marker_kwds={"radius": 7})
+            add_checkpoints(m, self.checkpoints.sites)
         return m
 
 
