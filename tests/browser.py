@@ -52,8 +52,9 @@ _INSPECT_JS = r"""
   var labels = Array.prototype.map.call(
     document.querySelectorAll('.leaflet-control-layers label span span'),
     function(e){ return e.textContent.trim(); }).filter(function(t){ return t.length; });
-  var legend = Array.prototype.map.call(
-    document.querySelectorAll('.hs-legend h5'), function(e){ return e.textContent.trim(); });
+  var legend = Array.prototype.filter.call(
+    document.querySelectorAll('.hs-legend h5'), function(e){ return e.offsetParent !== null; })
+    .map(function(e){ return e.textContent.trim(); });
   var banner = document.querySelector('.hs-banner');
   return JSON.stringify({
     layers: labels, legend: legend,

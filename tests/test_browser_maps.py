@@ -86,8 +86,32 @@ def test_overview_map_every_layer(chromium, synthetic_data, tmp_path):
         synthetic=True,
         lang="en",
     )
-    report = check_html(save_map(m, tmp_path / "overview.html"), name="overview_en")
+    # switch the density layer on (it starts hidden): its legend section appears
+    js = """
+    (function(){
+      var labels = document.querySelectorAll('.leaflet-control-layers label');
+      for (var i = 0; i < labels.length; i++) {
+        if (labels[i].textContent.trim() === 'Case density') {
+          labels[i].querySelector('input').click();
+        }
+      }
+      return Array.prototype.filter.call(document.querySelectorAll('.hs-legend h5'),
+        function(e){ return e.offsetParent !== null; }).map(function(e){
+          return e.textContent.trim(); });
+    })()
+    """
+    report = check_html(save_map(m, tmp_path / "overview.html"), name="overview_en", evaluate=js)
     assert report.console_errors == [] and report.requests == []
+    legend = [
+        "Cases per commune",
+        "Key areas",
+        "Key lines",
+        "Patrol routes",
+        "Border gates and exit points",
+        "Checkpoints",
+    ]
+    assert report.legend == legend  # hidden layers have no legend section
+    assert report.value == ["Cases per commune", "Case density", *legend[1:]]
     expected = [
         "Province boundary",
         "Cases per commune",

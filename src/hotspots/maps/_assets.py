@@ -58,7 +58,7 @@ PAGE_CSS = """
 .hs-popup th{text-align:left;padding:1px 6px 1px 0;font-weight:600}
 .hs-popup td{text-align:right;padding:1px 0}
 .hs-legend{background:rgba(255,255,255,.93);padding:6px 9px;border-radius:4px;
- box-shadow:0 1px 4px rgba(0,0,0,.35);font-size:12px;line-height:16px;max-height:70vh;
+ box-shadow:0 1px 4px rgba(0,0,0,.35);font-size:12px;line-height:16px;max-height:55vh;
  overflow:auto;max-width:280px}
 .hs-legend h4{margin:0 0 4px;font-size:13px}
 .hs-legend h5{margin:6px 0 2px;font-size:12px}

@@ -52,7 +52,7 @@ class _Legend(MacroElement):
     _template = Template(
         """
         {% macro script(this, kwargs) %}
-        var {{ this.get_name() }} = L.control({position: 'bottomright'});
+        var {{ this.get_name() }} = L.control({position: 'bottomleft'});
         {{ this.get_name() }}.onAdd = function () {
             var div = L.DomUtil.create('div', 'hs-legend');
             div.innerHTML = {{ this.html_json }};
@@ -60,6 +60,17 @@ class _Legend(MacroElement):
             return div;
         };
         {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
+        (function (map, names) {
+            // a layer's legend section shows only while the layer is on the map
+            function toggle(e, on) {
+                var i = names.indexOf(e.name);
+                if (i < 0) { return; }
+                var sec = document.querySelector('.hs-legend [data-hs-sec="' + i + '"]');
+                if (sec) { sec.style.display = on ? '' : 'none'; }
+            }
+            map.on('overlayadd', function (e) { toggle(e, true); });
+            map.on('overlayremove', function (e) { toggle(e, false); });
+        })({{ this._parent.get_name() }}, {{ this.names_json }});
         {% endmacro %}
         """
     )
@@ -69,17 +80,29 @@ class _Legend(MacroElement):
         self._name = "Legend"
         self.title = title
         self.html_json = '""'
+        self.names_json = "[]"
 
     def render(self, **kwargs: Any) -> None:
         m = self._parent
         parts = [f"<h4>{html.escape(self.title or label('legend', m._hotspots_lang))}</h4>"]
+        # layer name in the control (escaped, as the control shows it) -> shown at start?
+        layers = {v.layer_name: v.show for v in m._children.values() if hasattr(v, "layer_name")}
+        names: list[str] = []
         for section in m._hotspots_legend:
-            parts.append(f"<h5>{html.escape(section['title'])}</h5>")
+            key = html.escape(section.get("layer") or section["title"])
+            attrs = ""
+            if key in layers:
+                attrs = f' data-hs-sec="{len(names)}"'
+                attrs += "" if layers[key] else ' style="display:none"'
+                names.append(key)
+            parts.append(f"<div{attrs}><h5>{html.escape(section['title'])}</h5>")
             for item in section["items"]:
                 parts.append(_legend_item(item))
+            parts.append("</div>")
         for note in m._hotspots_notes:
             parts.append(f'<div class="hs-note">{html.escape(note)}</div>')
         self.html_json = _js_string("".join(parts))
+        self.names_json = _js_string_list(names)
         super().render(**kwargs)
 
 
@@ -97,6 +120,10 @@ def _legend_item(item: dict[str, Any]) -> str:
     else:
         swatch = f'<i style="background:{color}"></i>'
     return f"<div>{swatch}{text}</div>"
+
+
+def _js_string_list(items: list[str]) -> str:
+    return "[" + ",".join(_js_string(t) for t in items) + "]"
 
 
 def _js_string(text: str) -> str:
@@ -329,7 +356,11 @@ def add_boundaries(
 
 
 def add_legend(
-    m: OfflineMap, title: str, items: list[dict[str, Any]], note: str | None = None
+    m: OfflineMap,
+    title: str,
+    items: list[dict[str, Any]],
+    note: str | None = None,
+    layer: str | None = None,
 ) -> OfflineMap:
     """Add a section to the map's legend.
 
@@ -342,8 +373,11 @@ def add_legend(
         (``"weight"`` for lines).
     note
         A line of text under the legend.
+    layer
+        Name of the layer the section explains (default ``title``); the section is
+        shown only while that layer is on the map.
     """
-    m._hotspots_legend.append({"title": title, "items": list(items)})
+    m._hotspots_legend.append({"title": title, "items": list(items), "layer": layer})
     if note:
         m._hotspots_notes.append(note)
     return m
