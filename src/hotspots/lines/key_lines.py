@@ -28,7 +28,12 @@ from scipy.spatial import cKDTree
 from hotspots.data.crs import WGS84, metric_crs
 from hotspots.errors import InputError
 from hotspots.lines.routes import check_routes, snap_to_gates
-from hotspots.lines.segments import Segments, cluster_segments, partition_routes
+from hotspots.lines.segments import (
+    Segments,
+    cluster_segments,
+    merge_consecutive,
+    partition_routes,
+)
 
 __all__ = ["KeyLines", "key_lines", "representative_line"]
 
@@ -166,6 +171,7 @@ def representative_line(
     cell: float,
     smooth: float,
     simplify: float,
+    progress: np.ndarray | None = None,
 ) -> shapely.LineString | None:
     """Representative polyline of a cluster of segments (metric coordinates).
 
@@ -173,10 +179,14 @@ def representative_line(
     path of the Euclidean minimum spanning tree over the bin centres is the line's
     skeleton, each of its vertices is replaced by the weighted mean of the bin centres
     within ``smooth`` metres, and the result is simplified with tolerance ``simplify``.
-    The line is oriented along the pieces' main direction of travel.
+    The skeleton runs from the bin where routes enter the cluster to the bin where
+    they leave it (``progress``: 0 for a route's first piece in the cluster, 1 for its
+    last); without a clear order (journeys both ways) from one extreme to the other
+    along the main direction. The line is oriented along the direction of travel.
     """
     pts = np.vstack([start, end, (start + end) / 2])
     w = np.tile(weight, 3)
+    prog = np.tile(np.full(len(start), 0.5) if progress is None else progress, 3)
     key = np.floor(pts / cell).astype(np.int64)
     _, inv = np.unique(key, axis=0, return_inverse=True)
     inv = inv.ravel()
@@ -184,6 +194,7 @@ def representative_line(
     cx = np.bincount(inv, weights=w * pts[:, 0]) / wsum
     cy = np.bincount(inv, weights=w * pts[:, 1]) / wsum
     c = np.column_stack([cx, cy])
+    cprog = np.bincount(inv, weights=w * prog) / wsum
     if len(c) < 2:
         return None
     tree = cKDTree(c)
@@ -206,9 +217,12 @@ def representative_line(
         u = np.linalg.eigh(cov)[1][:, -1]
     reach = dijkstra(mst, indices=int(np.argmax(wsum)))
     main = np.isfinite(reach)  # the tree of the heaviest bin
-    proj = c @ u
-    a = int(np.flatnonzero(main)[np.argmin(proj[main])])
-    b = int(np.flatnonzero(main)[np.argmax(proj[main])])
+    idx = np.flatnonzero(main)
+    proj = c[idx] @ u
+    order_by = cprog[idx] if np.ptp(cprog[idx]) >= 0.5 else proj
+    # ties (many bins with progress 0) go to the extreme along the main direction
+    a = int(idx[np.lexsort((proj, order_by))[0]])
+    b = int(idx[np.lexsort((-proj, -order_by))[0]])
     _, pred = dijkstra(mst, indices=a, return_predecessors=True)
     path = [b]
     while path[-1] != a and pred[path[-1]] >= 0:
@@ -284,6 +298,8 @@ def key_lines(
     simplify: float | None = None,
     min_length: float | None = None,
     angle_scale: float | None = None,
+    top_segments: int | None = 100,
+    merge_share: float | None = 0.5,
 ) -> KeyLines:
     """Find the corridors that many case routes share.
 
@@ -325,6 +341,14 @@ def key_lines(
         (default ``eps`` and ``eps / 2``).
     min_length
         Shortest key line kept, metres (default ``2 * eps``).
+    top_segments
+        With a network: report only the road segments with the most traversals
+        (``None``: every used segment).
+    merge_share
+        Join clusters that routes follow one after the other (a corridor split at a
+        sharp bend) when the routes going on from one to the other carry at least
+        this share of each (see :func:`hotspots.lines.segments.merge_consecutive`);
+        ``None`` keeps them apart.
     angle_scale
         Least length in the TRACLUS angle distance (default ``4 * eps``): two pieces
         at an angle θ are at least ``angle_scale * sin θ`` apart, so crossing
@@ -353,6 +377,7 @@ def key_lines(
         "directed": directed,
         "mdl": mdl,
         "angle_scale": angle_scale,
+        "merge_share": merge_share,
         "gate_distance": gate_distance,
         "network": str(network) if isinstance(network, str | Path) else bool(network),
     }
@@ -367,15 +392,19 @@ def key_lines(
 
         net = network if isinstance(network, RoadNetwork) else read_network(network)
         net = net.to_crs(crs)
-        xy, route_idx, stop_rows, counts = net.route_stops(xy, route_idx)
-        road_segments = net.segments_gdf(counts).to_crs(WGS84)
-        wstop = rm["weight"].to_numpy(float)[stop_rows]
+        w0 = rm["weight"].to_numpy(float)
+        xy, path_idx, stop_rows, counts = net.route_stops(xy, route_idx, w0)
+        road_segments = net.segments_gdf(counts, top=top_segments).to_crs(WGS84)
+        wstop = w0[stop_rows]
     else:
+        path_idx = route_idx
         wstop = rm["weight"].to_numpy(float)
-    seg = partition_routes(xy, route_idx, max_length, weight=wstop, mdl=mdl, tolerance=eps / 2)
+    seg = partition_routes(xy, path_idx, max_length, weight=wstop, mdl=mdl, tolerance=eps / 2)
     labels = cluster_segments(
         seg, eps, min_lines, min_routes, directed=directed, angle_scale=angle_scale
     )
+    if merge_share is not None:
+        labels = merge_consecutive(seg, labels, min_routes, merge_share)
 
     # per-route facts
     n_routes_all = int(route_idx.max()) + 1 if len(route_idx) else 0
@@ -389,7 +418,12 @@ def key_lines(
     for c in range(int(labels.max()) + 1 if len(labels) else 0):
         m = labels == c
         sub = Segments(seg.start[m], seg.end[m], seg.route[m], seg.weight[m])
-        line = representative_line(sub.start, sub.end, sub.weight, eps / 2, smooth, simplify)
+        rank_in_route = pd.Series(sub.route).groupby(sub.route).cumcount().to_numpy()
+        per_route = np.bincount(sub.route)[sub.route]
+        progress = rank_in_route / np.maximum(per_route - 1, 1)
+        line = representative_line(
+            sub.start, sub.end, sub.weight, eps / 2, smooth, simplify, progress
+        )
         if line is None or line.length < min_length:
             continue
         members = np.unique(sub.route)

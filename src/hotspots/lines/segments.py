@@ -21,6 +21,8 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import sparse
+from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
 from hotspots.errors import InputError
@@ -385,3 +387,58 @@ def cluster_segments(
         labels = np.where((labels >= 0) & ~small, labels, -1)
         labels = _renumber(labels)
     return labels
+
+
+def merge_consecutive(
+    seg: Segments, labels: np.ndarray, min_routes: float, share: float = 0.5
+) -> np.ndarray:
+    """Join clusters that follow each other along the same routes.
+
+    A sharp bend splits a corridor into clusters (pieces at a large angle are not
+    neighbours). Cluster ``X`` is joined to cluster ``Y`` when routes go from ``X``
+    straight on to ``Y`` (noise pieces in between allowed) with a total weight of at
+    least ``min_routes`` and at least ``share`` of the route weight of *each* of the two
+    clusters, so a real fork or a crossing corridor stays apart.
+
+    Parameters
+    ----------
+    seg
+        The pieces, in route order (as :func:`partition_routes` returns them).
+    labels
+        Cluster labels of the pieces (``-1`` noise).
+    min_routes, share
+        See above.
+
+    Returns
+    -------
+    numpy.ndarray
+        New labels, renumbered by first member.
+    """
+    keep = labels >= 0
+    if keep.sum() < 2:
+        return labels
+    lab, rt, w = labels[keep], seg.route[keep], seg.weight[keep]
+    n_lab = int(lab.max()) + 1
+    # route weight per cluster
+    key = np.unique(lab.astype(np.int64) * (int(rt.max()) + 1) + rt)
+    r_of = key % (int(rt.max()) + 1)
+    route_w = np.zeros(int(rt.max()) + 1)
+    route_w[rt] = w
+    cluster_w = np.bincount(key // (int(rt.max()) + 1), weights=route_w[r_of], minlength=n_lab)
+    # transitions X -> Y between consecutive labelled pieces of a route
+    step = (rt[1:] == rt[:-1]) & (lab[1:] != lab[:-1])
+    x, y, r = lab[:-1][step], lab[1:][step], rt[1:][step]
+    if len(x) == 0:
+        return labels
+    trip = np.unique(np.column_stack([x, y, r]), axis=0)  # each route once per pair
+    pair, inv = np.unique(trip[:, :2], axis=0, return_inverse=True)
+    tw = np.bincount(inv.ravel(), weights=route_w[trip[:, 2]])
+    ok = (tw >= min_routes) & (tw >= share * cluster_w[pair[:, 0]])
+    ok &= tw >= share * cluster_w[pair[:, 1]]
+    if not ok.any():
+        return labels
+    g = sparse.coo_matrix((np.ones(ok.sum()), (pair[ok, 0], pair[ok, 1])), shape=(n_lab, n_lab))
+    _, comp = connected_components(g, directed=False)
+    out = labels.copy()
+    out[keep] = comp[lab]
+    return _renumber(out)

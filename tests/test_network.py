@@ -1,0 +1,152 @@
+"""Road network: readers (GeoPackage, GraphML, OSM XML), shortest paths, traversals."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+
+from hotspots.errors import InputError, UnusableInputError
+from hotspots.lines import key_lines
+from hotspots.lines.network import RoadNetwork, read_network
+
+UTM48 = "EPSG:32648"
+X0, Y0 = 500_000.0, 2_400_000.0
+N = 11  # 11 x 11 nodes, 1 km apart: 220 segments
+
+
+def _grid_lines() -> gpd.GeoDataFrame:
+    lines = []
+    for i in range(N):
+        for j in range(N):
+            p = (X0 + i * 1000, Y0 + j * 1000)
+            if i + 1 < N:
+                lines.append(shapely.LineString([p, (p[0] + 1000, p[1])]))
+            if j + 1 < N:
+                lines.append(shapely.LineString([p, (p[0], p[1] + 1000)]))
+    return gpd.GeoDataFrame({"highway": ["primary"] * len(lines)}, geometry=lines, crs=UTM48)
+
+
+@pytest.fixture(scope="module")
+def grid_files(tmp_path_factory):
+    d = tmp_path_factory.mktemp("roads")
+    gdf = _grid_lines()
+    gdf.to_crs("EPSG:4326").to_file(d / "roads.gpkg", driver="GPKG")
+    # GraphML, osmnx style: lon/lat node x, y; edge length in metres
+    ll = gdf.to_crs("EPSG:4326")
+    g = nx.MultiGraph(crs="epsg:4326")
+    key = {}
+    for line, line_m in zip(ll.geometry, gdf.geometry, strict=True):
+        ends = []
+        for pt, ptm in zip(line.coords, line_m.coords, strict=True):
+            k = key.setdefault((round(ptm[0]), round(ptm[1])), str(len(key)))
+            g.add_node(k, x=pt[0], y=pt[1])
+            ends.append(k)
+        g.add_edge(*ends, length=line_m.length)
+    nx.write_graphml(g, d / "roads.graphml")
+    # OSM XML
+    nodes = {k: g.nodes[k] for k in g.nodes}
+    parts = ['<?xml version="1.0"?>', '<osm version="0.6">']
+    parts += [f'<node id="{k}" lon="{v["x"]:.9f}" lat="{v["y"]:.9f}"/>' for k, v in nodes.items()]
+    for w, (a, b) in enumerate(g.edges()):
+        parts.append(f'<way id="{w}"><nd ref="{a}"/><nd ref="{b}"/>')
+        parts.append('<tag k="highway" v="primary"/></way>')
+    parts.append('<way id="9999"><nd ref="0"/><nd ref="1"/><tag k="waterway" v="river"/></way>')
+    parts.append("</osm>")
+    (d / "roads.osm").write_text("\n".join(parts))
+    return d
+
+
+@pytest.mark.parametrize("name", ["roads.gpkg", "roads.graphml", "roads.osm"])
+def test_readers_build_the_same_grid(grid_files, name):
+    net = read_network(grid_files / name)
+    assert net.crs.is_projected
+    assert len(net.nodes) == N * N
+    assert len(net.u) == 2 * N * (N - 1)
+    np.testing.assert_allclose(net.length, 1000.0, rtol=2e-3)
+    # shortest path (0,0) -> (3,2) km is 5 segments long
+    net_m = net.to_crs(UTM48)
+    paths = net_m.route_legs(np.array([[X0, Y0]]), np.array([[X0 + 3000, Y0 + 2000]]))
+    assert len(paths[0]) == 5
+    assert net_m.length[paths[0]].sum() == pytest.approx(5000, rel=2e-3)
+
+
+def test_traversals_counted_per_segment():
+    net = RoadNetwork.from_lines(_grid_lines())
+    # three routes along the bottom row from x=0 to x=4 km (stops snapped to nodes)
+    xy = np.array([[X0 + 10, Y0 - 20], [X0 + 4000, Y0 + 30]] * 3)
+    route = np.repeat([0, 1, 2], 2)
+    new_xy, new_route, rows, counts = net.route_stops(xy, route)
+    assert counts.sum() == 12 and set(counts[counts > 0]) == {3}
+    seg = net.segments_gdf(counts)
+    assert list(seg["rank"]) == [1, 2, 3, 4] and (seg["traversals"] == 3).all()
+    # the densified route passes every node of the row, in order
+    r0 = new_xy[new_route == 0]
+    np.testing.assert_allclose(r0[1:-1, 0], X0 + 1000 * np.arange(5))
+    np.testing.assert_allclose(r0[1:-1, 1], Y0)
+    assert rows.max() == 5 and rows.min() == 0
+
+
+def test_disconnected_leg_stays_straight():
+    lines = _grid_lines()
+    far = gpd.GeoDataFrame(
+        geometry=[shapely.LineString([(X0 + 50_000, Y0), (X0 + 51_000, Y0)])], crs=UTM48
+    )
+    net = RoadNetwork.from_lines(pd.concat([lines, far], ignore_index=True))
+    paths = net.route_legs(np.array([[X0, Y0]]), np.array([[X0 + 51_000, Y0]]))
+    assert paths == [None]
+    xy, route, rows, counts = net.route_stops(np.array([[X0, Y0], [X0 + 51_000, Y0]]), np.r_[0, 0])
+    assert len(xy) == 2 and counts.sum() == 0
+
+
+def test_key_lines_over_network_follow_the_roads(tmp_path):
+    # a U-shaped road from A (0, 0) up to y = 5 km, across and down to B (10 km, 0);
+    # 8 cases travel A -> B: straight legs cut across, over the network they follow the U
+    u_pts = [(0, k * 1000) for k in range(6)] + [(k * 1000, 5000) for k in range(1, 11)]
+    u_pts += [(10_000, 5000 - k * 1000) for k in range(1, 6)]
+    u_pts = [(X0 + x, Y0 + y) for x, y in u_pts]
+    roads = gpd.GeoDataFrame(
+        geometry=[shapely.LineString([p, q]) for p, q in zip(u_pts[:-1], u_pts[1:], strict=True)],
+        crs=UTM48,
+    )
+    roads.to_crs("EPSG:4326").to_file(tmp_path / "u.gpkg", driver="GPKG")
+    rng = np.random.default_rng(0)
+    rows = []
+    for c in range(8):
+        for s, (x, y) in enumerate([(X0, Y0), (X0 + 10_000, Y0)]):
+            rows.append((f"k{c}", s, "transit", 1, x + rng.normal(0, 50), y + rng.normal(0, 50)))
+    df = pd.DataFrame(rows, columns=["case_id", "seq", "role", "victims", "x", "y"])
+    routes = gpd.GeoDataFrame(
+        df.drop(columns=["x", "y"]), geometry=shapely.points(df[["x", "y"]].to_numpy()), crs=UTM48
+    ).to_crs("EPSG:4326")
+    none = gpd.GeoDataFrame({"name": []}, geometry=[], crs="EPSG:4326")
+    u_line = shapely.LineString(u_pts)
+    plain = key_lines(routes, eps=1_000, min_routes=5, gates=none, communes=none)
+    assert plain.road_segments is None
+    straight = plain.lines.to_crs(UTM48).geometry.iloc[0]
+    assert u_line.hausdorff_distance(straight) > 4_000
+    for network in (tmp_path / "u.gpkg", RoadNetwork.from_lines(roads)):
+        kl = key_lines(routes, eps=1_000, min_routes=5, gates=none, communes=none, network=network)
+        seg = kl.road_segments
+        assert seg is not None and seg.crs.to_epsg() == 4326
+        assert (seg["traversals"] == 8).all() and len(seg) == 20
+        assert list(seg["rank"]) == list(range(1, 21))
+        assert len(kl) == 1 and kl.lines["cases"].iloc[0] == 8
+        assert u_line.hausdorff_distance(kl.lines.to_crs(UTM48).geometry.iloc[0]) < 1_000
+
+
+def test_bad_network_files(tmp_path):
+    with pytest.raises(UnusableInputError, match="does not exist"):
+        read_network(tmp_path / "none.gpkg")
+    (tmp_path / "roads.txt").write_text("x")
+    with pytest.raises(InputError, match="GraphML"):
+        read_network(tmp_path / "roads.txt")
+    (tmp_path / "bad.osm").write_text("<osm><node")
+    with pytest.raises(UnusableInputError, match="XML"):
+        read_network(tmp_path / "bad.osm")
+    (tmp_path / "empty.osm").write_text("<osm></osm>")
+    with pytest.raises(UnusableInputError, match="highway"):
+        read_network(tmp_path / "empty.osm")
