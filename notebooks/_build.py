@@ -73,7 +73,9 @@ def notebook(name: str, intro: str, extra_params: str, cells: list) -> nbformat.
     nb.metadata["language_info"] = {"name": "python"}
     params = code(COMMON_PARAMS + textwrap.dedent(extra_params))
     params.metadata["tags"] = ["parameters"]
-    nb.cells = [md(intro), params, code(SETUP.format(name=name)), *cells]
+    heading, _, about = textwrap.dedent(intro).strip().partition("\n")
+    # heading, parameters (no output), banner (SYNTHETIC on the page's face), explanation
+    nb.cells = [md(heading), params, code(SETUP.format(name=name)), md(about), *cells]
     for i, cell in enumerate(nb.cells):
         cell["id"] = f"{name}-{i:02d}"
     return nb
@@ -148,12 +150,12 @@ NOTEBOOKS["01_data_quality"] = notebook(
 
         m = cases_per_commune_map(cases, province, lang=lang, privacy=privacy,
                                   synthetic=synthetic, threshold=suppress_below)
-        path = out.map(m, "cases_per_commune", "Số vụ theo xã", "Cases per commune")
+        out.map(m, "cases_per_commune", "Số vụ theo xã", "Cases per commune")
         communes = geodata.commune_areas(province)
         per_commune = aggregate_for_sharing(cases, communes, on=("commune_code", "code"),
                                             threshold=suppress_below)
         out.layer(per_commune, "cases_per_commune", "Số vụ theo xã", "Cases per commune")
-        print(L("Bản đồ:", "Map:"), path)
+        print(L("Bản đồ:", "Map:"), "maps/cases_per_commune.html")
         display(per_commune.drop(columns="geometry").sort_values("cases", ascending=False)
                 .head(10))
         """),

@@ -74,6 +74,11 @@ _T = {
         "en": "RESTRICTED — analysts only",
     },
     "page": {"vi": "Trang phân tích", "en": "Analysis page"},
+    "maps": {"vi": "Bản đồ", "en": "Maps"},
+    "maps_about": {
+        "vi": "Mở bằng trình duyệt, không cần mạng. Bật/tắt lớp ở góc phải bản đồ.",
+        "en": "Open in a browser, no network needed. Switch layers in the map's corner.",
+    },
     "map": {"vi": "Bản đồ", "en": "Map"},
     "layer": {"vi": "Lớp GIS (GeoPackage)", "en": "GIS layer (GeoPackage)"},
     "table": {"vi": "Bảng (CSV)", "en": "Table (CSV)"},
@@ -112,7 +117,18 @@ li{margin:3px 0}
 img.thumb{max-width:320px;border:1px solid #ccc;margin:6px 8px 0 0}
 footer{color:#666;font-size:12px;padding:10px 28px 24px}
 a{color:#0b4f9c}
+.maps{border:2px solid #7a1f1f}
+.mainmap{font-size:17px;margin:6px 0}
 """
+
+
+def _when(stamp: str) -> str:
+    """``20261128-024432`` → ``28/11/2026 02:44`` (stamps are local time)."""
+    try:
+        d, t = stamp.split("-")[:2]
+        return f"{d[6:8]}/{d[4:6]}/{d[:4]} {t[:2]}:{t[2:4]}"
+    except (ValueError, IndexError):
+        return stamp
 
 
 def _t(key: str, lang: str, **kw: Any) -> str:
@@ -168,11 +184,25 @@ def render_index(
         "<header>",
         f"<h1>{e(_t('title', lang))} — {e(str(params.get('province', '')))}</h1>",
         f"<p>{e(_t('window', lang))}: {e(window)}</p>",
-        f"<p>{e(_t('made', lang))}: {e(stamp)}</p>",
+        f"<p>{e(_t('made', lang))}: {e(_when(stamp))}</p>",
         f"<p>{e(_t('privacy', lang))}: "
         f"{e(_t(privacy, lang, n=params.get('suppress_below', 3)))}</p>",
         "</header><main>",
     ]
+    maps = [
+        item
+        for name in notebooks
+        for item in summaries.get(name, {}).get("outputs", [])
+        if item.get("kind") == "map"
+    ]
+    maps.sort(key=lambda item: not item["path"].endswith("overview.html"))  # overview first
+    if maps:
+        parts.append(f'<section id="maps" class="maps"><h2>{e(_t("maps", lang))}</h2>')
+        parts.append(f'<p class="about">{e(_t("maps_about", lang))}</p><ul>')
+        for item in maps:
+            label = item.get(f"label_{lang}") or item.get("label_vi") or item["path"]
+            parts.append(f'<li class="mainmap"><a href="{e(item["path"])}">{e(label)}</a></li>')
+        parts.append("</ul></section>")
     for name in notebooks:
         info = NOTEBOOK_TITLES.get(name, {})
         summary = summaries.get(name, {})

@@ -99,7 +99,7 @@ class NotebookOutputs:
         folder.mkdir(parents=True, exist_ok=True)
         return folder / f"{name}.{ext}"
 
-    def _add(self, kind: str, path: Path, vi: str, en: str | None) -> Path:
+    def _add(self, kind: str, path: Path, vi: str, en: str | None) -> None:
         self.items.append(
             {
                 "kind": kind,
@@ -108,17 +108,16 @@ class NotebookOutputs:
                 "label_en": en or vi,
             }
         )
-        return path
 
-    def map(self, m: Any, name: str, vi: str, en: str | None = None) -> Path:
+    def map(self, m: Any, name: str, vi: str, en: str | None = None) -> None:
         """Save a folium map offline (``hotspots.maps.save_map``) as ``maps/<name>.html``."""
         from hotspots.maps import save_map
 
         path = self._path("maps", name, "html")
         save_map(m, path)
-        return self._add("map", path, vi, en)
+        self._add("map", path, vi, en)
 
-    def layer(self, gdf: Any, name: str, vi: str, en: str | None = None) -> Path:
+    def layer(self, gdf: Any, name: str, vi: str, en: str | None = None) -> None:
         """Write a GeoDataFrame as ``layers/<name>.gpkg`` (layer ``name``)."""
         if self.privacy == "shareable":
             _check_shareable(gdf, name, self.suppress_below)
@@ -126,9 +125,9 @@ class NotebookOutputs:
         if path.exists():
             path.unlink()
         gdf.to_file(path, layer=name, driver="GPKG")
-        return self._add("layer", path, vi, en)
+        self._add("layer", path, vi, en)
 
-    def table(self, df: pd.DataFrame, name: str, vi: str, en: str | None = None) -> Path:
+    def table(self, df: pd.DataFrame, name: str, vi: str, en: str | None = None) -> None:
         """Write a table as ``tables/<name>.csv`` (UTF-8 with BOM, opens in Excel)."""
         if self.privacy == "shareable":
             _check_shareable(df, name, self.suppress_below)
@@ -136,17 +135,22 @@ class NotebookOutputs:
 
         path = self._path("tables", name, "csv")
         df.to_csv(path, index=not isinstance(df.index, pd.RangeIndex), encoding="utf-8-sig")
-        return self._add("table", path, vi, en)
+        self._add("table", path, vi, en)
 
-    def figure(self, fig: Any, name: str, vi: str, en: str | None = None) -> Path:
+    def figure(self, fig: Any, name: str, vi: str, en: str | None = None) -> None:
         """Save a matplotlib figure as ``figures/<name>.png``."""
         path = self._path("figures", name, "png")
         fig.savefig(path, dpi=110, bbox_inches="tight", metadata={"Software": None})
-        return self._add("figure", path, vi, en)
+        self._add("figure", path, vi, en)
 
-    def file(self, path: str | Path, vi: str, en: str | None = None, kind: str = "file") -> Path:
+    def file(self, path: str | Path, vi: str, en: str | None = None, kind: str = "file") -> None:
         """Register a file the notebook wrote itself under the output folder."""
-        return self._add(kind, Path(path), vi, en)
+        self._add(kind, Path(path), vi, en)
+
+    @property
+    def paths(self) -> list[str]:
+        """Paths of the outputs written so far, relative to the report folder."""
+        return [i["path"] for i in self.items]
 
     def banner(self) -> Any:
         """Return a banner (IPython HTML) saying SYNTHETIC and the privacy level."""
@@ -158,7 +162,7 @@ class NotebookOutputs:
         """Add one line for the index page (a key number, in both languages)."""
         self.headlines.append({"vi": vi, "en": en or vi})
 
-    def save(self, title_vi: str = "", title_en: str = "") -> Path:
+    def save(self, title_vi: str = "", title_en: str = "") -> None:
         """Write ``summaries/<notebook>.json`` for the index page."""
         path = self._path("summaries", self.notebook, "json")
         path.write_text(
@@ -175,7 +179,6 @@ class NotebookOutputs:
             ),
             encoding="utf-8",
         )
-        return path
 
 
 def _check_shareable(obj: Any, name: str, threshold: int) -> None:

@@ -259,7 +259,7 @@ def run_report(
                 "hotspots_report": 1,
                 "run": stamp,
                 "started": started,
-                "parameters": _public_params(params),
+                "parameters": _public_params(config.to_dict()),
                 "synthetic": bool(cfg.synthetic),
                 "privacy": cfg.privacy,
                 "suppress_below": cfg.suppress_below,
@@ -385,6 +385,8 @@ def _privacy_check(cfg: ReportConfig, staging: Path, inputs: list[Path]) -> str:
     """Check every output of a shareable run; return what was checked."""
     if cfg.privacy != "shareable":
         return "restricted: not checked"
+    import warnings
+
     from hotspots.privacy import assert_shareable
     from hotspots.report.inputs import pii_values
 
@@ -400,7 +402,9 @@ def _privacy_check(cfg: ReportConfig, staging: Path, inputs: list[Path]) -> str:
             ".ipynb",
         ):
             try:
-                assert_shareable(f, threshold=cfg.suppress_below, pii_values=values)
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", RuntimeWarning)  # pyogrio date parsing
+                    assert_shareable(f, threshold=cfg.suppress_below, pii_values=values)
             except HotspotsError as exc:
                 raise HotspotsError(
                     f"privacy check failed for {f.relative_to(staging)}: {exc}; nothing was "
