@@ -187,3 +187,22 @@ def test_missing_browser_skips_with_hint_or_fails_on_ci(monkeypatch, tmp_path):
     monkeypatch.setenv("CI", "true")
     with pytest.raises(pytest.fail.Exception, match="CI=true"):
         require_browser()
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_plain_folium_map_saved_offline_opens_without_network(chromium, tmp_path):
+    import folium
+
+    plain = folium.Map(location=[22, 104], zoom_start=8, tiles=None)
+    folium.Marker([22.1, 104.1], popup="Chốt", icon=folium.Icon(icon="info-sign")).add_to(plain)
+    folium.GeoJson(
+        {
+            "type": "Feature",
+            "properties": {},
+            "geometry": {"type": "Point", "coordinates": [104.2, 22.2]},
+        }
+    ).add_to(plain)
+    report = check_html(save_map(plain, tmp_path / "plain.html"), name="plain_folium")
+    assert report.console_errors == [] and report.requests == []
+    assert report.leaflet == "1.9.3"

@@ -408,3 +408,28 @@ def test_pii_only_when_asked_for_in_a_restricted_map():
     assert data2["features"][0]["properties"]["victim_name"] == "Canary Tên"
     with pytest.raises(InputError, match="pii=True"):
         base_map(pii=True)
+
+
+def test_save_map_makes_a_plain_folium_map_offline(tmp_path):
+    import folium
+
+    from hotspots.maps import OfflineError
+
+    plain = folium.Map(location=[22, 104], zoom_start=8, tiles=None)
+    folium.Marker([22.1, 104.1], popup="Chốt").add_to(plain)  # awesome-markers, bootstrap
+    path = save_map(plain, tmp_path / "plain.html")
+    html = path.read_text(encoding="utf-8")
+    assert not re.search(r"<script[^>]+src=", html) and not re.search(r"<link[^>]+href=", html)
+    assert "@font-face" not in html and "jQuery" in html  # written inline
+    with_tiles = folium.Map(location=[22, 104])  # OpenStreetMap tiles by default
+    with pytest.raises(OfflineError, match="tile.openstreetmap.org"):
+        save_map(with_tiles, tmp_path / "tiles.html")
+    assert not (tmp_path / "tiles.html").exists()
+    unknown = folium.Map(tiles=None)
+    unknown.get_root().header.add_child(folium.JavascriptLink("https://example.org/x.js"))
+    with pytest.raises(OfflineError, match="example.org/x.js"):
+        save_map(unknown, tmp_path / "unknown.html")
+    restricted = cases_per_commune_map(cases(), communes=communes(), privacy="restricted")
+    with pytest.raises(PrivacyError, match="restricted"):
+        save_map(restricted, tmp_path / "r.html", privacy="shareable")
+    save_map(restricted, tmp_path / "r.html")  # its own level: restricted

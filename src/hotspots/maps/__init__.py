@@ -27,6 +27,7 @@ from hotspots.maps.layers import (
     add_patrol_routes,
     add_trends,
 )
+from hotspots.maps.offline import OfflineError, make_offline
 from hotspots.maps.views import cases_per_commune_map, overview_map, square_grid
 
 __all__ = [
@@ -46,6 +47,8 @@ __all__ = [
     "add_legend",
     "save_map",
     "map_html",
+    "make_offline",
+    "OfflineError",
     "cases_per_commune_map",
     "overview_map",
     "square_grid",

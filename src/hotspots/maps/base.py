@@ -415,21 +415,57 @@ def map_html(m: OfflineMap) -> str:
     return m.get_root().render()
 
 
-def save_map(m: OfflineMap, path: str | os.PathLike[str]) -> Path:
+def save_map(
+    m: Any,
+    path: str | os.PathLike[str],
+    privacy: PrivacyLevel | None = None,
+    allow_tiles: bool = False,
+) -> Path:
     """Write ``m`` as one self-contained HTML file, atomically.
 
     The page is written to a temporary file in the same folder and renamed over
     ``path``, so a reader never sees a half-written map. Shareable maps are checked
     with :func:`hotspots.privacy.assert_shareable` before anything is written.
-    """
-    path = Path(path)
-    text = map_html(m)
-    if getattr(m, "_hotspots_privacy", None) == "shareable":
-        from hotspots.privacy import assert_shareable
 
-        for _name, frame in m._hotspots_layers:
-            assert_shareable(frame, threshold=m._hotspots_threshold)
-        assert_shareable(text, threshold=m._hotspots_threshold)
+    Parameters
+    ----------
+    m
+        A map from :func:`base_map` (or the views). Any other folium map is accepted
+        too: its CDN scripts and stylesheets are written inline from the installed
+        registry package (:func:`hotspots.maps.offline.make_offline`); a map that would
+        still need the network is refused with :class:`~hotspots.maps.offline.OfflineError`.
+    path
+        Output ``.html`` file; its folder is created.
+    privacy
+        Level to check; default the map's own (``"shareable"`` for maps made elsewhere,
+        which are then checked for PII and case-id fields in the page).
+    allow_tiles
+        For maps made elsewhere: keep their tile layer (an intranet tile server).
+    """
+    from hotspots.privacy import assert_shareable
+
+    path = Path(path)
+    ours = hasattr(m, "_hotspots_layers")
+    level = privacy or getattr(m, "_hotspots_privacy", "shareable")
+    check_level(level)
+    text = map_html(m)
+    if not ours:
+        from hotspots.maps.offline import make_offline
+
+        text = make_offline(text, allow_tiles=allow_tiles)
+    if level == "shareable":
+        threshold = getattr(m, "_hotspots_threshold", DEFAULT_THRESHOLD)
+        if ours:
+            if m._hotspots_privacy != "shareable":
+                from hotspots.privacy import PrivacyError
+
+                raise PrivacyError(
+                    f"the map was made with privacy={m._hotspots_privacy!r}; "
+                    "it cannot be saved as shareable"
+                )
+            for _name, frame in m._hotspots_layers:
+                assert_shareable(frame, threshold=threshold)
+        assert_shareable(text, threshold=threshold)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
