@@ -240,3 +240,66 @@ def test_synthetic_planted_corridors_recovered(synthetic):
     # nothing else comes close to the planted corridors' volume
     rest = kl.lines[kl.lines["rank"] > len(truth)]
     assert (rest["cases"] < 0.2 * truth["cases"].min()).all()
+
+
+# ---------------------------------------------------------------------------- CLI
+@pytest.fixture(scope="module")
+def synthetic_csv(tmp_path_factory):
+    from hotspots.synthetic import generate
+
+    d = tmp_path_factory.mktemp("syn")
+    generate(province="Lào Cai", years=2, seed=1, out=d)
+    return d / "cases.csv"
+
+
+def test_cli_case_file(synthetic_csv, tmp_path, capsys):
+    import pyogrio
+
+    from hotspots.cli import main
+
+    out = tmp_path / "kl.gpkg"
+    rc = main(["key-lines", str(synthetic_csv), "--province", "Lào Cai", "--out", str(out)])
+    assert rc == 0
+    text = capsys.readouterr().out
+    assert "key lines from" in text and "Lào Cai" in text
+    assert {name for name, _ in pyogrio.list_layers(out)} == {"key_lines", "corridors"}
+    lines = gpd.read_file(out, layer="key_lines")
+    assert len(lines) >= 3 and set(lines.columns) >= {"rank", "cases", "victims", "gate"}
+    assert not {"case_id", "victim_name", "phone"} & set(lines.columns)
+    assert (lines["cases"] >= 5).all()
+
+
+def test_cli_od_table(tmp_path, capsys):
+    from hotspots.cli import main
+
+    rng = np.random.default_rng(0)
+    rows = []
+    for (ox, oy), (dx, dy) in [((104.0, 21.5), (103.95, 22.5)), ((104.8, 21.6), (104.1, 22.8))]:
+        for _ in range(12):
+            o = np.array([ox, oy]) + rng.normal(0, 0.005, 2)
+            d = np.array([dx, dy]) + rng.normal(0, 0.005, 2)
+            rows.append(
+                {"origin_lon": o[0], "origin_lat": o[1], "dest_lon": d[0], "dest_lat": d[1]}
+            )
+    rows.append({"origin_lon": 104.3, "origin_lat": 22.0, "dest_lon": 104.5, "dest_lat": 21.7})
+    pd.DataFrame(rows).assign(count=2).to_csv(tmp_path / "od.csv", index=False)
+    out = tmp_path / "od.geojson"
+    rc = main(["key-lines", str(tmp_path / "od.csv"), "--out", str(out)])
+    assert rc == 0
+    lines = gpd.read_file(out)
+    assert len(lines) == 2
+    assert sorted(lines["cases"]) == [24, 24]  # 12 flows of count 2 each
+    assert (tmp_path / "od_corridors.geojson").exists()
+
+
+def test_cli_errors(synthetic_csv, tmp_path, capsys):
+    from hotspots.cli import main
+
+    assert main(["key-lines", str(synthetic_csv), "--min-routes", "2"]) == 2
+    assert "--min-routes" in capsys.readouterr().err
+    assert main(["key-lines", str(synthetic_csv), "--out", str(tmp_path / "x.shp")]) == 2
+    pd.DataFrame({"case_id": ["a", "b"], "lon": [104.0, 104.1], "lat": [22.0, 22.1]}).to_csv(
+        tmp_path / "points.csv", index=False
+    )
+    assert main(["key-lines", str(tmp_path / "points.csv")]) == 2
+    assert "route" in capsys.readouterr().err

@@ -463,6 +463,9 @@ def key_lines(
     if lines is None:
         empty = gpd.GeoDataFrame({c: [] for c in cols}, geometry=[], crs=WGS84)
         return KeyLines(empty, empty.copy(), road_segments, params)
+    for col in ("cases", "victims"):
+        if np.allclose(lines[col], np.round(lines[col])):
+            lines[col] = np.round(lines[col]).astype(np.int64)
     lines["corridor"] = gpd.GeoSeries(corridors, crs=crs, index=lines.index)
     lines = lines.sort_values(
         ["cases", "victims", "length_km"], ascending=False, kind="stable"
