@@ -63,7 +63,7 @@ def test_flow_interception_matches_brute_force(seed):
         plan = site_checkpoints(lines, p, candidates=cands, radius_m=radius)
         assert plan.intercepted == pytest.approx(best)
         assert plan.gap == pytest.approx(0.0, abs=1e-9)
-        assert len(plan.sites) == p
+        assert len(plan.sites) + plan.params["unused"] == p
         # reported marginals add up to the intercepted volume
         assert plan.sites["marginal"].sum() == pytest.approx(best)
         assert plan.total == pytest.approx(w.sum())
@@ -81,6 +81,9 @@ def test_one_site_on_shared_corridor_beats_two_branches():
     assert list(plan.sites["name"]) == ["t"]
     assert plan.intercepted == 12
     assert plan.share == 1.0
+    # asking for more sites than useful: the extra ones are left out and counted
+    more = site_checkpoints(lines, 3, candidates=cands, radius_m=100)
+    assert more.intercepted == 12 and len(more.sites) == 1 and more.params["unused"] == 2
 
 
 def test_maximal_covering_of_areas_hand_example():

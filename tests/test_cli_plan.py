@@ -56,7 +56,7 @@ def test_plan_writes_all_outputs_with_units_file(inputs):
     code, out = _run(tmp, a, ln, "--units", str(units), "--synthetic")
     assert code == 0
     for name in ("plan.gpkg", "patrols.gpx", "ke_hoach_tuan_tra.html", "plan.json",
-                 "checkpoints.geojson", "patrols.geojson"):  # fmt: skip
+                 "checkpoints.geojson", "patrols.geojson", "ban_do_tuan_tra.html"):  # fmt: skip
         assert (out / name).exists(), name
     meta = json.loads((out / "plan.json").read_text(encoding="utf-8"))
     assert meta["travel"]["model"] == "straight-line"

@@ -157,6 +157,7 @@ def run_plan(args: argparse.Namespace) -> int:
         "intercepted": checkpoints.intercepted,
         "total": checkpoints.total,
         "gap": checkpoints.gap,
+        "unused": checkpoints.params["unused"],
         "status": checkpoints.status,
     }
     plan.meta["province"] = province
@@ -181,6 +182,11 @@ def run_plan(args: argparse.Namespace) -> int:
         f"{len(checkpoints.sites)} checkpoints ({checkpoints.share:.0%} of line volume) "
         f"-> {out}"
     )
+    if checkpoints.params["unused"]:
+        print(
+            f"note: {checkpoints.params['unused']} of the {args.checkpoints} checkpoints would "
+            "intercept nothing more (the key lines are already covered); left out"
+        )
     if not plan.meta["min_visits_met"]:
         print(f"warning: minimum visits not met for {len(plan.meta['shortfall'])} area(s)")
     return 0

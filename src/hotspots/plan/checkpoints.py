@@ -49,7 +49,9 @@ class CheckpointPlan:
     sites
         GeoDataFrame (EPSG:4326): ``rank``, ``kind``, ``name``, ``volume`` (volume of
         the flows/areas this site covers), ``marginal`` (what it adds, in rank order),
-        ``covers`` (ids of lines/areas, ";"-joined), geometry.
+        ``covers`` (ids of lines/areas, ";"-joined), geometry. Sites that would add
+        nothing (``p`` larger than needed to intercept everything) are left out;
+        ``params["unused"]`` counts them.
     intercepted
         Total volume intercepted (counted once per flow/area).
     total
@@ -248,6 +250,11 @@ def _solve_plan(
         order.append(k)
         marginal.append(gains[j])
         covered |= cover[:, k]
+    # sites that add nothing (p larger than needed) are left out and counted
+    useful = [j for j, g in enumerate(marginal) if g > 0] or list(range(len(order)))
+    unused = len(order) - len(useful)
+    order = [order[j] for j in useful]
+    marginal = [marginal[j] for j in useful]
     ids = _ids(demand)
     sites = candidates.iloc[order].copy().reset_index(drop=True)
     sites.insert(0, "rank", np.arange(1, len(order) + 1))
@@ -261,7 +268,12 @@ def _solve_plan(
         gap=gap,
         status=status,
         model=model,
-        params={"p": p, "radius_m": radius_m, "candidates": len(candidates)},
+        params={
+            "p": p,
+            "radius_m": radius_m,
+            "candidates": len(candidates),
+            "unused": unused,
+        },
     )
 
 
