@@ -1,0 +1,161 @@
+"""Benchmarks of key lines, run on demand (not part of the test suite).
+
+    .venv/bin/python benchmarks/lines.py            # full: 1e5 flows, 1e4 routes
+    .venv/bin/python benchmarks/lines.py --small    # quick check
+
+Prints wall times, peak memory, and ratios against the peers measured in the same run on
+the same small data:
+
+* flow clustering vs scikit-learn DBSCAN on a dense precomputed flow-distance matrix;
+* sub-trajectory clustering vs the ``traclus-python`` package (PyPI ``traclus-python``,
+  pure-Python TRACLUS with a full distance matrix) and vs movingpandas'
+  ``TrajectoryCollectionAggregator`` (significant points + flows between clusters).
+
+Targets (issue 4): 1e5 OD flows <= 30 s; 1e4 multi-stop routes (about 1e5 segments)
+<= 60 s and < 4 GB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import resource
+import sys
+import time
+import warnings
+
+import numpy as np
+
+from hotspots.lines.flows import cluster_flows, flow_distance
+from hotspots.lines.segments import cluster_segments, partition_routes
+
+
+def peak_rss_gb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
+
+
+def timed(fn, *a, **k):
+    t = time.perf_counter()
+    out = fn(*a, **k)
+    return out, time.perf_counter() - t
+
+
+def flows(n: int, k: int, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    centres = rng.uniform(0, 300_000, (k, 4))
+    return centres[rng.integers(0, k, n)] + rng.normal(0, 1_000, (n, 4))
+
+
+def routes(n_routes: int, n_corridors: int, stops: int = 11, seed: int = 0):
+    """Multi-stop routes along random 30 km corridors; stops about 2 km apart."""
+    rng = np.random.default_rng(seed)
+    a = rng.uniform(0, 300_000, (n_corridors, 2))
+    ang = rng.uniform(0, 2 * np.pi, n_corridors)
+    b = a + 30_000 * np.column_stack([np.cos(ang), np.sin(ang)])
+    which = rng.integers(0, n_corridors, n_routes)
+    t0 = rng.uniform(0, 0.3, n_routes)
+    t = t0[:, None] + np.linspace(0, 0.7, stops)[None, :]
+    xy = a[which][:, None, :] + t[..., None] * (b - a)[which][:, None, :]
+    xy += rng.normal(0, 300, xy.shape)
+    return xy.reshape(-1, 2), np.repeat(np.arange(n_routes), stops), xy
+
+
+def bench_flows(n: int) -> None:
+    print(f"== flow clustering: {n} flows")
+    od = flows(n, k=max(10, n // 500))
+    labels, t = timed(cluster_flows, od, 2_000.0, 10)
+    print(f"dbscan   {t:7.2f} s  clusters {labels.max() + 1}  peak RSS {peak_rss_gb():.2f} GB")
+    labels, t = timed(cluster_flows, od, None, 10, method="hdbscan")
+    print(f"hdbscan  {t:7.2f} s  clusters {labels.max() + 1}  peak RSS {peak_rss_gb():.2f} GB")
+    # peer on the same small data: sklearn DBSCAN with a dense flow-distance matrix
+    from sklearn.cluster import DBSCAN
+
+    small = od[:3_000]
+    ours, t_ours = timed(cluster_flows, small, 2_000.0, 10)
+
+    def peer():
+        d = flow_distance(small[:, None, :], small[None, :, :])
+        return DBSCAN(eps=2_000.0, min_samples=10, metric="precomputed").fit_predict(d)
+
+    ref, t_peer = timed(peer)
+    same = bool(np.array_equal(ours == -1, ref == -1))
+    print(
+        f"3000 flows: ours {t_ours:.3f} s, sklearn dense {t_peer:.3f} s, "
+        f"ratio peer/ours {t_peer / t_ours:.1f}x, same noise {same}"
+    )
+
+
+def bench_routes(n_routes: int, n_corridors: int) -> None:
+    xy, route, _ = routes(n_routes, n_corridors)
+    seg, t_part = timed(partition_routes, xy, route, 2_500.0, mdl=True, tolerance=1_000.0)
+    print(f"== sub-trajectory clustering: {n_routes} routes, {len(seg)} segments")
+    labels, t_clu = timed(cluster_segments, seg, 2_000.0, 5, 5, angle_scale=8_000.0)
+    print(
+        f"partition {t_part:6.2f} s, cluster {t_clu:6.2f} s, total {t_part + t_clu:6.2f} s; "
+        f"clusters {labels.max() + 1}; peak RSS {peak_rss_gb():.2f} GB"
+    )
+
+
+def bench_peers(n_routes: int = 40) -> None:
+    print(f"== same small data ({n_routes} routes): ours vs traclus-python vs movingpandas")
+    xy, route, stacked = routes(n_routes, 3, stops=6, seed=1)
+
+    def ours():
+        seg = partition_routes(xy, route, 2_000.0, tolerance=1_000.0)
+        return cluster_segments(seg, 2_000.0, 5, 5, angle_scale=8_000.0)
+
+    labels, t_ours = timed(ours)
+    print(f"ours            {t_ours:8.3f} s  clusters {labels.max() + 1}")
+
+    from traclus import traclus as tr
+
+    trajs = [stacked[k] for k in range(n_routes)]
+    with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
+        warnings.simplefilter("ignore")  # the package prints progress: silenced
+        res, t_tr = timed(tr.traclus, trajs, max_eps=2_000.0, min_samples=5)
+    print(f"traclus-python  {t_tr:8.3f} s  clusters {len(res[3])}  ratio {t_tr / t_ours:.1f}x")
+
+    import geopandas as gpd
+    import pandas as pd
+    import shapely
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import movingpandas as mpd
+
+    t0 = pd.Timestamp("2025-01-01")
+    df = pd.DataFrame(
+        {
+            "tid": route,
+            "t": [t0 + pd.Timedelta(hours=int(k)) for k in np.tile(np.arange(6), n_routes)],
+        }
+    )
+    gdf = gpd.GeoDataFrame(df, geometry=shapely.points(xy), crs="EPSG:32648")
+
+    def mp():
+        tc = mpd.TrajectoryCollection(gdf, "tid", t="t")
+        agg = mpd.TrajectoryCollectionAggregator(
+            tc, max_distance=4_000, min_distance=2_000, min_stop_duration=pd.Timedelta(days=1)
+        )
+        return agg.get_flows_gdf()
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fl, t_mp = timed(mp)
+    print(f"movingpandas    {t_mp:8.3f} s  flows {len(fl)}  ratio {t_mp / t_ours:.1f}x")
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--small", action="store_true", help="1e4 flows, 1e3 routes")
+    args = ap.parse_args(argv)
+    n_flows, n_routes = (10_000, 1_000) if args.small else (100_000, 10_000)
+    bench_peers()
+    bench_flows(n_flows)
+    bench_routes(n_routes, max(5, n_routes // 200))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
