@@ -317,13 +317,17 @@ def test_checkpoints_and_patrols_tolerate_missing_columns():
 
 def test_features_json_rounds_and_reprojects():
     gdf = gpd.GeoDataFrame(
-        {"v": [1.23456789], "when": [pd.Timestamp("2025-03-01 10:00", tz="Asia/Ho_Chi_Minh")]},
+        {"v": [1.23456789], "when": [pd.Timestamp("2025-03-01", tz="Asia/Ho_Chi_Minh")]},
         geometry=[shapely.Point(104.123456789, 22.987654321)],
         crs="EPSG:4326",
     )
     data = json.loads(features_json(gdf, ["v", "when"]))
     assert data["features"][0]["geometry"]["coordinates"] == [104.12346, 22.98765]
     assert data["features"][0]["properties"] == {"v": 1.235, "when": "2025-03-01"}
+    timed = gdf.assign(when=pd.Timestamp("2025-03-01 10:30", tz="Asia/Ho_Chi_Minh"))
+    assert json.loads(features_json(timed, ["when"]))["features"][0]["properties"] == {
+        "when": "2025-03-01 10:30"
+    }
     utm = json.loads(features_json(gdf.to_crs(32648), []))
     assert utm["features"][0]["geometry"]["coordinates"] == [104.12346, 22.98765]
 

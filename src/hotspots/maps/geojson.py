@@ -72,7 +72,10 @@ def _jsonable(frame: pd.DataFrame, precision: int) -> list[dict[str, Any]]:
     for col in out.columns:
         s = out[col]
         if isinstance(s.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_any_dtype(s):
-            out[col] = s.dt.strftime("%Y-%m-%d").astype(object).where(s.notna(), None)
+            valid = s.dropna()
+            with_time = bool(len(valid)) and bool((valid != valid.dt.normalize()).any())
+            fmt = "%Y-%m-%d %H:%M" if with_time else "%Y-%m-%d"
+            out[col] = s.dt.strftime(fmt).astype(object).where(s.notna(), None)
         elif pd.api.types.is_float_dtype(s):
             out[col] = s.round(precision)
         elif pd.api.types.is_bool_dtype(s) or pd.api.types.is_integer_dtype(s):
