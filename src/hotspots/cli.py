@@ -26,7 +26,9 @@ _COMMAND_MODULES = (
     "hotspots.data._cli",
     "hotspots.areas._cli",
     "hotspots.lines._cli",
+    "hotspots.evaluate._cli",
     "hotspots.plan._cli",
+    "hotspots.maps._cli",
     "hotspots.report._cli",
 )
 
