@@ -366,3 +366,28 @@ def test_fresh_process_needs_no_numba():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_permutation_ties_and_islands_are_not_significant():
+    # mostly zeros: a zero cell among zeros ties with almost every simulation
+    y = np.zeros(400)
+    y[[5, 77, 123, 300, 333]] = [1, 2, 1, 3, 1]
+    w = grid_contiguity(20, 20)
+    g = gi_star(y, w, permutations=199, seed=0)
+    far = np.ones(400, bool)
+    for i in np.flatnonzero(y):
+        far[w[[i]].indices] = False
+        far[i] = False
+    assert g.p_sim[far].min() > 0.5
+    lm = local_moran(y, w, permutations=199, seed=0)
+    assert lm.p_sim[far].min() > 0.5
+    # an island (no neighbours) is never significant
+    mask = np.ones((5, 5), bool)
+    mask[2, 1] = mask[2, 3] = mask[1, 2] = mask[3, 2] = False
+    mask[1, 1] = mask[1, 3] = mask[3, 1] = mask[3, 3] = False
+    wi = grid_contiguity(5, 5, "queen", mask)
+    yi = np.arange(float(wi.shape[0]))
+    island = np.flatnonzero(np.diff(wi.indptr) == 0)
+    assert island.size == 1
+    assert gi_star(yi, wi, permutations=99, seed=1).p_sim[island] == 1.0
+    assert local_moran(yi, wi, permutations=99, seed=1).p_sim[island] == 1.0

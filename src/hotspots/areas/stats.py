@@ -9,8 +9,11 @@ GeoDa: for observation ``i`` its own value stays, and the values of its ``k_i`` 
 are drawn without replacement from the other ``n - 1`` observations. Observations are
 processed in chunks; the draws of a chunk are shared by its observations (each one
 skipping itself), as esda shares one set of draws for all observations. The pseudo
-p-value is folded as in esda: ``(min(larger, permutations - larger) + 1) /
-(permutations + 1)`` where ``larger`` counts simulated statistics ``>=`` the observed one.
+p-value is folded: ``(min(larger, smaller) + 1) / (permutations + 1)`` where ``larger``
+counts simulated statistics ``>=`` the observed one and ``smaller`` those ``<=``. Without
+ties this is esda's ``min(larger, permutations - larger)``; with ties (count data with
+many zeros, cells without neighbours) esda calls a cell whose every simulation equals
+the observed value significant (p = 1 / (permutations + 1)), here it gets p = 1.
 Same ``seed`` → same p-values.
 """
 
@@ -136,10 +139,8 @@ def confidence_class(z: np.ndarray, p: np.ndarray, fdr: bool = False) -> np.ndar
 _fdr = fdr
 
 
-def _fold(larger: np.ndarray, permutations: int) -> np.ndarray:
-    low = (permutations - larger) < larger
-    larger = np.where(low, permutations - larger, larger)
-    return (larger + 1.0) / (permutations + 1.0)
+def _fold(larger: np.ndarray, smaller: np.ndarray, permutations: int) -> np.ndarray:
+    return (np.minimum(larger, smaller) + 1.0) / (permutations + 1.0)
 
 
 def _draw_distinct(rng: np.random.Generator, pop: int, rows: int, k: int) -> np.ndarray:
@@ -175,6 +176,7 @@ def _crand(
     pos = np.arange(w.nnz) - np.repeat(w.indptr[:-1], deg)
     wmat[np.repeat(np.arange(n), deg), pos] = w.data
     larger = np.zeros(n)
+    smaller = np.zeros(n)
     s1 = np.zeros(n)
     s2 = np.zeros(n)
     chunk = max(1, _CHUNK_ELEMS // max(1, permutations * max(kmax, 1)))
@@ -184,10 +186,15 @@ def _crand(
         ids = draws[None, :, :] + (draws[None, :, :] >= ii[:, None, None])  # skip self
         lag = np.einsum("cpk,ck->cp", values[ids], wmat[ii])
         sim = stat(ii, lag)  # C x P
-        larger[ii] = (sim >= observed[ii, None]).sum(axis=1)
+        obs = observed[ii, None]
+        # ties up to round-off (the simulated lag is summed in another order than the
+        # observed one) count on both sides
+        tol = 1e-9 * np.maximum(np.abs(obs), np.abs(sim).max(axis=1, keepdims=True))
+        larger[ii] = (sim >= obs - tol).sum(axis=1)
+        smaller[ii] = (sim <= obs + tol).sum(axis=1)
         s1[ii] = sim.mean(axis=1)
         s2[ii] = sim.std(axis=1)
-    return _fold(larger, permutations), s1, s2
+    return _fold(larger, smaller, permutations), s1, s2
 
 
 # ---------------------------------------------------------------------------- Gi*
