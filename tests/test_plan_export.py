@@ -109,7 +109,7 @@ def test_html_is_vietnamese_escaped_and_offline(plan, tmp_path):
     assert "Điểm chốt kiểm soát" in html
     # every visit appears: one row per stop with its arrival time
     for t in plan.stops["arrival"]:
-        assert t.strftime("%H:%M") in html
+        assert t.round("min").strftime("%H:%M") in html
     assert html.count('class="n">') >= len(plan.stops)
 
 

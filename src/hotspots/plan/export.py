@@ -36,7 +36,7 @@ _KIND_VI = {
 
 
 def _fmt_time(t) -> str:
-    return "" if pd.isna(t) else pd.Timestamp(t).strftime("%H:%M")
+    return "" if pd.isna(t) else pd.Timestamp(t).round("min").strftime("%H:%M")
 
 
 def _fmt_date(t) -> str:

@@ -115,8 +115,8 @@ def area_stops(areas: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Return one stop per key area: ``area`` id, ``area_name``, ``score``, Point.
 
     The stop is the area's representative point (inside the polygon). The id is the
-    ``rank`` column when present, else the 1-based row number; the score is ``score``,
-    else ``cases``, else 1.
+    ``rank`` column when present, else the 1-based row number; the name is ``name``,
+    else "Địa bàn <id> (<communes>)"; the score is ``score``, else ``cases``, else 1.
     """
     if len(areas) == 0:
         raise InputError("no key areas to patrol")
@@ -131,6 +131,13 @@ def area_stops(areas: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         ids = np.array([str(i + 1) for i in range(len(a))])
     if "name" in a:
         names = a["name"].astype(str).to_numpy()
+    elif "communes" in a:  # key areas name the communes they touch
+        names = np.array(
+            [
+                f"Địa bàn {i} ({c})" if isinstance(c, str) and c else f"Địa bàn {i}"
+                for i, c in zip(ids, a["communes"], strict=True)
+            ]
+        )
     else:
         names = np.array([f"Địa bàn {i}" for i in ids])
     pts = a.geometry.representative_point()
