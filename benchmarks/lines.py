@@ -95,6 +95,22 @@ def bench_routes(n_routes: int, n_corridors: int) -> None:
         f"partition {t_part:6.2f} s, cluster {t_clu:6.2f} s, total {t_part + t_clu:6.2f} s; "
         f"clusters {labels.max() + 1}; peak RSS {peak_rss_gb():.2f} GB"
     )
+    # end to end: RouteTable (EPSG:4326) -> ranked KeyLines
+    import geopandas as gpd
+    import pandas as pd
+    import shapely
+
+    from hotspots.lines import key_lines
+
+    stops = len(xy) // n_routes
+    table = gpd.GeoDataFrame(
+        pd.DataFrame({"case_id": route.astype(str), "seq": np.tile(np.arange(stops), n_routes)}),
+        geometry=shapely.points(xy + [200_000, 2_300_000]),
+        crs="EPSG:32648",
+    ).to_crs("EPSG:4326")
+    none = gpd.GeoDataFrame({"name": []}, geometry=[], crs="EPSG:4326")
+    kl, t = timed(key_lines, table, max_length=2_500.0, gates=none, communes=none)
+    print(f"key_lines end to end {t:6.2f} s; {len(kl)} lines; peak RSS {peak_rss_gb():.2f} GB")
 
 
 def bench_peers(n_routes: int = 40) -> None:
