@@ -85,7 +85,8 @@ def routes_from_od(
     -------
     geopandas.GeoDataFrame
         RouteTable with ``case_id`` (``"flow-<row>"``), ``seq``, ``role``
-        (``recruitment`` then ``destination``), ``victims``, ``weight``.
+        (``recruitment`` then ``destination``), ``victims`` (the ``victims`` column
+        when present, else the count), ``weight`` (the count).
     """
     missing = [c for c in columns if c not in od.columns]
     if missing:
@@ -110,13 +111,16 @@ def routes_from_od(
         if not (np.isfinite(w) & (w >= 0)).all():
             row = int(np.flatnonzero(~(np.isfinite(w) & (w >= 0)))[0])
             raise InputError(f"origin-destination row {row}: column {count} must be >= 0")
+    victims = w
+    if "victims" in od.columns:
+        victims = pd.to_numeric(od["victims"], errors="coerce").fillna(0).to_numpy(float)
     ids = np.array([f"flow-{k}" for k in range(n)])
     frame = pd.DataFrame(
         {
             "case_id": np.repeat(ids, 2),
             "seq": np.tile([0, 1], n),
             "role": np.tile(["recruitment", "destination"], n),
-            "victims": np.repeat(w, 2),
+            "victims": np.repeat(victims, 2),
             "weight": np.repeat(w, 2),
         }
     )
