@@ -158,6 +158,16 @@ def _draw_distinct(rng: np.random.Generator, pop: int, rows: int, k: int) -> np.
         out[bad] = rng.integers(0, pop, size=(int(bad.sum()), k))
 
 
+def _tally(sim, obs, ii, larger, smaller, s1, s2) -> None:
+    # ties up to round-off (the simulated lag is summed in another order than the
+    # observed one) count on both sides
+    tol = 1e-9 * np.maximum(np.abs(obs), np.abs(sim).max(axis=1, keepdims=True))
+    larger[ii] = (sim >= obs - tol).sum(axis=1)
+    smaller[ii] = (sim <= obs + tol).sum(axis=1)
+    s1[ii] = sim.mean(axis=1)
+    s2[ii] = sim.std(axis=1)
+
+
 def _crand(
     values: np.ndarray,
     w: sparse.csr_array,
@@ -166,34 +176,55 @@ def _crand(
     stat,
     observed: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Conditional randomisation of ``stat(i, lag_sim)``; return p_sim, mean, std."""
+    """Conditional randomisation of ``stat(i, lag_sim)``; return p_sim, mean, std.
+
+    Rows whose weights are all equal (binary weights, or binary weights row-standardised)
+    take the fast path: one ordered draw of ``k_max + 1`` distinct observations per
+    permutation and chunk, its prefix sums shared by the chunk, and observation ``i``
+    using the first ``k_i`` draws other than itself. Other weights gather each
+    observation's draws (``k_max`` times more work).
+    """
     n = values.size
     rng = np.random.default_rng(seed)
     deg = np.diff(w.indptr)
     kmax = int(deg.max()) if n else 0
-    # neighbour weights padded to kmax (zeros beyond the degree)
-    wmat = np.zeros((n, max(kmax, 1)))
-    pos = np.arange(w.nnz) - np.repeat(w.indptr[:-1], deg)
-    wmat[np.repeat(np.arange(n), deg), pos] = w.data
     larger = np.zeros(n)
     smaller = np.zeros(n)
     s1 = np.zeros(n)
     s2 = np.zeros(n)
+    rowc = np.zeros(n)
+    has = deg > 0
+    rowc[has] = w.data[w.indptr[:-1][has]]
+    if np.array_equal(w.data, np.repeat(rowc, deg)):
+        chunk = max(1, _CHUNK_ELEMS // permutations)
+        for start in range(0, n, chunk):
+            stop = min(n, start + chunk)
+            ii = np.arange(start, stop)
+            k = deg[ii]
+            draws = _draw_distinct(rng, n, permutations, kmax + 1)  # P x (K+1) in [0, n)
+            csum = np.cumsum(values[draws], axis=1)
+            lag = csum[:, np.maximum(k - 1, 0)].T  # C x P: the first k_i draws
+            lag[k == 0] = 0.0
+            # where i itself is among its first k_i draws, skip it and take draw k_i
+            p_hit, pos = np.nonzero((draws >= start) & (draws < stop))
+            loc = draws[p_hit, pos] - start
+            inside = pos < k[loc]
+            p_hit, loc = p_hit[inside], loc[inside]
+            lag[loc, p_hit] = csum[p_hit, k[loc]] - values[start + loc]
+            lag *= rowc[ii, None]
+            _tally(stat(ii, lag), observed[ii, None], ii, larger, smaller, s1, s2)
+        return _fold(larger, smaller, permutations), s1, s2
+    # general weights: neighbour weights padded to kmax (zeros beyond the degree)
+    wmat = np.zeros((n, max(kmax, 1)))
+    pos = np.arange(w.nnz) - np.repeat(w.indptr[:-1], deg)
+    wmat[np.repeat(np.arange(n), deg), pos] = w.data
     chunk = max(1, _CHUNK_ELEMS // max(1, permutations * max(kmax, 1)))
     for start in range(0, n, chunk):
         ii = np.arange(start, min(n, start + chunk))
         draws = _draw_distinct(rng, n - 1, permutations, kmax)  # P x K in [0, n-1)
         ids = draws[None, :, :] + (draws[None, :, :] >= ii[:, None, None])  # skip self
         lag = np.einsum("cpk,ck->cp", values[ids], wmat[ii])
-        sim = stat(ii, lag)  # C x P
-        obs = observed[ii, None]
-        # ties up to round-off (the simulated lag is summed in another order than the
-        # observed one) count on both sides
-        tol = 1e-9 * np.maximum(np.abs(obs), np.abs(sim).max(axis=1, keepdims=True))
-        larger[ii] = (sim >= obs - tol).sum(axis=1)
-        smaller[ii] = (sim <= obs + tol).sum(axis=1)
-        s1[ii] = sim.mean(axis=1)
-        s2[ii] = sim.std(axis=1)
+        _tally(stat(ii, lag), observed[ii, None], ii, larger, smaller, s1, s2)
     return _fold(larger, smaller, permutations), s1, s2
 
 
