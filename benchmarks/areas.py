@@ -11,6 +11,8 @@ Each line prints both timings and their ratio next to the target from issue 3:
   permutations=0)`` (queen weights built beforehand for both; esda's time includes its
   weight transform, which is part of the call).
 * Gi* on 1000 x 1000, weights included: <= 1 s.
+* local Moran with 999 permutations on a 100 x 100 grid: against esda ``Moran_Local``
+  (numba; its first call in a process includes the compile, printed separately).
 * KDE of 10^6 points onto 1000 x 1000: <= 1.5x the time of KDEpy's ``FFTKDE`` (same
   bandwidth, 1000 x 1000 evaluation grid) and >= 100x faster than scikit-learn's
   ``KernelDensity`` (timed on a sample of grid points and scaled up linearly: scoring all
@@ -81,6 +83,37 @@ def bench_gi(n: int, n_big: int) -> None:
         f"gi_star {n_big}x{n_big} (weights included): hotspots {total:.3f} s "
         f"(target <= 1 s): {'ok' if total <= 1 else 'MISSED'}",
         flush=True,
+    )
+
+
+def bench_permutations(n: int, permutations: int) -> None:
+    import libpysal
+    from esda import Moran_Local
+
+    from hotspots.areas.stats import local_moran
+    from hotspots.areas.weights import grid_contiguity
+
+    rng = np.random.default_rng(3)
+    y = rng.poisson(0.8, n * n).astype(float)
+    w = grid_contiguity(n, n)
+    ours = best(lambda: local_moran(y, w, permutations=permutations, seed=0), 3)
+    w_lib = libpysal.weights.lat2W(n, n, rook=False)
+
+    def esda_run():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            Moran_Local(y, w_lib, permutations=permutations, seed=0, n_jobs=1)
+
+    t = time.perf_counter()
+    esda_run()  # includes numba's compile in this fresh process
+    first = time.perf_counter() - t
+    peer = best(esda_run, 1)
+    line(
+        f"local_moran {n}x{n}, {permutations} permutations",
+        ours,
+        f"esda Moran_Local (compiled; first call with compile {first:.1f} s)",
+        peer,
+        "none; no compile here",
     )
 
 
@@ -181,14 +214,26 @@ def bench_dbscan(n_points: int, n_locations: int) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="small sizes (seconds)")
-    ap.add_argument("--only", choices=["gi", "kde", "dbscan"], help="run one benchmark")
+    ap.add_argument("--only", choices=["gi", "perm", "kde", "dbscan"], help="run one benchmark")
     args = ap.parse_args()
     if args.quick:
-        sizes = {"gi": (100, 300), "kde": (100_000, 300, 200), "dbscan": (100_000, 5_000)}
+        sizes = {
+            "gi": (100, 300),
+            "perm": (50, 999),
+            "kde": (100_000, 300, 200),
+            "dbscan": (100_000, 5_000),
+        }
     else:
-        sizes = {"gi": (300, 1000), "kde": (1_000_000, 1000, 40), "dbscan": (1_000_000, 200_000)}
+        sizes = {
+            "gi": (300, 1000),
+            "perm": (100, 999),
+            "kde": (1_000_000, 1000, 40),
+            "dbscan": (1_000_000, 200_000),
+        }
     if args.only in (None, "gi"):
         bench_gi(*sizes["gi"])
+    if args.only in (None, "perm"):
+        bench_permutations(*sizes["perm"])
     if args.only in (None, "kde"):
         bench_kde(*sizes["kde"])
     if args.only in (None, "dbscan"):
