@@ -118,6 +118,7 @@ def test_report_layers_maps_and_manifest(report):
         gdf = gpd.read_file(cur / "layers" / f"{layer}.gpkg")
         assert len(gdf) > 0, layer
         assert "case_id" not in gdf.columns
+        assert set(gdf["data"]) == {"SYNTHETIC / DỮ LIỆU GIẢ LẬP"}
     for m in ("cases_per_commune", "key_areas", "key_lines", "overview"):
         html = (cur / "maps" / f"{m}.html").read_text(encoding="utf-8")
         assert "DỮ LIỆU GIẢ LẬP" in html and remote_references(html) == []

@@ -254,3 +254,55 @@ def test_shareable_run_refuses_pii_in_outputs(setup):
         progress=False,
     )
     assert res.manifest["privacy_check"].startswith("restricted")
+
+
+def test_notebook_outputs_write_summary_and_guard_shareable(tmp_path):
+    import geopandas as gpd
+    import pandas as pd
+    from shapely.geometry import Point, box
+
+    from hotspots.errors import HotspotsError
+    from hotspots.report import NotebookOutputs
+    from hotspots.report.index import render_index
+
+    out = NotebookOutputs(tmp_path, "02_key_areas", lang="en", synthetic=True)
+    areas = gpd.GeoDataFrame({"rank": [1], "cases": [12]}, geometry=[box(0, 0, 1, 1)], crs=4326)
+    out.layer(areas, "key_areas", "Địa bàn trọng điểm", "Key areas")
+    out.table(pd.DataFrame({"x": [1]}), "t", "Bảng", "Table")
+    assert out.paths == ["layers/key_areas.gpkg", "tables/t.csv"]
+    assert set(gpd.read_file(tmp_path / "layers" / "key_areas.gpkg")["data"]) == {
+        "SYNTHETIC / DỮ LIỆU GIẢ LẬP"
+    }
+    cases = gpd.GeoDataFrame({"case_id": ["a"]}, geometry=[Point(0, 0)], crs=4326)
+    with pytest.raises(HotspotsError, match="case_id"):
+        out.layer(cases, "points", "Điểm", "Points")
+    small = areas.assign(cases=[2])
+    with pytest.raises(HotspotsError, match="below the suppression threshold"):
+        out.layer(small, "small", "Nhỏ", "Small")
+    out.headline("5 địa bàn", "5 key areas")
+    out.save("Địa bàn trọng điểm", "Key areas")
+    html = render_index(
+        tmp_path,
+        params={"lang": "en", "province": "Lào Cai", "synthetic": True},
+        notebooks=["02_key_areas", "03_key_lines"],
+        pages={"02_key_areas": "notebooks/02_key_areas.html"},
+        stamp="20261127-230500",
+    )
+    assert "SYNTHETIC DATA" in html and "27/11/2026 23:05" in html
+    assert "5 key areas" in html and 'href="layers/key_areas.gpkg"' in html
+    assert "Not run this time" in html  # 03 has no summary and no page
+    assert "<script" not in html and remote_references(html) == []
+
+
+def test_remote_references_found_and_stripped():
+    from hotspots.report.html import strip_remote
+
+    page = (
+        '<script src="https://cdn.x/require.js"></script><script>var a=1;</script>'
+        '<link rel="stylesheet" href="//fonts.example/css">'
+        '<iframe srcdoc="&lt;script src=&quot;https://cdn.y/leaflet.js&quot;&gt;"></iframe>'
+    )
+    found = remote_references(page)
+    assert len(found) == 3
+    stripped = strip_remote(page)
+    assert "require.js" not in stripped and "var a=1;" in stripped

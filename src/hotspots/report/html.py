@@ -31,11 +31,8 @@ def remote_references(html: str) -> list[str]:
     """Return the snippets of ``html`` that would make the browser fetch from the network."""
     import html as _html
 
-    found = [html[m.start() : m.end() + 60] for m in _REMOTE.finditer(html)]
-    unescaped = _html.unescape(html)  # iframes carry whole pages in srcdoc="..."
-    if unescaped != html:
-        found += [unescaped[m.start() : m.end() + 60] for m in _REMOTE.finditer(unescaped)]
-    return found
+    text = _html.unescape(html)  # iframes carry whole pages in srcdoc="..."
+    return [text[m.start() : m.end() + 60] for m in _REMOTE.finditer(text)]
 
 
 def strip_remote(html: str) -> str:

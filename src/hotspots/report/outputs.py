@@ -25,7 +25,10 @@ from hotspots.errors import HotspotsError
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["NotebookOutputs", "read_summaries", "banner_html"]
+__all__ = ["NotebookOutputs", "read_summaries", "banner_html", "SYNTHETIC_MARK"]
+
+#: Value of the ``data`` column added to every layer and table made from synthetic data.
+SYNTHETIC_MARK = "SYNTHETIC / DỮ LIỆU GIẢ LẬP"
 
 
 def banner_html(synthetic: bool, privacy: str, lang: str = "vi") -> str:
@@ -118,22 +121,33 @@ class NotebookOutputs:
         self._add("map", path, vi, en)
 
     def layer(self, gdf: Any, name: str, vi: str, en: str | None = None) -> None:
-        """Write a GeoDataFrame as ``layers/<name>.gpkg`` (layer ``name``)."""
+        """Write a GeoDataFrame as ``layers/<name>.gpkg`` (layer ``name``).
+
+        Shareable layers are checked first; synthetic ones get a ``data`` column saying
+        SYNTHETIC / DỮ LIỆU GIẢ LẬP on every row.
+        """
         if self.privacy == "shareable":
             _check_shareable(gdf, name, self.suppress_below)
         path = self._path("layers", name, "gpkg")
+        if self.synthetic:
+            gdf = gdf.assign(data=SYNTHETIC_MARK)
         if path.exists():
             path.unlink()
         gdf.to_file(path, layer=name, driver="GPKG")
         self._add("layer", path, vi, en)
 
     def table(self, df: pd.DataFrame, name: str, vi: str, en: str | None = None) -> None:
-        """Write a table as ``tables/<name>.csv`` (UTF-8 with BOM, opens in Excel)."""
+        """Write a table as ``tables/<name>.csv`` (UTF-8 with BOM, opens in Excel).
+
+        Synthetic tables get a last column ``data`` saying SYNTHETIC / DỮ LIỆU GIẢ LẬP.
+        """
         if self.privacy == "shareable":
             _check_shareable(df, name, self.suppress_below)
         import pandas as pd
 
         path = self._path("tables", name, "csv")
+        if self.synthetic:
+            df = df.assign(data=SYNTHETIC_MARK)
         df.to_csv(path, index=not isinstance(df.index, pd.RangeIndex), encoding="utf-8-sig")
         self._add("table", path, vi, en)
 

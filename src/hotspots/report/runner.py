@@ -351,6 +351,7 @@ def _run_notebooks(
                 log_output=False,
                 execution_timeout=cfg.cell_timeout,
                 report_mode=False,
+                extra_arguments=["--IPKernelApp.log_level=CRITICAL"],  # no TCP warning
             )
         except PapermillExecutionError as exc:
             out = staging.parent
