@@ -56,7 +56,7 @@ def test_every_row_accounted_and_reason_per_row(vi):
 
 def test_messages_name_the_column_and_what_to_change(vi):
     q = vi.quarantine.set_index("source_row")
-    assert q.loc[7, "column"] == "Vĩ độ" and "not a number" in q.loc[7, "message"]
+    assert q.loc[7, "column"] == "Vĩ độ" and "not a coordinate" in q.loc[7, "message"]
     assert "31/02/2023" in q.loc[10, "message"]
     assert "Mường Khương" not in q.loc[5, "message"] and "closest" in q.loc[5, "message"]
     assert "17, 18" in q.loc[17, "message"]

@@ -20,7 +20,14 @@ import yaml
 from hotspots.data.schema import PII_COLUMNS, STATUS_FIELDS
 from hotspots.errors import UnusableInputError
 
-__all__ = ["SYNONYMS", "CANONICAL", "normalize_header", "map_columns", "read_mapping"]
+__all__ = [
+    "SYNONYMS",
+    "CANONICAL",
+    "normalize_header",
+    "is_known_header",
+    "map_columns",
+    "read_mapping",
+]
 
 #: Canonical column → recognised normalised headers.
 SYNONYMS: dict[str, tuple[str, ...]] = {
@@ -154,6 +161,13 @@ def normalize_header(name: object) -> str:
     text = unicodedata.normalize("NFKD", text)
     text = "".join(c for c in text if not unicodedata.combining(c))
     return re.sub(r"[^0-9a-z]+", "_", text.lower()).strip("_")
+
+
+def is_known_header(name: object) -> bool:
+    """True when ``name`` is a recognised column header (English or Vietnamese)."""
+    if name is None or isinstance(name, float | int):
+        return False
+    return normalize_header(name) in _LOOKUP
 
 
 def read_mapping(path: str | Path) -> dict[str, str]:

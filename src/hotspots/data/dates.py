@@ -136,8 +136,10 @@ def parse_dates(
         Position → :class:`DateProblem` for every unreadable value.
     """
     arr = np.asarray(list(values), dtype=object)
-    keys = np.array([str(v) if not isinstance(v, str) else v for v in arr], dtype=object)
-    uniq, first, codes = np.unique(keys, return_index=True, return_inverse=True)
+    keys = pd.Series([v if isinstance(v, str) else str(v) for v in arr], dtype=object)
+    codes, uniq = pd.factorize(keys)
+    first = np.full(len(uniq), -1, dtype=np.int64)
+    first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)
     ns = np.full(len(uniq), np.iinfo(np.int64).min, dtype=np.int64)  # NaT
     bad: dict[int, DateProblem] = {}
     for j, pos in enumerate(first):
@@ -151,5 +153,9 @@ def parse_dates(
             ns[j] = r.tz_convert("UTC").as_unit("ns").value
     values_ns = ns[codes]
     ser = pd.Series(pd.to_datetime(values_ns, utc=True)).dt.tz_convert(TZ)
-    problems = {int(i): bad[int(c)] for i, c in enumerate(codes) if int(c) in bad}
+    problems: dict[int, DateProblem] = {}
+    if bad:
+        bad_codes = np.fromiter(bad, dtype=np.int64)
+        for i in np.flatnonzero(np.isin(codes, bad_codes)):
+            problems[int(i)] = bad[int(codes[i])]
     return ser, problems

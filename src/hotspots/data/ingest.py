@@ -22,7 +22,14 @@ import shapely
 from pyproj import CRS, Transformer
 
 from hotspots.data import columns as cols
-from hotspots.data.crs import WGS84, metric_crs, utm_crs_for, vn2000_crs
+from hotspots.data.coords import (
+    detect_projected_crs,
+    in_area,
+    parse_coordinates,
+    parse_crs,
+    parse_numbers,
+)
+from hotspots.data.crs import WGS84, metric_crs, utm_crs_for
 from hotspots.data.dates import EARLIEST, parse_dates
 from hotspots.data.readers import read_raw
 from hotspots.data.schema import (
@@ -88,25 +95,6 @@ _TRUE = {"x", "1", "yes", "y", "true", "co", "da", "dat", "roi", "ok"}
 _FALSE = {"0", "no", "n", "false", "khong", "chua", "-"}
 _PHONE = re.compile(r"^(?:\+?84|0)[35789]\d{8}$")
 _IDNUM = re.compile(r"^\d{9}$|^\d{12}$")
-_TM3_MERIDIANS = (
-    103.0,
-    104.0,
-    104.5,
-    104.75,
-    105.0,
-    105.5,
-    105.75,
-    106.0,
-    106.25,
-    106.5,
-    107.0,
-    107.25,
-    107.5,
-    107.75,
-    108.0,
-    108.25,
-    108.5,
-)
 
 
 @dataclass
@@ -176,28 +164,42 @@ class IngestResult:
         return pd.DataFrame(rows, columns=["outcome", "reason", "rows", "meaning"])
 
 
+class _Flags(dict):
+    """Row position -> list of flags, created on first use (most rows have none)."""
+
+    def __missing__(self, i: int) -> list[str]:
+        self[i] = lst = []
+        return lst
+
+
 class _Problems:
-    """Collects the first problem of each row (and all its messages)."""
+    """Collects every problem of each row: the first decides the reason, all are told."""
 
     def __init__(self, n: int) -> None:
+        self.n = n
         self.reason = np.full(n, None, dtype=object)
         self.column = np.full(n, None, dtype=object)
         self.value = np.full(n, None, dtype=object)
-        self.message = [[] for _ in range(n)]
-        self.flags: list[list[str]] = [[] for _ in range(n)]
+        self.message: dict[int, list[str]] = {}
+        self.flags: _Flags = _Flags()
 
     def add(self, i: int, reason: str, column: str, value: object, message: str) -> None:
+        """Record a problem of row position ``i``."""
         if self.reason[i] is None:
             self.reason[i], self.column[i], self.value[i] = reason, column, value
-        self.message[i].append(message)
-
-    def add_mask(self, mask: np.ndarray, reason: str, column: str, values, fmt) -> None:
-        for i in np.flatnonzero(mask):
-            self.add(i, reason, column, values[i], fmt(values[i]))
+        self.message.setdefault(int(i), []).append(message)
 
     @property
     def bad(self) -> np.ndarray:
+        """Rows with at least one problem."""
         return np.array([r is not None for r in self.reason], dtype=bool)
+
+    def flag_strings(self) -> np.ndarray:
+        """The ``;``-joined flags of every row."""
+        out = np.full(self.n, "", dtype=object)
+        for i, f in self.flags.items():
+            out[i] = ";".join(dict.fromkeys(f))
+        return out
 
 
 def resolve_area(area: AreaLike = None, province: str | None = None) -> gpd.GeoDataFrame | None:
@@ -238,47 +240,11 @@ def resolve_area(area: AreaLike = None, province: str | None = None) -> gpd.GeoD
 
 def _to_float(values: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Parse numbers (comma decimals accepted). Returns values, empty mask, bad mask."""
-    s = values.map(lambda v: "" if v is None else str(v).strip())
-    empty = (s == "").to_numpy()
-    fixed = s.str.replace(r"^(-?\d+),(\d+)$", r"\1.\2", regex=True)
-    num = pd.to_numeric(fixed, errors="coerce").to_numpy(dtype=float)
-    bad = np.isnan(num) & ~empty
-    return num, empty, bad
+    return parse_numbers(values)
 
 
 def _norm(v: object) -> str:
     return cols.normalize_header(v) if v is not None else ""
-
-
-def _in_area(lon: np.ndarray, lat: np.ndarray, area_m: shapely.Geometry, crs_m: CRS) -> np.ndarray:
-    ok = np.isfinite(lon) & np.isfinite(lat)
-    out = np.zeros(len(lon), dtype=bool)
-    if ok.any():
-        tr = Transformer.from_crs(WGS84, crs_m, always_xy=True)
-        x, y = tr.transform(lon[ok], lat[ok])
-        out[ok] = shapely.contains_xy(area_m, x, y)
-    return out
-
-
-def _parse_crs(crs: str | CRS | None) -> CRS | None:
-    if crs is None:
-        return None
-    if isinstance(crs, CRS):
-        return crs
-    text = str(crs).strip()
-    key = text.lower().replace(" ", "").replace("_", "-")
-    if key in {"vn-2000", "vn2000"}:
-        return vn2000_crs()
-    m = re.match(r"^vn-?2000/(tm3|utm|tm-3)[:/]?(\d+(?:\.\d+)?)$", key)
-    if m:
-        return vn2000_crs(float(m[2]), 3 if m[1].startswith("tm") else 6)
-    try:
-        return CRS.from_user_input(text)
-    except Exception:  # noqa: BLE001
-        raise InputError(
-            f"unknown CRS '{crs}'; use an EPSG code (EPSG:4326, EPSG:32648), 'VN-2000', "
-            "'VN-2000/TM3:104.75' (provincial zone) or 'VN-2000/UTM:105'"
-        ) from None
 
 
 def read_cases(
@@ -377,7 +343,7 @@ def read_cases(
     lon = np.full(n, np.nan)
     lat = np.full(n, np.nan)
     precision = np.full(n, "exact", dtype=object)
-    declared = _parse_crs(crs)
+    declared = parse_crs(crs)
     info: dict = {
         "source": raw.source,
         "encoding": raw.encoding,
@@ -388,22 +354,37 @@ def read_cases(
         np_mask = frame["__nonpoint"].astype(bool).to_numpy()
         for i in np.flatnonzero(np_mask):
             pr.flags[i].append("non_point_geometry")
-    if has_ll and not (declared is not None and declared.is_projected):
+    ll_metres = False
+    if has_ll:
         a_name, b_name = canon["lon"], canon["lat"]
-        lon_v, lon_e, lon_b = _to_float(col("lon"))
-        lat_v, lat_e, lat_b = _to_float(col("lat"))
-        src_crs = declared or raw.crs
-        badnum = lon_b | lat_b
-        for i in np.flatnonzero(badnum):
-            c, v = (a_name, col("lon")[i]) if lon_b[i] else (b_name, col("lat")[i])
-            pr.add(
-                i,
-                "bad_coordinates",
-                c,
-                v,
-                f"'{v}' in column '{c}' is not a number; write decimal degrees such as "
-                "22.4856 (a comma or a dot as decimal mark)",
+        lon_v, lon_e, lon_b = parse_coordinates(col("lon"))
+        lat_v, lat_e, lat_b = parse_coordinates(col("lat"))
+        ok_ll = ~(lon_b | lat_b | lon_e | lat_e)
+        big = ok_ll & ((np.abs(lon_v) > 1000) | (np.abs(lat_v) > 1000))
+        # longitude/latitude columns that hold metres (VN-2000 or UTM x/y)
+        ll_metres = (declared is not None and declared.is_projected) or (
+            declared is None and raw.crs is None and big.sum() > 0.5 * max(ok_ll.sum(), 1)
+        )
+        if ll_metres and not (declared is not None and declared.is_projected):
+            info["lonlat_in_metres"] = (
+                f"columns '{a_name}'/'{b_name}' hold metres, not degrees: read as x/y"
             )
+    if has_ll and not ll_metres:
+        src_crs = declared or raw.crs
+        for i in np.flatnonzero(lon_b | lat_b):
+            bad_cols = [(a_name, col("lon")[i])] if lon_b[i] else []
+            bad_cols += [(b_name, col("lat")[i])] if lat_b[i] else []
+            for c, v in bad_cols:
+                pr.add(
+                    i,
+                    "bad_coordinates",
+                    c,
+                    v,
+                    f"'{v}' in column '{c}' is not a coordinate; write decimal degrees such "
+                    "as 22.4856 (a comma or a dot as decimal mark) or degrees-minutes-seconds "
+                    "such as 22°29'08\"N",
+                )
+        badnum = lon_b | lat_b
         empty = (lon_e | lat_e) & ~badnum
         zero = (lon_v == 0) & (lat_v == 0)
         given = ~badnum & ~empty & ~zero
@@ -418,8 +399,8 @@ def read_cases(
         # swapped latitude/longitude
         swap = np.zeros(n, dtype=bool)
         if area_m is not None:
-            inside = _in_area(lon, lat, area_m, crs_m)
-            inside_sw = _in_area(lat, lon, area_m, crs_m)
+            inside = in_area(lon, lat, area_m, crs_m)
+            inside_sw = in_area(lat, lon, area_m, crs_m)
             swap = given & ~inside & inside_sw
         swap |= given & (np.abs(lat) > 90) & (np.abs(lat) <= 180) & (np.abs(lon) <= 90)
         lon[swap], lat[swap] = lat[swap], lon[swap]
@@ -437,13 +418,24 @@ def read_cases(
                 "declare the CRS (--crs)",
             )
         lon[oor], lat[oor] = np.nan, np.nan
-    elif has_xy or (has_ll and declared is not None and declared.is_projected):
-        xn, yn = ("x", "y") if has_xy else ("lon", "lat")
-        x_v, x_e, x_b = _to_float(col(xn))
-        y_v, y_e, y_b = _to_float(col(yn))
+    elif has_xy or ll_metres:
+        xn, yn = ("x", "y") if has_xy and not has_ll else ("lon", "lat")
+        if has_xy and not has_ll:
+            x_v, x_e, x_b = parse_numbers(col(xn))
+            y_v, y_e, y_b = parse_numbers(col(yn))
+        else:
+            x_v, x_e, x_b, y_v, y_e, y_b = lon_v, lon_e, lon_b, lat_v, lat_e, lat_b
         for i in np.flatnonzero(x_b | y_b):
-            c, v = (canon[xn], col(xn)[i]) if x_b[i] else (canon[yn], col(yn)[i])
-            pr.add(i, "bad_coordinates", c, v, f"'{v}' in column '{c}' is not a number")
+            bad_cols = [(canon[xn], col(xn)[i])] if x_b[i] else []
+            bad_cols += [(canon[yn], col(yn)[i])] if y_b[i] else []
+            for c, v in bad_cols:
+                pr.add(
+                    i,
+                    "bad_coordinates",
+                    c,
+                    v,
+                    f"'{v}' in column '{c}' is not a number; write metres such as 2487639.77",
+                )
         given = ~(x_b | y_b | x_e | y_e) & ~((x_v == 0) & (y_v == 0))
         x, y = x_v.copy(), y_v.copy()
         # Vietnamese surveying writes X = northing, Y = easting: detect by magnitude.
@@ -456,11 +448,11 @@ def read_cases(
             if "commune" in canon or "commune_code" in canon:
                 seats_xy = _seat_coordinates(col("commune"), col("commune_code"), province_code)
                 seats_xy = (seats_xy[0][given], seats_xy[1][given])
-            src, how = _detect_projected_crs(
+            src, how, assumed = detect_projected_crs(
                 x[given], y[given], area_m, crs_m, province_code, seats_xy
             )
             info["crs_detected"] = how
-            if how.startswith("ASSUMED"):
+            if assumed:
                 for i in np.flatnonzero(given):
                     pr.flags[i].append("crs_assumed")
         tr = Transformer.from_crs(src, WGS84, always_xy=True)
@@ -474,8 +466,9 @@ def read_cases(
                 "coordinates_out_of_range",
                 f"{canon[xn]}/{canon[yn]}",
                 f"{col(xn)[i]}, {col(yn)[i]}",
-                "coordinates cannot be converted to WGS84",
+                "coordinates cannot be converted to WGS84; check the values and --crs",
             )
+        lon[bad], lat[bad] = np.nan, np.nan
         info["crs"] = CRS.from_user_input(src).to_string()
 
     # --- commune geocoding -----------------------------------------------------------
@@ -490,18 +483,25 @@ def read_cases(
 
         table = commune_table()
         names, codes = col("commune"), col("commune_code")
+        matches: dict[tuple, object] = {}
+        seat_x = dict(zip(table["code"], table.geometry.x, strict=True))
+        seat_y = dict(zip(table["code"], table.geometry.y, strict=True))
+        seat_prov = dict(zip(table["code"], table["province_code"], strict=True))
         for i in np.flatnonzero(need):
             nm, cd = str(names[i]).strip(), str(codes[i]).strip()
             if not nm and not cd:
                 continue
-            m = match_commune(nm or None, cd or None, row_prov[i])
+            mkey = (nm, cd, row_prov[i])
+            if mkey not in matches:
+                matches[mkey] = match_commune(nm or None, cd or None, row_prov[i])
+            m = matches[mkey]
             label = nm or cd
             cname = canon.get("commune", canon.get("commune_code"))
             if m.resolved:
                 c = m.codes[0]
-                lon[i], lat[i] = table.at[c, "geometry"].x, table.at[c, "geometry"].y
+                lon[i], lat[i] = seat_x[c], seat_y[c]
                 commune_code[i] = c
-                row_prov[i] = row_prov[i] or table.at[c, "province_code"]
+                row_prov[i] = row_prov[i] or seat_prov[c]
                 precision[i] = "commune"
                 pr.flags[i].append("geocoded_commune")
             elif m.codes:
@@ -541,7 +541,7 @@ def read_cases(
     # --- outside the area ----------------------------------------------------------
     located = np.isfinite(lon) & ~pr.bad
     if area_m is not None and located.any():
-        inside = _in_area(lon, lat, area_m, crs_m)
+        inside = in_area(lon, lat, area_m, crs_m)
         out_mask = located & ~inside
         where = area_gdf["name"].iloc[0]
         for i in np.flatnonzero(out_mask):
@@ -575,9 +575,10 @@ def read_cases(
             dates[name] = pd.Series(pd.NaT, index=range(n), dtype=f"datetime64[ns, {TZ}]")
             continue
         raw_vals = col(name)
-        normed = raw_vals.map(_norm)
-        is_true = normed.isin(_TRUE).to_numpy()
-        is_false = normed.isin(_FALSE).to_numpy()
+        codes, uniq = pd.factorize(raw_vals.astype(str))
+        normed = np.array([_norm(u) for u in uniq], dtype=object)
+        is_true = np.isin(normed, list(_TRUE))[codes]
+        is_false = np.isin(normed, list(_FALSE))[codes]
         vals = raw_vals.where(~(is_true | is_false), "")
         ser, problems = parse_dates(vals, order=date_order)
         for i, p in problems.items():
@@ -630,15 +631,13 @@ def read_cases(
     # --- role, victims, seq, precision, case id ------------------------------------------
     role = np.full(n, "other", dtype=object)
     if "role" in canon:
-        for i, v in enumerate(col("role")):
-            key = _norm(v)
-            if not key:
-                continue
-            r = _ROLE_LOOKUP.get(key)
-            if r is None:
-                pr.flags[i].append("unknown_role")
-            else:
-                role[i] = r
+        codes, uniq = pd.factorize(col("role").astype(str))
+        keys = [_norm(u) for u in uniq]
+        mapped = np.array([_ROLE_LOOKUP.get(k, "other") for k in keys], dtype=object)
+        unknown = np.array([bool(k) and k not in _ROLE_LOOKUP for k in keys], dtype=bool)
+        role = mapped[codes] if len(codes) else role
+        for i in np.flatnonzero(unknown[codes] if len(codes) else []):
+            pr.flags[i].append("unknown_role")
     victims = np.zeros(n, dtype=np.int64)
     if "victims" in canon:
         v_num, v_empty, v_bad = _to_float(col("victims"))
@@ -666,10 +665,10 @@ def read_cases(
             )
         seq = np.where(s_empty | s_bad, -1, np.nan_to_num(s_num)).astype(np.int64)
     if "precision" in canon:
-        for i, v in enumerate(col("precision")):
-            key = _norm(v)
-            if key in {"exact", "commune", "province"} and precision[i] == "exact":
-                precision[i] = key
+        codes, uniq = pd.factorize(col("precision").astype(str))
+        given_p = np.array([_norm(u) for u in uniq], dtype=object)[codes]
+        take = np.isin(given_p, ["commune", "province"]) & (precision == "exact")
+        precision[take] = given_p[take]
     generated_id = np.zeros(n, dtype=bool)
     if "case_id" in canon:
         ids = col("case_id").map(lambda v: str(v).strip()).to_numpy(dtype=object)
@@ -749,7 +748,7 @@ def read_cases(
     # --- assemble -------------------------------------------------------------------
     bad = pr.bad
     good = ~bad
-    flags = np.array([";".join(dict.fromkeys(f)) for f in pr.flags], dtype=object)
+    flags = pr.flag_strings()
     province_col = np.array([p if p is not None else "" for p in row_prov], dtype=object)
     if province_code is None and area_gdf is None and has_commune:
         pass
@@ -787,7 +786,7 @@ def read_cases(
         "reason": pr.reason[bad],
         "column": pr.column[bad],
         "value": [str(v) if v is not None else "" for v in pr.value[bad]],
-        "message": [" | ".join(m) for m, b in zip(pr.message, bad, strict=True) if b],
+        "message": [" | ".join(pr.message[i]) for i in np.flatnonzero(bad)],
     }
     quarantine = pd.DataFrame(qcols, columns=list(QUARANTINE_COLUMNS))
     keep_raw = [
@@ -916,97 +915,3 @@ def _build_routes(
     return gpd.GeoDataFrame(
         df[list(ROUTE_COLUMNS)].reset_index(drop=True), geometry="geometry", crs=WGS84
     )
-
-
-#: Central meridians of the provincial VN-2000 TM-3 zones (Circular 973/2001/TT-TCĐC)
-#: for provinces whose zone is unambiguous; used only to break a tie in detection.
-_PROVINCE_TM3 = {
-    "01": 105.0,
-    "79": 105.75,
-    "48": 107.75,
-    "15": 104.75,
-    "22": 107.75,
-    "38": 105.0,
-    "40": 104.75,
-    "11": 103.0,
-    "12": 103.0,
-    "14": 104.0,
-    "04": 105.75,
-    "20": 107.25,
-    "92": 105.0,
-}
-
-
-def _detect_projected_crs(
-    x: np.ndarray,
-    y: np.ndarray,
-    area_m,
-    crs_m,
-    province_code: str | None = None,
-    seats: tuple[np.ndarray, np.ndarray] | None = None,
-) -> tuple[CRS, str]:
-    """Pick the projected CRS of ``x, y``.
-
-    Candidates: the VN-2000 TM-3 zones, VN-2000 UTM 48/49 and WGS84 UTM 48/49. The one
-    that puts most points inside the area (or Vietnam) wins. Zones 0.25° apart often put
-    all points inside a province; the tie is broken by the rows' commune seats (the zone
-    whose points lie nearest to them), else by the province's official TM-3 zone, else
-    the first is taken and reported as an assumption.
-
-    Returns
-    -------
-    crs, how
-        The chosen CRS and how it was chosen (for the ingest report).
-    """
-    cands = [vn2000_crs(cm, 3) for cm in _TM3_MERIDIANS]
-    meridians = list(_TM3_MERIDIANS) + [None] * 4
-    cands += [
-        vn2000_crs(105.0, 6),
-        vn2000_crs(111.0, 6),
-        CRS.from_epsg(32648),
-        CRS.from_epsg(32649),
-    ]
-    if len(x) == 0:
-        return cands[0], "no coordinates"
-    take = np.linspace(0, len(x) - 1, min(len(x), 500)).astype(int)
-    if area_m is not None:
-        target, tcrs = area_m, crs_m
-    else:
-        from hotspots import geodata
-
-        vn = gpd.GeoSeries([shapely.union_all(geodata.provinces().geometry.values)], crs=WGS84)
-        tcrs = utm_crs_for(105.5, 16.0)
-        target = vn.to_crs(tcrs).iloc[0]
-        shapely.prepare(target)
-    scores = []
-    for c in cands:
-        tr = Transformer.from_crs(c, tcrs, always_xy=True)
-        xx, yy = tr.transform(x[take], y[take])
-        scores.append(float(np.mean(shapely.contains_xy(target, xx, yy))))
-    scores = np.array(scores)
-    best = float(scores.max())
-    if best < 0.5:
-        raise UnusableInputError(
-            "the x/y coordinates fit no VN-2000 or UTM zone of the area; declare their CRS "
-            "(for example --crs 'VN-2000/TM3:104.75' or --crs EPSG:32648)"
-        )
-    ties = np.flatnonzero(scores >= best - 0.02)
-    if len(ties) == 1:
-        return cands[ties[0]], "the only zone that puts the points in the area"
-    if seats is not None:
-        sx, sy = seats
-        ok = np.isfinite(sx)
-        if ok.sum() >= 3:
-            tr_s = Transformer.from_crs(WGS84, tcrs, always_xy=True)
-            tx, ty = tr_s.transform(sx[ok], sy[ok])
-            dist = []
-            for i in ties:
-                tr = Transformer.from_crs(cands[i], tcrs, always_xy=True)
-                xx, yy = tr.transform(x[ok], y[ok])
-                dist.append(float(np.median(np.hypot(xx - tx, yy - ty))))
-            return cands[ties[int(np.argmin(dist))]], "nearest to the rows' commune seats"
-    cm = _PROVINCE_TM3.get(province_code or "")
-    for i in ties:
-        if meridians[i] == cm:
-            return cands[i], f"the province's official TM-3 zone ({cm}°)"
-    return cands[ties[0]], "ASSUMED (several zones fit; declare --crs to be sure)"

@@ -85,8 +85,69 @@ def _looks_binary(data: bytes) -> bool:
     return b"\x00" in head or head.startswith((b"PK\x03\x04", b"SQLite format", b"%PDF"))
 
 
+#: How many leading rows may hold a title, notes or a two-level header.
+_HEADER_SCAN = 12
+
+
+def _header_score(cells: list[object]) -> int:
+    """Number of cells that are recognised column names."""
+    from hotspots.data.columns import is_known_header
+
+    return sum(1 for c in cells if is_known_header(c))
+
+
+def _is_blank(v: object) -> bool:
+    return v is None or (isinstance(v, float) and np.isnan(v)) or not str(v).strip()
+
+
+def locate_header(grid: list[list[object]]) -> tuple[list[str], int]:
+    """Find the header among the first rows of a sheet.
+
+    Registers often start with a title ("DANH SÁCH VỤ VIỆC …") and group columns under
+    a merged parent cell ("Tọa độ" over "Vĩ độ", "Kinh độ"). The header is the row with
+    the most recognised column names (the first non-blank row when none is recognised);
+    when the row below it names the columns a merged parent leaves empty, the two rows
+    are one header: each column takes the lower name, or the upper one where the lower
+    cell is empty.
+
+    Parameters
+    ----------
+    grid
+        The first rows of the sheet, as lists of cell values.
+
+    Returns
+    -------
+    header, n_header_rows
+        The column names and the 0-based index of the first data row.
+    """
+    scan = grid[:_HEADER_SCAN]
+    scores = [_header_score(r) for r in scan]
+    nonblank = [i for i, r in enumerate(scan) if any(not _is_blank(c) for c in r)]
+    if not nonblank:
+        return [], len(grid)
+    best = max(range(len(scan)), key=lambda i: (scores[i], -i))
+    h = best if scores[best] > 0 else nonblank[0]
+    top = ["" if _is_blank(c) else str(c).strip() for c in grid[h]]
+    start = h + 1
+    if h + 1 < len(grid):
+        below = ["" if _is_blank(c) else str(c).strip() for c in grid[h + 1]]
+        width = max(len(top), len(below))
+        top += [""] * (width - len(top))
+        below += [""] * (width - len(below))
+        fills_gaps = any(b and not t for t, b in zip(top, below, strict=True))
+        named = _header_score(below) > 0 and _header_score(below) >= sum(1 for b in below if b) / 2
+        if fills_gaps and named:
+            top = [b or t for t, b in zip(top, below, strict=True)]
+            start = h + 2
+    while top and not top[-1]:
+        top.pop()
+    return top, start
+
+
 def _read_text(data: bytes, name: str, encoding: str | None, delimiter: str | None) -> RawTable:
-    if _looks_binary(data):
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) and encoding is None:
+        encoding = "utf-16"  # Excel "Unicode Text" export
+    elif _looks_binary(data):
         kind = "an Excel/ZIP file" if data.startswith(b"PK") else "a binary file"
         raise UnusableInputError(
             f"{name} is {kind}, not a text CSV; give it its proper extension (.xlsx, .gpkg) "
@@ -94,6 +155,7 @@ def _read_text(data: bytes, name: str, encoding: str | None, delimiter: str | No
         )
     text, enc = decode_bytes(data, encoding)
     text = unicodedata.normalize("NFC", text)  # Windows-1258 text arrives decomposed
+    text = text.replace("\x00", "")
     if not text.strip():
         raise UnusableInputError(f"{name} is empty: there is no header and no row")
     if delimiter is None:
@@ -102,48 +164,45 @@ def _read_text(data: bytes, name: str, encoding: str | None, delimiter: str | No
             delimiter = csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
         except csv.Error:
             delimiter = ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    header: list[str] | None = None
-    records: list[list[str]] = []
-    rows: list[int] = []
-    malformed: list[tuple[int, str]] = []
     try:
-        for fields in reader:
-            line = reader.line_num
-            if header is None:
-                if not any(f.strip() for f in fields):
-                    continue
-                header = [f.strip() for f in fields]
-                header_line = line
-                continue
-            if not any(f.strip() for f in fields):
-                continue  # blank line: not a record
-            row_no = line - header_line + 1
-            if len(fields) != len(header):
-                if len(fields) < len(header) and all(not f.strip() for f in fields[len(header) :]):
-                    fields = fields + [""] * (len(header) - len(fields))
-                elif len(fields) > len(header) and not any(
-                    f.strip() for f in fields[len(header) :]
-                ):
-                    fields = fields[: len(header)]
-                else:
-                    malformed.append(
-                        (
-                            row_no,
-                            f"row has {len(fields)} fields but the header has "
-                            f"{len(header)}; check for an unquoted '{delimiter}' in a value",
-                        )
-                    )
-                    continue
-            records.append(fields)
-            rows.append(row_no)
+        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     except csv.Error as exc:
         raise UnusableInputError(f"{name} is not a readable CSV file: {exc}") from None
-    if header is None:
+    header, start = locate_header(records[:_HEADER_SCAN])
+    if not header:
         raise UnusableInputError(f"{name} is empty: there is no header and no row")
+    width = len(header)
+    body = records[start:]
+    lengths = np.fromiter((len(r) for r in body), dtype=np.int64, count=len(body))
+    blank = np.fromiter((not any(f.strip() for f in r) for r in body), dtype=bool, count=len(body))
+    # Spreadsheet row numbers: each CSV record is one row (header block = first rows).
+    row_no = np.arange(len(body), dtype=np.int64) + start + 1
+    malformed: list[tuple[int, str]] = []
+    odd = np.flatnonzero((lengths != width) & ~blank)
+    keep = ~blank
+    for k in odd:
+        fields = body[k]
+        if len(fields) < width:
+            body[k] = fields + [""] * (width - len(fields))  # trailing empty cells left out
+        elif not any(f.strip() for f in fields[width:]):
+            body[k] = fields[:width]
+        else:
+            keep[k] = False
+            malformed.append(
+                (
+                    int(row_no[k]),
+                    f"row has {len(fields)} fields but the header has {width}; check for an "
+                    f"unquoted '{delimiter}' in a value",
+                )
+            )
+    kept = [body[k] for k in np.flatnonzero(keep)]
     header = _dedupe_headers(header)
-    frame = pd.DataFrame(records, columns=header, dtype=object)
-    return RawTable(frame, np.asarray(rows, dtype=np.int64), malformed, None, enc, name)
+    frame = (
+        pd.DataFrame(kept, columns=header, dtype=object)
+        if kept
+        else pd.DataFrame(columns=header, dtype=object)
+    )
+    return RawTable(frame, row_no[keep], malformed, None, enc, name)
 
 
 def _dedupe_headers(header: list[str]) -> list[str]:
@@ -168,22 +227,61 @@ def _read_excel(path: Path, sheet: str | int | None) -> RawTable:
             f"{path.name} has an Excel extension but is not an .xlsx workbook; "
             "if it is a CSV, rename it to .csv"
         )
+    import openpyxl
+
     try:
-        frame = pd.read_excel(path, sheet_name=sheet or 0, dtype=object, engine="openpyxl")
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds
         raise UnusableInputError(
             f"{path.name} cannot be read as an .xlsx workbook: {exc}"
         ) from None
-    frame.columns = _dedupe_headers(
-        [str(c).strip() if not str(c).startswith("Unnamed") else "" for c in frame.columns]
-    )
-    if frame.empty and len(frame.columns) == 0:
+    try:
+        names = wb.sheetnames
+        if sheet is None:
+            ws = wb[names[0]]
+        elif isinstance(sheet, int) or str(sheet).isdigit():
+            k = int(sheet)
+            if not 0 <= k < len(names):
+                raise UnusableInputError(
+                    f"{path.name} has no sheet {k}; sheets (from 0): {', '.join(names)}"
+                )
+            ws = wb[names[k]]
+        elif sheet in names:
+            ws = wb[sheet]
+        else:
+            raise UnusableInputError(
+                f"{path.name} has no sheet '{sheet}'; its sheets are: {', '.join(names)}"
+            )
+        # iter_rows from row 1 so that positions are the spreadsheet's row numbers
+        grid = [list(r) for r in ws.iter_rows(min_row=1, values_only=True)]
+    finally:
+        wb.close()
+    header, start = locate_header(grid)
+    if not header:
         raise UnusableInputError(f"{path.name} is empty: there is no header and no row")
-    keep = ~frame.isna().all(axis=1)
-    rows = np.arange(len(frame), dtype=np.int64) + 2
+    width = len(header)
+    body = [(r + [None] * width)[:width] for r in grid[start:]]
+    lost = [
+        (start + k + 1, r[width:])
+        for k, r in enumerate(grid[start:])
+        if any(not _is_blank(c) for c in r[width:])
+    ]
+    frame = pd.DataFrame(body, columns=_dedupe_headers(header), dtype=object)
+    keep = ~frame.map(_is_blank).all(axis=1).to_numpy() if len(frame) else np.zeros(0, bool)
+    rows = np.arange(len(frame), dtype=np.int64) + start + 1
+    malformed = []
+    for r, extra in lost:
+        malformed.append(
+            (
+                r,
+                f"row has values beyond the last named column ({len(extra)} more cells); "
+                "give those columns a header or delete the values",
+            )
+        )
+        keep[r - start - 1] = False
     frame = frame.loc[keep].reset_index(drop=True)
     frame = frame.astype(object).where(frame.notna(), "")
-    return RawTable(frame, rows[keep.to_numpy()], [], None, None, path.name)
+    return RawTable(frame, rows[keep], malformed, None, None, path.name)
 
 
 def _from_geodataframe(gdf: gpd.GeoDataFrame, name: str) -> RawTable:
