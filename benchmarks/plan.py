@@ -24,8 +24,10 @@ see docs/planning.md. Point 3 is therefore a self-referenced check; points 1-2 a
 from __future__ import annotations
 
 import argparse
+import csv
 import time
 import warnings
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -185,6 +187,37 @@ def bench_reference(n_instances: int, ref_seconds: float, ref_seeds: int) -> Non
     print(f"reference ({n_instances} Chao-sized instances): max gap {max(rows):.2%} (target 2%)")
 
 
+DATA = Path(__file__).parent / "data"
+
+
+def read_chao(path: Path) -> tuple[np.ndarray, np.ndarray, int, float]:
+    """Read a Chao et al. TOP instance: ``n``, ``m``, ``tmax`` lines then ``x y score``."""
+    lines = [ln.split() for ln in path.read_text().splitlines() if ln.strip()]
+    head = {ln[0].lower(): float(ln[1]) for ln in lines[:3]}
+    pts = np.array([[float(v) for v in ln[:3]] for ln in lines[3:]])
+    return pts[:, :2], pts[:, 2], int(head["m"]), float(head["tmax"])
+
+
+def bench_published(time_limit: float = 10.0) -> None:
+    """Published instances with best-known values, if bundled (see data/README.md)."""
+    table = DATA / "top_best_known.csv"
+    if not table.exists():
+        print("published TOP instances: not bundled (see benchmarks/data/README.md)")
+        return
+    gaps = []
+    for row in csv.DictReader(table.open(encoding="utf-8")):
+        xy, score, m, tmax = read_chao(DATA / row["instance"])
+        t = time.perf_counter()
+        sol = solve_team_orienteering(
+            xy[1:-1], score[1:-1], xy[0], xy[-1], tmax, m, time_limit=time_limit
+        )
+        dt = time.perf_counter() - t
+        best = float(row["best_known"])
+        gaps.append((best - sol.score) / best if best > 0 else 0.0)
+        print(f"  {row['instance']}: {sol.score:.0f} vs best known {best:.0f} in {dt:.1f} s")
+    print(f"published TOP instances: max gap {max(gaps):.2%} (target 2% in <= 10 s)")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="small sizes")
@@ -197,6 +230,7 @@ def main() -> None:
         bench_week(300, 20, 7, 40.0)
         bench_exact(6, 12)
         bench_reference(6, 30.0, 2)
+    bench_published()
 
 
 if __name__ == "__main__":
