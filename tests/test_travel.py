@@ -134,3 +134,22 @@ def test_unreadable_network_file_is_unusable_input(tmp_path):
 
 def test_travel_model_without_network_is_straight_line():
     assert travel_model(None).kind == "straight-line"
+
+
+def test_distance_is_the_length_of_the_fastest_path():
+    # A -> B directly: 3 km of track at 6 km/h; or 5 km round by a 100 km/h road
+    roads = gpd.GeoDataFrame(
+        {"speed_kmh": [6.0, 100.0, 100.0]},
+        geometry=[
+            LineString([_ll(0, 0), _ll(3000, 0)]),
+            LineString([_ll(0, 0), _ll(1500, 2000)]),
+            LineString([_ll(1500, 2000), _ll(3000, 0)]),
+        ],
+        crs=4326,
+    )
+    m = from_network(roads)
+    d, t = m.matrix(_pts([(0, 0), (3000, 0)]))
+    assert t[0, 1] == pytest.approx(5000 / (100 / 3.6), abs=0.01)
+    assert d[0, 1] == pytest.approx(5000, abs=0.5)
+    assert m.describe()["edges"] == 3
+    assert len(m.path(_pts([(0, 0)]).iloc[0], _pts([(3000, 0)]).iloc[0]).coords) == 5

@@ -6,6 +6,7 @@ A :class:`TravelModel` turns points (EPSG:4326) into distance (metres) and time
 * ``network``: a road network read from a local file (GeoPackage/GeoJSON/Shapefile
   lines, OSM XML, or GraphML as written by osmnx). Points are snapped to the nearest
   network node; the short access leg to the node is straight line times circuity.
+  Times are those of the fastest path and distances the length of that same path.
   Pairs the network does not connect fall back to the straight-line model and are
   counted in ``describe()["fallback_pairs"]``.
 * ``straight-line``: Euclidean distance in a metric CRS times a circuity factor
@@ -45,6 +46,10 @@ __all__ = [
 ]
 
 #: Default speeds (km/h) by OSM ``highway`` class when a line has no speed of its own.
+#: Sources per Dijkstra batch, and shortest-path trees kept for drawing paths.
+_CHUNK = 32
+_PRED_CACHE = 512
+
 HIGHWAY_SPEEDS_KMH = {
     "motorway": 80.0,
     "trunk": 60.0,
@@ -85,9 +90,10 @@ class TravelModel:
     crs: CRS | None = None
     _nodes: np.ndarray | None = field(default=None, repr=False)
     _graph: object | None = field(default=None, repr=False)
-    _nxgraph: nx.Graph | None = field(default=None, repr=False)
+    _n_edges: int = 0
     _tree: cKDTree | None = field(default=None, repr=False)
     fallback_pairs: int = 0
+    _pred_cache: dict = field(default_factory=dict, repr=False)
 
     def describe(self) -> dict:
         """Return a JSON-ready description of the model (recorded in every plan)."""
@@ -99,7 +105,7 @@ class TravelModel:
         }
         if self.kind == "network":
             d["nodes"] = 0 if self._nodes is None else len(self._nodes)
-            d["edges"] = 0 if self._nxgraph is None else self._nxgraph.number_of_edges()
+            d["edges"] = self._n_edges
             d["fallback_pairs"] = self.fallback_pairs
         return d
 
@@ -143,10 +149,18 @@ class TravelModel:
         nb, db = self._snap(b)
         speed = self.speed_kmh / 3.6
         uniq, inv = np.unique(na, return_inverse=True)
-        t_nodes = dijkstra(self._graph[0], indices=uniq)  # time weights
-        d_nodes = dijkstra(self._graph[1], indices=uniq)  # length weights
-        tt = t_nodes[inv][:, nb] + (da[:, None] + db[None, :]) * self.circuity / speed
-        dd = d_nodes[inv][:, nb] + (da[:, None] + db[None, :]) * self.circuity
+        # fastest paths; their lengths are traced back through the predecessors
+        t_nodes = np.empty((len(uniq), len(nb)))
+        d_nodes = np.empty((len(uniq), len(nb)))
+        for lo in range(0, len(uniq), _CHUNK):  # bounded memory on large networks
+            src = uniq[lo : lo + _CHUNK]
+            t_full, pred = dijkstra(self._graph[0], indices=src, return_predecessors=True)
+            t_nodes[lo : lo + _CHUNK] = t_full[:, nb]
+            for r, s_node in enumerate(src):
+                self._remember(int(s_node), pred[r])
+                d_nodes[lo + r] = self._tree_lengths(int(s_node), pred[r])[nb]
+        tt = t_nodes[inv] + (da[:, None] + db[None, :]) * self.circuity / speed
+        dd = d_nodes[inv] + (da[:, None] + db[None, :]) * self.circuity
         bad = ~np.isfinite(tt)
         self.fallback_pairs = int(bad.sum())
         tt = np.where(bad, st, tt)
@@ -160,6 +174,33 @@ class TravelModel:
         d, i = self._tree.query(xy)
         return np.asarray(i, dtype=int), np.asarray(d, dtype=float)
 
+    def _remember(self, source: int, pred: np.ndarray) -> None:
+        cache = self._pred_cache
+        cache[source] = pred.astype(np.int32)
+        while len(cache) > _PRED_CACHE:
+            cache.pop(next(iter(cache)))
+
+    def _node_path(self, source: int, target: int) -> list[int] | None:
+        if source not in self._pred_cache:
+            _, pred = dijkstra(self._graph[0], indices=[source], return_predecessors=True)
+            self._remember(source, pred[0])
+        pred = self._pred_cache[source]
+        if source != target and pred[target] < 0:
+            return None
+        out = [target]
+        while out[-1] != source:
+            out.append(int(pred[out[-1]]))
+        return out[::-1]
+
+    def _tree_lengths(self, source: int, pred: np.ndarray) -> np.ndarray:
+        """Length (metres) of the fastest path from ``source`` to every node."""
+        n = len(self._nodes)
+        child = np.flatnonzero(pred >= 0)
+        parent = pred[child]
+        w = np.asarray(self._graph[1][parent, child]).ravel()
+        tree = coo_matrix((w, (parent, child)), shape=(n, n)).tocsr()
+        return dijkstra(tree, directed=True, indices=source)
+
     def path(self, a: Point, b: Point) -> LineString:
         """Return the travelled path from ``a`` to ``b`` (EPSG:4326).
 
@@ -171,9 +212,8 @@ class TravelModel:
         pts = gpd.GeoSeries([a, b], crs=WGS84)
         xy = self._metric(pts)
         (na, nb), _ = self._snap(xy)
-        try:
-            nodes = nx.shortest_path(self._nxgraph, int(na), int(nb), weight="time")
-        except nx.NetworkXNoPath:
+        nodes = self._node_path(int(na), int(nb))
+        if nodes is None:
             return LineString([a, b])
         coords = np.vstack([xy[:1], self._nodes[nodes], xy[1:]])
         to_wgs = Transformer.from_crs(self.crs, WGS84, always_xy=True)
@@ -354,16 +394,12 @@ def from_network(
     # parallel segments: keep the shortest (coo -> csr would sum them)
     g_time = _min_csr(u, v, tw, n)
     g_len = _min_csr(u, v, lw, n)
-    graph = nx.Graph()
-    for a, b, t, ln in zip(us, vs, times, lens, strict=True):
-        if not graph.has_edge(a, b) or graph[a][b]["time"] > t:
-            graph.add_edge(a, b, time=t, length=ln)
     model.kind = "network"
     model.source = source
     model.crs = crs
     model._nodes = nodes
     model._graph = (g_time, g_len)
-    model._nxgraph = graph
+    model._n_edges = len(us)
     model._tree = cKDTree(nodes)
     return model
 
