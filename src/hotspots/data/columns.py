@@ -23,6 +23,7 @@ from hotspots.errors import UnusableInputError
 __all__ = [
     "SYNONYMS",
     "CANONICAL",
+    "SYNONYM_LOOKUP",
     "normalize_header",
     "is_known_header",
     "map_columns",
@@ -152,6 +153,8 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
 CANONICAL: tuple[str, ...] = tuple(SYNONYMS)
 
 _LOOKUP = {alias: canon for canon, aliases in SYNONYMS.items() for alias in aliases}
+#: Normalised header → canonical column (the inverse of :data:`SYNONYMS`).
+SYNONYM_LOOKUP = _LOOKUP
 assert set(STATUS_FIELDS) <= set(SYNONYMS) and set(PII_COLUMNS) <= set(SYNONYMS)
 
 

@@ -144,26 +144,19 @@ def _parse_unique(values: pd.Series, parse) -> tuple[np.ndarray, np.ndarray, np.
     if n == 0:
         empty = np.zeros(0, dtype=bool)
         return np.zeros(0), empty, empty
-    arr = values.to_numpy(dtype=object)
-    # Numbers that arrive as numbers (XLSX, DataFrame) need no parsing.
-    is_num = np.fromiter(
-        (
-            isinstance(v, int | float | np.integer | np.floating) and not isinstance(v, bool)
-            for v in arr
-        ),
-        dtype=bool,
-        count=n,
-    )
-    out = np.full(n, np.nan)
+    ser = pd.Series(values.to_numpy(dtype=object), dtype=object)
+    # Fast path: numbers, and texts that are plain numbers, converted in C.
+    out = np.array(pd.to_numeric(ser, errors="coerce"), dtype=float)
+    out[~np.isfinite(out)] = np.nan
     empty = np.zeros(n, dtype=bool)
-    if is_num.any():
-        out[is_num] = arr[is_num].astype(float)
-        empty[is_num] = np.isnan(out[is_num])
-    rest = np.flatnonzero(~is_num)
+    rest = np.flatnonzero(np.isnan(out))
     if len(rest):
-        codes, uniq = pd.factorize(pd.Series(arr[rest]).astype(str).str.strip())
-        parsed = np.array([parse(u) if u else np.nan for u in uniq], dtype=float)
-        blank = np.array([u == "" or u.lower() in {"nan", "none"} for u in uniq], dtype=bool)
+        codes, uniq = pd.factorize(ser.iloc[rest].astype(str).str.strip())
+        blank = np.array([u == "" or u.lower() in {"nan", "none", "nat"} for u in uniq], bool)
+        parsed = np.array(
+            [np.nan if b else parse(u) for u, b in zip(uniq, blank, strict=True)], dtype=float
+        )
+        parsed[~np.isfinite(parsed)] = np.nan
         out[rest] = parsed[codes]
         empty[rest] = blank[codes]
     bad = np.isnan(out) & ~empty

@@ -689,8 +689,22 @@ def read_cases(
     pii_cols = [c for c in PII_COLUMNS if c in canon]
     known_src = set(canon.values())
     extras = [h for h in headers if h not in known_src]
+    duplicated = {}
     for h in list(extras):
-        sample = frame[h].map(lambda v: str(v).strip().replace(" ", "").replace(".", ""))
+        # a second column with a recognised name ("Ghi chú" twice is read as "Ghi chú.1")
+        base = cols.SYNONYM_LOOKUP.get(_norm(re.sub(r"\.\d+$", "", h)))
+        if base is not None:
+            duplicated[h] = base
+            if base in PII_COLUMNS:
+                pii_cols.append(h)
+                extras.remove(h)
+                continue
+        if _looks_pii_header(h):
+            pii_cols.append(h)
+            extras.remove(h)
+            continue
+        head = frame[h].head(2000)
+        sample = head.map(lambda v: str(v).strip().replace(" ", "").replace(".", ""))
         sample = sample[sample != ""].head(200)
         if len(sample) and (
             sample.str.match(_PHONE.pattern).mean() > 0.5
@@ -699,6 +713,12 @@ def read_cases(
             pii_cols.append(h)  # looks like phone or ID numbers: treat as PII
             extras.remove(h)
     info["pii_columns"] = [canon.get(c, c) for c in pii_cols]
+    if duplicated:
+        info["duplicate_columns"] = {
+            h: f"a second '{b}' column: "
+            + ("kept apart as PII" if b in PII_COLUMNS else "kept as an extra column, not read")
+            for h, b in duplicated.items()
+        }
 
     # --- duplicates ----------------------------------------------------------------
     ok = ~pr.bad
@@ -820,6 +840,40 @@ def read_cases(
     return result
 
 
+#: Header beginnings that mark personal data even with more words after them
+#: ("Ghi chú thêm", "Họ tên người báo tin", "Số điện thoại liên hệ").
+_PII_PREFIXES = (
+    "ghi_chu",
+    "ho_ten",
+    "ho_va_ten",
+    "dia_chi",
+    "so_dien_thoai",
+    "dien_thoai",
+    "sdt",
+    "cccd",
+    "cmnd",
+    "can_cuoc",
+    "so_dinh_danh",
+    "tom_tat",
+    "noi_dung",
+    "mo_ta",
+    "note",
+    "notes",
+    "phone",
+    "description",
+    "full_name",
+    "victim_name",
+    "suspect_name",
+    "doi_tuong",
+)
+
+
+def _looks_pii_header(header: str) -> bool:
+    """True when a header that is not recognised as such still names personal data."""
+    key = _norm(re.sub(r"\.\d+$", "", header))
+    return any(key == p or key.startswith(p + "_") for p in _PII_PREFIXES)
+
+
 def _row_provinces(names: pd.Series, codes: pd.Series, pr: _Problems, canon: dict) -> np.ndarray:
     from hotspots import geodata
     from hotspots.errors import LookupNameError
@@ -875,16 +929,15 @@ def _fill_commune_codes(cases: gpd.GeoDataFrame, vietnam: bool) -> None:
     inside_vn = ((b.x > 102.0) & (b.x < 110.0) & (b.y > 8.0) & (b.y < 23.5)).to_numpy()
     if not (vietnam or inside_vn.all()) or not inside_vn.any():
         return
-    from scipy.spatial import cKDTree
-
     from hotspots.data.geocode import commune_table
 
     table = commune_table()
     crs = utm_crs_for(105.5, 16.0)
-    seats = table.geometry.to_crs(crs)
-    tree = cKDTree(np.column_stack([seats.x, seats.y]))
-    pts = b[inside_vn].to_crs(crs)
-    _, idx = tree.query(np.column_stack([pts.x, pts.y]))
+    tr = Transformer.from_crs(WGS84, crs, always_xy=True)
+    sx, sy = tr.transform(table.geometry.x.to_numpy(), table.geometry.y.to_numpy())
+    tree = shapely.STRtree(shapely.points(sx, sy))
+    px, py = tr.transform(b.x.to_numpy()[inside_vn], b.y.to_numpy()[inside_vn])
+    idx = tree.query_nearest(shapely.points(px, py), all_matches=False)[1]
     pos = np.flatnonzero(miss)[inside_vn]
     cases.loc[pos, "commune_code"] = table["code"].to_numpy()[idx]
     empty_prov = cases.loc[pos, "province_code"].isin(["", None]).to_numpy()

@@ -307,20 +307,66 @@ def _from_geodataframe(gdf: gpd.GeoDataFrame, name: str) -> RawTable:
     return RawTable(frame.reset_index(drop=True), rows, [], crs, None, name)
 
 
-def _read_geo(path: Path) -> RawTable:
+def _choose_layer(path: Path, layer: str | int | None) -> str | None:
+    """The layer to read: the one asked for, else the only layer with features.
+
+    Raises
+    ------
+    UnusableInputError
+        When the layer asked for does not exist, or several layers hold features and
+        none was named (the message lists them with their sizes).
+    """
+    import pyogrio
+
     try:
-        gdf = gpd.read_file(path)
+        info = pyogrio.list_layers(path)
+    except Exception:  # noqa: BLE001 - not a multi-layer source; let read_file report
+        return None if layer is None else str(layer)
+    names = [str(r[0]) for r in info]
+    if layer is not None:
+        if isinstance(layer, int) or str(layer).isdigit():
+            k = int(layer)
+            if 0 <= k < len(names):
+                return names[k]
+        elif str(layer) in names:
+            return str(layer)
+        raise UnusableInputError(
+            f"{path.name} has no layer '{layer}'; its layers are: {', '.join(names)}"
+        )
+    if len(names) <= 1:
+        return names[0] if names else None
+    sizes = {}
+    for nm in names:
+        try:
+            sizes[nm] = int(pyogrio.read_info(path, layer=nm).get("features", 0) or 0)
+        except Exception:  # noqa: BLE001
+            sizes[nm] = 0
+    full = [nm for nm in names if sizes[nm] > 0]
+    if len(full) == 1:
+        return full[0]
+    listing = ", ".join(f"'{nm}' ({sizes[nm]} features)" for nm in names)
+    raise UnusableInputError(
+        f"{path.name} has several layers: {listing}. Name the one with the cases "
+        "(--sheet LAYER, or sheet=LAYER in read_cases)"
+    )
+
+
+def _read_geo(path: Path, layer: str | int | None = None) -> RawTable:
+    chosen = _choose_layer(path, layer)
+    try:
+        gdf = gpd.read_file(path, layer=chosen) if chosen is not None else gpd.read_file(path)
     except Exception as exc:  # noqa: BLE001 - GDAL errors are many
         raise UnusableInputError(
             f"{path.name} cannot be read as a {path.suffix} geodata file: {exc}"
         ) from None
     if len(gdf.columns) == 0:
         raise UnusableInputError(f"{path.name} is empty: there is no layer and no row")
+    name = path.name if chosen is None else f"{path.name} (layer {chosen})"
     if not isinstance(gdf, gpd.GeoDataFrame) or gdf.geometry is None:
         frame = pd.DataFrame(gdf).astype(object)
         frame = frame.where(frame.notna(), "")
-        return RawTable(frame, np.arange(len(frame)) + 2, [], None, None, path.name)
-    return _from_geodataframe(gdf, path.name)
+        return RawTable(frame, np.arange(len(frame)) + 2, [], None, None, name)
+    return _from_geodataframe(gdf, name)
 
 
 def read_raw(
@@ -340,7 +386,8 @@ def read_raw(
     delimiter
         CSV delimiter; sniffed among ``, ; TAB |`` when ``None``.
     sheet
-        XLSX sheet name or index (default: the first).
+        XLSX sheet, or GeoPackage layer, by name or 0-based index (default: the first
+        sheet; the only layer with features).
     """
     if isinstance(source, gpd.GeoDataFrame):
         return _from_geodataframe(source, "GeoDataFrame")
@@ -378,7 +425,7 @@ def read_raw(
                     raise UnusableInputError(
                         f"{path.name} has a .gpkg extension but is not a GeoPackage"
                     )
-        return _read_geo(path)
+        return _read_geo(path, sheet)
     if ext in _TEXT_EXT or ext == "":
         return _read_text(
             path.read_bytes(),
