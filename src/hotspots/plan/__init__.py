@@ -7,40 +7,48 @@ which route (:func:`plan_patrols`, :func:`weekly_schedule`, built on
 load into a GPS device (:mod:`hotspots.plan.export`).
 """
 
-from hotspots.plan.bases import default_bases, nearest_bases, read_units, units_at
-from hotspots.plan.checkpoints import (
-    CheckpointPlan,
-    candidate_sites,
-    cover_key_areas,
-    site_checkpoints,
-)
-from hotspots.plan.export import write_geo, write_gpx, write_gpx_per_route, write_html
-from hotspots.plan.orienteering import TOPSolution, solve_team_orienteering, solve_top_matrix
-from hotspots.plan.patrols import PatrolPlan, plan_patrols
-from hotspots.plan.schedule import weekly_schedule
-from hotspots.plan.travel import TravelModel, from_network, straight_line, travel_model
+from __future__ import annotations
 
-__all__ = [
-    "TravelModel",
-    "travel_model",
-    "straight_line",
-    "from_network",
-    "default_bases",
-    "nearest_bases",
-    "read_units",
-    "units_at",
-    "CheckpointPlan",
-    "candidate_sites",
-    "site_checkpoints",
-    "cover_key_areas",
-    "TOPSolution",
-    "solve_team_orienteering",
-    "solve_top_matrix",
-    "PatrolPlan",
-    "plan_patrols",
-    "weekly_schedule",
-    "write_gpx",
-    "write_gpx_per_route",
-    "write_geo",
-    "write_html",
-]
+import importlib
+
+#: Public name -> module that defines it. Loaded on first use, so that importing the
+#: CLI (``hotspots --help``) does not pay for PyVRP, SciPy and GeoPandas.
+_NAMES = {
+    "TravelModel": "travel",
+    "travel_model": "travel",
+    "straight_line": "travel",
+    "from_network": "travel",
+    "default_bases": "bases",
+    "nearest_bases": "bases",
+    "read_units": "bases",
+    "units_at": "bases",
+    "CheckpointPlan": "checkpoints",
+    "candidate_sites": "checkpoints",
+    "site_checkpoints": "checkpoints",
+    "cover_key_areas": "checkpoints",
+    "TOPSolution": "orienteering",
+    "solve_team_orienteering": "orienteering",
+    "solve_top_matrix": "orienteering",
+    "PatrolPlan": "patrols",
+    "plan_patrols": "patrols",
+    "weekly_schedule": "schedule",
+    "write_gpx": "export",
+    "write_gpx_per_route": "export",
+    "write_geo": "export",
+    "write_html": "export",
+}
+
+__all__ = list(_NAMES)
+
+
+def __getattr__(name: str):
+    if name in _NAMES:
+        module = importlib.import_module(f"hotspots.plan.{_NAMES[name]}")
+        value = getattr(module, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'hotspots.plan' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_NAMES))

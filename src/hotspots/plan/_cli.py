@@ -5,11 +5,13 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
-
-import geopandas as gpd
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from hotspots.errors import InputError, UnusableInputError
+
+if TYPE_CHECKING:  # heavy imports stay out of ``hotspots --help``
+    import geopandas as gpd
+    import pandas as pd
 
 __all__ = ["register", "run_plan"]
 
@@ -57,6 +59,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _read_layer(path: str, what: str, kinds: tuple[str, ...]) -> gpd.GeoDataFrame:
+    import geopandas as gpd
+
     p = Path(path)
     if not p.exists():
         raise UnusableInputError(f"--{what}: file {p} does not exist")
@@ -80,6 +84,8 @@ def _read_layer(path: str, what: str, kinds: tuple[str, ...]) -> gpd.GeoDataFram
 
 
 def _province_of(areas: gpd.GeoDataFrame) -> str:
+    import geopandas as gpd
+
     from hotspots import geodata
 
     provs = geodata.provinces()
@@ -92,12 +98,16 @@ def _province_of(areas: gpd.GeoDataFrame) -> str:
 
 
 def _next_monday() -> pd.Timestamp:
+    import pandas as pd
+
     today = pd.Timestamp.now(tz="Asia/Ho_Chi_Minh").normalize().tz_localize(None)
     return today + pd.Timedelta(days=7 - today.weekday())
 
 
 def run_plan(args: argparse.Namespace) -> int:
     """Run ``hotspots plan``."""
+    import pandas as pd
+
     from hotspots.plan import bases as B
     from hotspots.plan.checkpoints import candidate_sites, site_checkpoints
     from hotspots.plan.export import write_geo, write_gpx, write_gpx_per_route, write_html
