@@ -53,7 +53,7 @@ def test_plan_writes_all_outputs_with_units_file(inputs):
         "Tổ Bảo Thắng,104.08,22.37,,\n",
         encoding="utf-8",
     )
-    code, out = _run(tmp, a, ln, "--units", str(units), "--synthetic")
+    code, out = _run(tmp, a, ln, "--units", str(units), "--synthetic", "--area-checkpoints", "2")
     assert code == 0
     for name in ("plan.gpkg", "patrols.gpx", "ke_hoach_tuan_tra.html", "plan.json",
                  "checkpoints.geojson", "patrols.geojson", "ban_do_tuan_tra.html"):  # fmt: skip
@@ -69,6 +69,11 @@ def test_plan_writes_all_outputs_with_units_file(inputs):
     assert len(root.findall(f"{{{GPX_NS}}}trk")) == len(routes) == 6
     assert "DỮ LIỆU GIẢ LẬP" in (out / "ke_hoach_tuan_tra.html").read_text(encoding="utf-8")
     assert len(list((out / "gpx").glob("*.gpx"))) == 6
+    # maximal covering of the areas: 2 sites cover the two best (scores 9 and 5) at least
+    acp = gpd.read_file(out / "area_checkpoints.geojson")
+    assert 1 <= len(acp) <= 2 and meta["area_checkpoints"]["covered"] >= 14
+    html = (out / "ke_hoach_tuan_tra.html").read_text(encoding="utf-8")
+    assert "Điểm chốt tại các địa bàn trọng điểm" in html
 
 
 def test_plan_default_bases_and_network(inputs):

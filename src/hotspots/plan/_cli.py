@@ -43,6 +43,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--radius-m", type=float, default=500.0, help="checkpoint interception radius (500 m)"
     )
+    p.add_argument(
+        "--area-checkpoints",
+        type=int,
+        default=0,
+        help="also site this many checkpoints covering the key areas (maximal covering; 0)",
+    )
+    p.add_argument(
+        "--area-radius-m", type=float, default=1000.0, help="area coverage radius (1000 m)"
+    )
     p.add_argument("--shift-hours", type=float, default=8.0, help="shift length (8 h)")
     p.add_argument(
         "--shifts", default="06:00,14:00,22:00", help="possible shift starts (06:00,14:00,22:00)"
@@ -97,6 +106,34 @@ def _province_of(areas: gpd.GeoDataFrame) -> str:
     return str(hit["code"].iloc[0])
 
 
+def _area_candidates(areas, gates, seats):
+    """Candidate sites for area coverage: gates, commune seats, a point in each area."""
+    import geopandas as gpd
+    import pandas as pd
+
+    pts = areas.geometry.representative_point()
+    inside = gpd.GeoDataFrame(
+        {"kind": "key_area", "name": [f"Địa bàn {i + 1}" for i in range(len(areas))]},
+        geometry=pts.to_numpy(),
+        crs=areas.crs,
+    )
+    if "rank" in areas:
+        inside["name"] = [f"Địa bàn {r}" for r in areas["rank"]]
+    frames = [inside]
+    for kind, f in (("border_gate", gates), ("commune_seat", seats)):
+        if f is not None and len(f):
+            frames.append(
+                gpd.GeoDataFrame(
+                    {"kind": kind, "name": f["name"].astype(str).to_numpy()},
+                    geometry=f.geometry.to_numpy(),
+                    crs=f.crs,
+                ).to_crs(areas.crs)
+            )
+    return gpd.GeoDataFrame(
+        pd.concat(frames, ignore_index=True), geometry="geometry", crs=areas.crs
+    )
+
+
 def _next_monday() -> pd.Timestamp:
     import pandas as pd
 
@@ -109,7 +146,7 @@ def run_plan(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from hotspots.plan import bases as B
-    from hotspots.plan.checkpoints import candidate_sites, site_checkpoints
+    from hotspots.plan.checkpoints import candidate_sites, cover_key_areas, site_checkpoints
     from hotspots.plan.export import write_geo, write_gpx, write_gpx_per_route, write_html
     from hotspots.plan.schedule import weekly_schedule
     from hotspots.plan.travel import read_network, travel_model
@@ -142,6 +179,8 @@ def run_plan(args: argparse.Namespace) -> int:
     cands = candidate_sites(
         lines, gates=gates, seats=geodata.communes(province=province), roads=roads
     )
+    out_dir = out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
     checkpoints = site_checkpoints(
         lines, args.checkpoints, candidates=cands, radius_m=args.radius_m
     )
@@ -170,17 +209,35 @@ def run_plan(args: argparse.Namespace) -> int:
         "unused": checkpoints.params["unused"],
         "status": checkpoints.status,
     }
+    area_cp = None
+    if args.area_checkpoints > 0:
+        area_cp = cover_key_areas(
+            areas,
+            args.area_checkpoints,
+            _area_candidates(areas, gates, geodata.communes(province=province)),
+            radius_m=args.area_radius_m,
+        )
+        area_cp.to_file(out_dir / "area_checkpoints.geojson")
+        plan.meta["area_checkpoints"] = {
+            "model": area_cp.model,
+            "p": args.area_checkpoints,
+            "radius_m": args.area_radius_m,
+            "covered": area_cp.intercepted,
+            "total": area_cp.total,
+            "gap": area_cp.gap,
+            "unused": area_cp.params["unused"],
+        }
     plan.meta["province"] = province
     plan.meta["synthetic"] = bool(args.synthetic)
 
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
     write_geo(plan, out / "plan.gpkg")
     write_geo(plan, out / "patrols.geojson")
     checkpoints.to_file(out / "checkpoints.geojson")
     write_gpx(plan, out / "patrols.gpx")
     write_gpx_per_route(plan, out / "gpx")
-    write_html(plan, out / "ke_hoach_tuan_tra.html", synthetic=args.synthetic)
+    write_html(
+        plan, out / "ke_hoach_tuan_tra.html", synthetic=args.synthetic, area_checkpoints=area_cp
+    )
     from hotspots.maps import save_map
 
     save_map(plan.explore(area=province, synthetic=args.synthetic), out / "ban_do_tuan_tra.html")

@@ -32,6 +32,7 @@ _KIND_VI = {
     "border_gate": "Cửa khẩu",
     "commune_seat": "Trụ sở xã",
     "road_vertex": "Điểm trên đường",
+    "key_area": "Trong địa bàn",
 }
 
 
@@ -199,6 +200,7 @@ def write_html(
     checkpoints: CheckpointPlan | None = None,
     title: str = "KẾ HOẠCH TUẦN TRA, KIỂM SOÁT",
     synthetic: bool = False,
+    area_checkpoints: CheckpointPlan | None = None,
 ) -> Path:
     """Write a printable, self-contained HTML table of the plan in Vietnamese.
 
@@ -214,6 +216,8 @@ def write_html(
         Heading.
     synthetic
         Mark the page as made from synthetic data (Vietnamese and English).
+    area_checkpoints
+        Sites covering key areas (maximal covering), listed in a second table.
     """
     e = html.escape
     cp = checkpoints if checkpoints is not None else plan.checkpoints
@@ -284,13 +288,18 @@ def write_html(
             )
         parts.append("</tbody></table>")
     # -- checkpoints ----------------------------------------------------------------
-    if cp is not None and len(cp.sites):
-        parts.append("<h2>Điểm chốt kiểm soát trên các tuyến trọng điểm</h2>")
+    for sites, heading, what in (
+        (cp, "Điểm chốt kiểm soát trên các tuyến trọng điểm", "lưu lượng trên các tuyến"),
+        (area_checkpoints, "Điểm chốt tại các địa bàn trọng điểm", "mức rủi ro các địa bàn"),
+    ):
+        if sites is None or not len(sites.sites):
+            continue
+        parts.append(f"<h2>{e(heading)}</h2>")
         parts.append(
             "<table><thead><tr><th>Số</th><th>Vị trí</th><th>Loại</th>"
-            "<th>Lưu lượng chặn được</th><th>Tọa độ (vĩ độ, kinh độ)</th></tr></thead><tbody>"
+            "<th>Mức chặn/bao phủ</th><th>Tọa độ (vĩ độ, kinh độ)</th></tr></thead><tbody>"
         )
-        for _, c in cp.sites.iterrows():
+        for _, c in sites.sites.iterrows():
             parts.append(
                 f'<tr><td class="n">{int(c["rank"])}</td><td>{e(str(c["name"]))}</td>'
                 f"<td>{e(_KIND_VI.get(c['kind'], str(c['kind'])))}</td>"
@@ -299,8 +308,8 @@ def write_html(
             )
         parts.append("</tbody></table>")
         parts.append(
-            f"<p>Các điểm chốt chặn được {cp.share:.0%} lưu lượng trên các tuyến "
-            f"(sai khác tối đa so với tối ưu: {cp.gap:.1%}).</p>"
+            f"<p>Các điểm chốt bao phủ {sites.share:.0%} {e(what)} "
+            f"(sai khác tối đa so với tối ưu: {sites.gap:.1%}).</p>"
         )
     parts.append(
         '<div class="sign"><div>NGƯỜI LẬP</div><div>CHỈ HUY ĐƠN VỊ<br>(ký, ghi rõ họ tên)</div>'
