@@ -4,7 +4,14 @@ import pytest
 import shapely
 from pyproj import CRS
 
-from hotspots.areas.grid import Grid, auto_cell_size, counts_by_polygon
+from hotspots.areas.grid import (
+    MAX_CELLS,
+    MIN_CELLS,
+    Grid,
+    auto_cell_size,
+    counts_by_polygon,
+    spacing_cell_size,
+)
 from hotspots.errors import InputError
 
 UTM48 = "EPSG:32648"
@@ -152,3 +159,23 @@ def test_counts_by_polygon():
     # points in another CRS are projected (no point on an edge: the round trip is inexact)
     pts_ll = pts.iloc[[0, 1, 3, 4]].to_crs("EPSG:4326")
     assert counts_by_polygon(pts_ll, polys).tolist() == [2, 1, 0]
+
+
+def test_spacing_cell_rule_known_values():
+    # 0.5 * sqrt(A / n): 2,000 distinct locations on 12,500 km² → 1250 m exactly
+    xs = np.arange(2000.0) * 10.0
+    assert spacing_cell_size(xs, np.zeros(2000), 12_500e6) == 1250.0
+    # repeated locations count once: the same 2,000 places, each three times
+    assert spacing_cell_size(np.repeat(xs, 3), np.zeros(6000), 12_500e6) == 1250.0
+    # 1,000 locations: 0.5 * sqrt(12.5e6) = 1767.8 → rounded down to 1500
+    assert spacing_cell_size(xs[:1000], np.zeros(1000), 12_500e6) == 1500.0
+    # few locations: capped at MIN_CELLS cells (sqrt(12,500e6 / 400) = 5590 → 5000)
+    assert spacing_cell_size(xs[:5], np.zeros(5), 12_500e6) == 5000.0
+    # very many locations: no more than about MAX_CELLS cells (sqrt(1e9/50000) = 141 → 125)
+    many = np.arange(400_000.0)
+    c = spacing_cell_size(many, many, 1e9)
+    assert c == 125.0 and 1e9 / c**2 <= 1.3 * MAX_CELLS
+    assert MIN_CELLS < MAX_CELLS
+    # the 100 m floor and a degenerate area
+    assert spacing_cell_size(many, many, 1e7) == 100.0
+    assert spacing_cell_size(xs, xs, 0.0) == 100.0

@@ -336,3 +336,61 @@ def test_synthetic_emerging_hot_spot_is_new_or_growing(demo):
     assert hit["trend"].iloc[0] in ("new hot spot", "intensifying hot spot")
     others = ka[~ka.intersects(em)]
     assert not others["trend"].isin(["new hot spot", "consecutive hot spot"]).any()
+
+
+# ------------------------------------------------------------------ defaults on demo data
+_DEMOS: dict[int, object] = {}
+
+
+def _demo(seed: int):
+    synthetic = pytest.importorskip("hotspots.synthetic")
+    if seed not in _DEMOS:
+        _DEMOS[seed] = synthetic.generate(province="Lào Cai", years=5, seed=seed)
+    return _DEMOS[seed]
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_defaults_recover_the_planted_truth(seed):
+    """No cell size given: the spacing rule; both views, precision and recall >= 0.9 by
+    area overlap, the emerging area a new, consecutive or intensifying hot spot."""
+    demo = _demo(seed)
+    truth = demo.truth["key_areas"]
+    cells = set()
+    for view in ("operational", "origin"):
+        ka = key_areas(demo.cases, area="Lào Cai", view=view)
+        meta = ka.attrs["hotspots"]
+        assert meta["cell_rule"] == "spacing"
+        cells.add(meta["cell_m"])
+        crs = meta["crs"]
+        planted = truth[truth["kind"] == view]
+        p, r = _precision_recall(ka, list(planted.to_crs(crs).geometry), crs=crs)
+        assert p >= 0.9 and r >= 0.9, (seed, view, meta["cell_m"], p, r)
+        if view == "operational":
+            em = demo.truth["emerging"].geometry.iloc[0]
+            hit = ka[ka.intersects(em)]
+            assert len(hit) == 1
+            assert hit["trend"].iloc[0] in (
+                "new hot spot",
+                "consecutive hot spot",
+                "intensifying hot spot",
+            )
+    # one grid for both views, between 1 and 1.5 km on this province
+    assert len(cells) == 1 and 1000 <= cells.pop() <= 1500
+
+
+def test_default_cell_is_the_spacing_of_all_locations():
+    from hotspots.areas.grid import spacing_cell_size
+    from hotspots.areas.key_areas import default_cell
+    from hotspots.data.ingest import resolve_area
+
+    demo = _demo(1)
+    area = resolve_area(province="Lào Cai")
+    crs = key_areas(demo.cases, area="Lào Cai").attrs["hotspots"]["crs"]
+    cases = demo.cases[demo.cases["precision"] != "province"].to_crs(crs)
+    a = float(area.to_crs(crs).union_all().area)
+    expected = spacing_cell_size(cases.geometry.x, cases.geometry.y, a)
+    assert default_cell(demo.cases[demo.cases["precision"] != "province"], area) == expected
+    # by hand: 0.5 * sqrt(area / distinct locations), rounded down on the 1-1.25-1.5-2 ladder
+    n = len(np.unique(np.round(cases.geometry.x) + 1j * np.round(cases.geometry.y)))
+    raw = 0.5 * np.sqrt(a / n)
+    assert expected <= raw < expected * 1.25 + 1e-9

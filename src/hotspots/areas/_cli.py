@@ -40,7 +40,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_input_arguments(p)
     p.add_argument("--method", choices=METHODS, default="gistar", help="default: gistar")
     p.add_argument(
-        "--cell", type=float, default=None, help="cell size in metres (default: ~2,500 cells)"
+        "--cell",
+        type=float,
+        default=None,
+        help="cell size in metres (default: from the spacing of the case locations)",
     )
     p.add_argument("--out", help="output file: .gpkg (layer key_areas) or .geojson")
     p.add_argument(

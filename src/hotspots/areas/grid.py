@@ -19,6 +19,17 @@ Automatic cell size (``cell=None``)
     for :meth:`Grid.for_points`: the area of the points' bounding box after padding):
     ``sqrt(area / 2500)`` rounded *down* to 1, 2 or 5 x 10^k metres, and at least 100 m.
     For a province of 6,000-14,000 km² this gives 1-2 km cells.
+
+Cell size from the case locations (:func:`spacing_cell_size`, the default of
+:func:`hotspots.areas.key_areas.key_areas`)
+    The expected distance from a location to its nearest neighbour if the ``n`` distinct
+    case locations were spread at random over the study area of ``A`` m² (Clark and Evans,
+    1954): ``0.5 * sqrt(A / n)``, kept between ``sqrt(A / MAX_CELLS)`` and
+    ``sqrt(A / MIN_CELLS)`` and rounded down to 1, 1.25, 1.5, 2, 2.5, 3, 4, 5, 6 or 8 x 10^k
+    metres (at least ``MIN_CELL``). A cell then holds about one location at the data's
+    average spacing, so cells are fine where cases are many and coarse where they are few,
+    like ArcGIS's Optimized Hot Spot Analysis, which derives its fishnet cell from the
+    spacing of the incidents (see ``docs/methods.md``).
 """
 
 from __future__ import annotations
@@ -36,12 +47,26 @@ from shapely.geometry.base import BaseGeometry
 from hotspots.data.crs import WGS84, metric_crs
 from hotspots.errors import InputError
 
-__all__ = ["Grid", "auto_cell_size", "counts_by_polygon", "TARGET_CELLS", "MIN_CELL"]
+__all__ = [
+    "Grid",
+    "auto_cell_size",
+    "spacing_cell_size",
+    "counts_by_polygon",
+    "TARGET_CELLS",
+    "MIN_CELL",
+    "MIN_CELLS",
+    "MAX_CELLS",
+]
 
 #: Number of cells the automatic rule aims for over the area.
 TARGET_CELLS = 2500
 #: Smallest cell the automatic rule returns (metres).
 MIN_CELL = 100.0
+#: Fewest cells the spacing rule gives over the area (few cases: coarse, not one big cell).
+MIN_CELLS = 400
+#: Most cells the spacing rule gives over the area (dense city data: no flood of tiny cells).
+MAX_CELLS = 50_000
+_NICE = (1.0, 1.25, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0)
 
 _SQRT3 = math.sqrt(3.0)
 
@@ -69,6 +94,52 @@ def auto_cell_size(area_m2: float, target_cells: int = TARGET_CELLS) -> float:
         if size <= raw * (1 + 1e-12):
             best = max(best, size)
     return float(best)
+
+
+def _nice_floor(raw: float) -> float:
+    k = math.floor(math.log10(raw))
+    best = 0.0
+    for step in _NICE:
+        size = step * 10.0**k
+        if size <= raw * (1 + 1e-12):
+            best = max(best, size)
+    return best
+
+
+def spacing_cell_size(x: np.ndarray, y: np.ndarray, area_m2: float) -> float:
+    """Cell size (metres) from the spacing of the distinct case locations.
+
+    ``0.5 * sqrt(area_m2 / n)`` with ``n`` the number of distinct locations (to the metre),
+    the mean nearest-neighbour distance of ``n`` random points on the area (Clark and
+    Evans); kept between ``sqrt(area_m2 / MAX_CELLS)`` and ``sqrt(area_m2 / MIN_CELLS)``,
+    rounded down to 1, 1.25, 1.5, 2, 2.5, 3, 4, 5, 6 or 8 x 10^k and at least
+    :data:`MIN_CELL`. Without locations: :func:`auto_cell_size`.
+
+    Parameters
+    ----------
+    x, y
+        Coordinates in metres (a metric CRS).
+    area_m2
+        The study area in square metres.
+
+    Examples
+    --------
+    >>> xs = np.arange(2000.0) * 10.0  # 2,000 distinct locations
+    >>> spacing_cell_size(xs, np.zeros(2000), 12_500e6)  # 0.5 * sqrt(6.25e6) = 1250 m
+    1250.0
+    """
+    x = np.asarray(x, dtype=float).reshape(-1)
+    y = np.asarray(y, dtype=float).reshape(-1)
+    ok = np.isfinite(x) & np.isfinite(y)
+    if not np.isfinite(area_m2) or area_m2 <= 0:
+        return MIN_CELL
+    key = np.round(x[ok]) + 1j * np.round(y[ok])
+    n = int(np.unique(key).size)
+    if n == 0:
+        return auto_cell_size(area_m2)
+    raw = 0.5 * math.sqrt(area_m2 / n)
+    raw = min(max(raw, math.sqrt(area_m2 / MAX_CELLS)), math.sqrt(area_m2 / MIN_CELLS))
+    return float(max(_nice_floor(raw), MIN_CELL))
 
 
 def _as_geoseries(obj, name: str) -> gpd.GeoSeries:

@@ -33,7 +33,7 @@ from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
 from hotspots.areas.emerging import HOT_CATEGORIES, classify_cube, time_bins
-from hotspots.areas.grid import Grid, auto_cell_size
+from hotspots.areas.grid import Grid, auto_cell_size, spacing_cell_size
 from hotspots.areas.stats import fdr as bh_fdr
 from hotspots.areas.stats import gi_star
 from hotspots.areas.weights import grid_weights
@@ -44,6 +44,7 @@ from hotspots.errors import ConfigError, InputError
 __all__ = [
     "KeyAreas",
     "key_areas",
+    "default_cell",
     "write_layer",
     "METHODS",
     "VIEWS",
@@ -185,6 +186,41 @@ def _select_view(cases: gpd.GeoDataFrame, view: str) -> gpd.GeoDataFrame:
     role = cases["role"].astype(str)
     origin = role.isin(ORIGIN_ROLES)
     return cases[origin] if view == "origin" else cases[~origin]
+
+
+def default_cell(
+    cases: gpd.GeoDataFrame, area: gpd.GeoDataFrame | None = None, crs: Any = None
+) -> float:
+    """Default cell size (metres) of :func:`key_areas`: the spacing of the case locations.
+
+    :func:`hotspots.areas.grid.spacing_cell_size` of the distinct locations of *all* rows
+    (every view, so the origin and operational maps share one grid) over the study area:
+    the area's polygons, or without an area the convex hull of the locations.
+
+    Parameters
+    ----------
+    cases
+        Case locations (any CRS; none = EPSG:4326). Rows placed at a province's centre
+        (``precision == "province"``) should be left out by the caller.
+    area
+        Study area polygons, or ``None``.
+    crs
+        The metric CRS (default: :func:`hotspots.data.crs.metric_crs` of the area or cases).
+    """
+    pts = cases.geometry if cases.crs is not None else cases.geometry.set_crs(WGS84)
+    pts = pts[~(pts.isna() | pts.is_empty)]
+    if crs is None:
+        crs = metric_crs(area if area is not None else pts)
+    pm = pts.to_crs(crs)
+    x, y = pm.x.to_numpy(), pm.y.to_numpy()
+    if area is not None:
+        geoms = np.asarray(area.to_crs(crs).geometry.values)
+        a = float(shapely.union_all(shapely.make_valid(geoms)).area)
+    elif len(pm):
+        a = float(shapely.convex_hull(shapely.union_all(np.asarray(pm.values))).area)
+    else:
+        a = 0.0
+    return spacing_cell_size(x, y, a)
 
 
 def _grid(
@@ -424,7 +460,10 @@ def key_areas(
         touching the convex hull of an HDBSCAN cluster at least ``cluster_factor`` times
         as dense as the study area's mean).
     cell
-        Cell size in metres (default: about 2,500 cells over the area).
+        Cell size in metres. Default (:func:`default_cell`): the mean nearest-neighbour
+        distance that the distinct case locations (all views) would have if spread at
+        random over the area, ``0.5 * sqrt(area / locations)``, rounded down to a round
+        number (1.25 km on the Lào Cai demo data); see ``docs/methods.md``.
     area
         Province name or code, polygon file, GeoDataFrame or shapely polygon; ``None``:
         the convex hull of the cases buffered by one cell (any city, any country).
@@ -490,9 +529,14 @@ def key_areas(
     if unknown:
         raise ConfigError(f"unknown score weights {sorted(unknown)}; use {sorted(SCORE_WEIGHTS)}")
 
+    located = cases[~(cases.geometry.isna() | cases.geometry.is_empty)]
+    # a point placed at the province's centre says nothing about where in the province
+    if "precision" in located.columns:
+        located = located[(located["precision"].astype(str) != "province").to_numpy()]
+    if located.crs is None:
+        located = located.set_crs(WGS84)
     sel = _select_view(cases, view)
     sel = sel[~(sel.geometry.isna() | sel.geometry.is_empty)]
-    # a point placed at the province's centre says nothing about where in the province
     n_vague = 0
     if "precision" in sel.columns:
         vague = (sel["precision"].astype(str) == "province").to_numpy()
@@ -505,6 +549,10 @@ def key_areas(
     area_gdf = _study_area(area)
     crs = metric_crs(area_gdf if area_gdf is not None else sel)
     pts = sel.to_crs(crs)
+    cell_rule = "given"
+    if cell is None:
+        cell = default_cell(located, area_gdf, crs)
+        cell_rule = "spacing"
     grid = _grid(pts.geometry, area_gdf, cell, kind, crs)
     x = pts.geometry.x.to_numpy()
     y_ = pts.geometry.y.to_numpy()
@@ -611,6 +659,7 @@ def key_areas(
         "method": method,
         "view": view,
         "cell_m": grid.cell,
+        "cell_rule": cell_rule,
         "kind": grid.kind,
         "crs": grid.crs.to_string(),
         "alpha": alpha,
