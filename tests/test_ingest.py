@@ -295,3 +295,372 @@ def test_cli_unusable_file_exit_2_without_traceback(capsys):
     assert "empty" in err and "Traceback" not in err
     assert main(["validate", str(DATA / "cases_vi.csv"), "--province", "Lao Caii"]) == 2
     assert "Lào Cai" in capsys.readouterr().err  # closest match suggested
+
+
+# --- hard inputs (review of issue 2) -------------------------------------------------
+
+from hotspots.data.coords import parse_coordinate  # noqa: E402
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("22.4856", 22.4856),
+        ("22,4856", 22.4856),
+        ("22.4856°", 22.4856),
+        ("22°29'08\"N", 22 + 29 / 60 + 8 / 3600),
+        ("22° 29' 08\" N", 22 + 29 / 60 + 8 / 3600),
+        ("22°29′08″", 22 + 29 / 60 + 8 / 3600),
+        ("22°29,5'", 22 + 29.5 / 60),
+        ("22 29 08", 22 + 29 / 60 + 8 / 3600),
+        ("22 độ 29 phút 8 giây", 22 + 29 / 60 + 8 / 3600),
+        ("N22.4856", 22.4856),
+        ("103.9707 E", 103.9707),
+        ("S 33.5", -33.5),
+        ("-1.55", -1.55),
+        ("2.487.639,77", 2487639.77),
+        ("2,487,639.77", 2487639.77),
+    ],
+)
+def test_parse_coordinate_known_answers(text, expected):
+    assert parse_coordinate(text) == pytest.approx(expected, abs=1e-12)
+
+
+@pytest.mark.parametrize("text", ["abc", "22°61'", "22°29'61\"", "1.234.5", "1 2 3 4", "", "N"])
+def test_parse_coordinate_rejects(text):
+    assert np.isnan(parse_coordinate(text))
+
+
+def test_dms_and_degree_signs_in_a_csv(tmp_path):
+    p = tmp_path / "dms.csv"
+    p.write_text(
+        'Mã vụ,Vĩ độ,Kinh độ\nA,"22°29\'08""N","103°58\'15""E"\nB,22.4856°,103.9707°\n'
+        "C,N22.4856,E103.9707\nD,22°29'08\"Z,103.97\n",
+        encoding="utf-8",
+    )
+    res = hotspots.read_cases(p, province="15")
+    assert res.accepted == 3
+    assert res.cases.geometry.y.tolist() == pytest.approx(
+        [22 + 29 / 60 + 8 / 3600, 22.4856, 22.4856], abs=1e-12
+    )
+    assert res.cases.geometry.x.iloc[0] == pytest.approx(103 + 58 / 60 + 15 / 3600, abs=1e-12)
+    q = res.quarantine.iloc[0]
+    assert q["source_row"] == 5 and q["reason"] == "bad_coordinates" and q["column"] == "Vĩ độ"
+    assert "22°29'08\"N" in q["message"]  # the message shows a form that is accepted
+
+
+def _merged_header_workbook(path):
+    import datetime as dt
+
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["DANH SÁCH VỤ VIỆC MUA BÁN NGƯỜI NĂM 2023"])
+    ws.merge_cells("A1:G1")
+    ws.append([])
+    ws.append(["Mã vụ", "Ngày xảy ra", "Tọa độ", None, "Xã/Phường", "Số nạn nhân", "Ghi chú"])
+    ws.merge_cells("C3:D3")
+    ws.append([None, None, "Vĩ độ", "Kinh độ", None, None, None])
+    ws.append(["A1", dt.datetime(2023, 4, 5, 10, 0), "22.4856", "103.9707", None, "2", "x"])
+    ws.append(["A2", "06/04/2023", "22,30", "104,05", None, 1, None])
+    ws.append(["A3", 45000, None, None, "Xã Mường Khương", "3", None])
+    ws.append(["A4", "31/02/2023", "22.3", "104.05", None, "1", None])
+    ws.append([None] * 7)
+    ws.append(["A5", dt.date(2023, 4, 7), 22.3, 104.05, None, "hai", None])
+    wb.save(path)
+
+
+def test_xlsx_title_rows_and_merged_two_level_header(tmp_path):
+    p = tmp_path / "so_lieu.xlsx"
+    _merged_header_workbook(p)
+    res = hotspots.read_cases(p, province="Lào Cai", today=TODAY)
+    # rows as Excel shows them: title row 1, blank row 2, header rows 3-4, data from row 5
+    assert res.rows_read == 5
+    assert res.cases["source_row"].tolist() == [5, 6, 7]
+    assert dict(zip(res.quarantine["source_row"], res.quarantine["reason"], strict=True)) == {
+        8: "bad_date",
+        10: "bad_value",
+    }
+    c = res.cases.set_index("source_row")
+    assert c.loc[5].geometry.coords[0] == pytest.approx((103.9707, 22.4856))  # text numbers
+    assert c.loc[6].geometry.coords[0] == pytest.approx((104.05, 22.30))  # decimal commas
+    assert c.loc[5, "occurred_at"] == pd.Timestamp("2023-04-05 10:00", tz="Asia/Ho_Chi_Minh")
+    assert c.loc[6, "occurred_at"] == pd.Timestamp("2023-04-06", tz="Asia/Ho_Chi_Minh")
+    assert c.loc[7, "occurred_at"] == pd.Timestamp("2023-03-15", tz="Asia/Ho_Chi_Minh")
+    assert c.loc[7, "precision"] == "commune" and c["victims"].tolist() == [2, 1, 3]
+    assert "Ghi chú" not in res.cases.columns and res.pii["notes"].tolist()[0] == "x"
+
+
+def test_csv_title_row_blank_lines_and_short_rows_keep_row_numbers(tmp_path):
+    p = tmp_path / "c.csv"
+    p.write_text(
+        "Báo cáo tháng 4\n\nMã vụ,Ngày xảy ra,Vĩ độ,Kinh độ,Vai trò\n"
+        "A,05/04/2023,22.4856,103.9707\n\nB,05/04/2023,abc,103.97,\n"
+        'C,05/04/2023,22.4856,103.9707,"tuyển mộ",x,y\n',
+        encoding="utf-8",
+    )
+    res = hotspots.read_cases(p, province="15")
+    assert res.rows_read == 3 and res.accepted + res.quarantined == 3
+    assert res.cases["source_row"].tolist() == [4]  # a short row is padded, not dropped
+    got = dict(zip(res.quarantine["source_row"], res.quarantine["reason"], strict=True))
+    assert got == {6: "bad_coordinates", 7: "malformed_row"}
+
+
+def _cp1258_text(n: int = 400) -> str:
+    rng = np.random.default_rng(3)
+    words = (
+        "Nạn nhân bị đối tượng dụ dỗ đi làm thuê lương cao rồi đưa sang Trung Quốc bán "
+        "làm vợ Công an xã phối hợp Bộ đội Biên phòng giải cứu thành công tại khu vực "
+        "cửa khẩu Lào Cai ngày hôm sau đưa về địa phương"
+    ).split()
+    lines = ["Mã vụ;Ngày xảy ra;Vĩ độ;Kinh độ;Xã/Phường;Tội danh;Tóm tắt vụ việc;Nơi ở"]
+    for i in range(n):
+        summary = " ".join(rng.choice(words, 14))
+        lines.append(
+            f"LC-{i};{i % 28 + 1:02d}/04/2023;22,{4000 + i};103,{9000 + i};Phong Hải;"
+            f"Mua bán người;{summary};Thôn Nậm Chảy"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def test_large_windows_1258_csv_with_semicolons_and_decimal_commas(tmp_path):
+    import sys
+
+    sys.path.insert(0, str(DATA))
+    from make_corpus import cp1258
+
+    text = _cp1258_text()
+    p = tmp_path / "cp.csv"
+    p.write_bytes(cp1258(text))
+    res = hotspots.read_cases(p, province="Lào Cai")
+    assert res.info["encoding"] == "cp1258"
+    assert res.accepted == 400
+    assert (res.cases["offence"] == "Mua bán người").all()
+    assert res.cases.geometry.y.iloc[5] == pytest.approx(22.4005)
+    assert res.cases.geometry.x.iloc[5] == pytest.approx(103.9005)
+    # free text and addresses are PII: kept apart, never in the cases
+    assert {"Tóm tắt vụ việc", "Nơi ở"} <= set(res.info["pii_columns"])
+    assert "Tóm tắt vụ việc" not in res.cases.columns and "Nơi ở" not in res.cases.columns
+
+
+def test_utf16_text_export(tmp_path):
+    p = tmp_path / "unicode.txt"
+    p.write_bytes(
+        "Mã vụ\tVĩ độ\tKinh độ\tXã/Phường\nA\t22.4856\t103.9707\t\nB\t\t\tMường Khương\n".encode(
+            "utf-16"
+        )
+    )
+    res = hotspots.read_cases(p, province="15")
+    assert res.accepted == 2 and res.cases["precision"].tolist() == ["exact", "commune"]
+
+
+def _projected(crs, pts, names=("x", "y"), northing_first=False):
+    from pyproj import Transformer
+
+    e, nn = Transformer.from_crs("EPSG:4326", crs, always_xy=True).transform(pts[:, 0], pts[:, 1])
+    a, b = (nn, e) if northing_first else (e, nn)
+    return pd.DataFrame({"case_id": [f"c{i}" for i in range(len(pts))], names[0]: a, names[1]: b})
+
+
+def _lao_cai_points(n=200):
+    prov = hotspots.geodata.province("15")
+    pts = gpd.GeoSeries([prov.geometry], crs=4326).sample_points(n, rng=1).explode()
+    return np.column_stack([pts.x, pts.y])
+
+
+def _xy(res):
+    return np.column_stack([res.cases.geometry.x, res.cases.geometry.y])
+
+
+def test_vn2000_geographic_declared():
+    from hotspots.data.crs import vn2000_crs
+
+    pts = _lao_cai_points(20)
+    df = _projected(vn2000_crs(), pts, names=("Kinh độ", "Vĩ độ"))
+    res = hotspots.read_cases(df, province="15", crs="VN-2000")
+    assert np.abs(_xy(res) - pts).max() < 1e-7
+    assert res.flagged() == {"converted_crs": 20}
+    # VN-2000 and WGS84 differ by the datum shift: about 100-300 m in Lào Cai, not 0
+    raw = np.column_stack([df["Kinh độ"], df["Vĩ độ"]])
+    assert 0.0005 < np.abs(raw - pts).max() < 0.005
+
+
+def test_wgs84_utm_detected_within_a_kilometre_and_flagged():
+    pts = _lao_cai_points(200)
+    for names in (("x", "y"), ("Easting", "Northing"), ("Kinh độ", "Vĩ độ")):
+        res = hotspots.read_cases(_projected("EPSG:32648", pts, names), province="15")
+        assert res.accepted == 200
+        # several zones fit equally well (WGS84/VN-2000 UTM 48 differ by the datum and
+        # the scale): an honest pick within 1 km, flagged as an assumption
+        err_m = np.abs(_xy(res) - pts).max() * 111_000
+        assert err_m < 1000
+        assert res.flagged()["crs_assumed"] == 200
+        assert "ASSUMED" in res.info["crs_detected"]
+
+
+def test_vn2000_utm_declared_and_vietnamese_xy_order():
+    from hotspots.data.crs import vn2000_crs
+
+    pts = _lao_cai_points(30)
+    df = _projected(vn2000_crs(105, 6), pts, names=("X", "Y"), northing_first=True)
+    res = hotspots.read_cases(df, province="15", crs="VN-2000/UTM:105")
+    assert np.abs(_xy(res) - pts).max() < 1e-7
+    assert "northing" in res.info["xy_order"]
+
+
+def test_few_projected_points_without_area_are_an_assumption_not_a_guess():
+    pts = np.array([(103.9707, 22.4856), (104.05, 22.30), (104.5, 21.9)])
+    res = hotspots.read_cases(_projected("EPSG:32648", pts))
+    assert res.flagged()["crs_assumed"] == 3
+    assert "None" not in res.info["crs_detected"] and "declare --crs" in res.info["crs_detected"]
+    # the tie goes to WGS84 UTM first: here exactly right
+    assert np.abs(_xy(res) - pts).max() < 1e-9
+
+
+def test_duplicate_headers_keep_pii_apart(tmp_path):
+    p = tmp_path / "d.csv"
+    p.write_text(
+        "Mã vụ,Vĩ độ,Kinh độ,Ghi chú,Ghi chú,Vĩ độ,Số điện thoại liên hệ\n"
+        "A,22.4856,103.9707,Nguyễn Văn Bí,nói thêm,1,0912345678\n",
+        encoding="utf-8",
+    )
+    res = hotspots.read_cases(p, province="15")
+    assert res.cases.geometry.y.iloc[0] == pytest.approx(22.4856)  # the first Vĩ độ counts
+    assert "Vĩ độ.1" in res.cases.columns and "Vĩ độ.1" in res.info["duplicate_columns"]
+    text = res.cases.drop(columns="geometry").astype(str).to_csv()
+    assert "Bí" not in text and "nói thêm" not in text and "0912345678" not in text
+    assert {"Ghi chú.1", "Số điện thoại liên hệ"} <= set(res.pii.columns)
+
+
+def test_geopackage_layers(tmp_path):
+    gdf = gpd.GeoDataFrame(
+        {"case_id": ["A", "B"], "date": ["05/04/2023", "06/04/2023"]},
+        geometry=gpd.points_from_xy([103.97, 104.05], [22.48, 22.30]),
+        crs="EPSG:4326",
+    )
+    one = tmp_path / "one.gpkg"
+    gdf.iloc[:0].to_file(one, layer="empty")
+    gdf.to_file(one, layer="cases")
+    assert hotspots.read_cases(one, province="15").accepted == 2  # the only filled layer
+    two = tmp_path / "two.gpkg"
+    gdf.to_file(two, layer="cases")
+    gdf.to_crs(32648).to_file(two, layer="copy")
+    with pytest.raises(UnusableInputError, match=r"'cases' \(2 features\), 'copy'"):
+        hotspots.read_cases(two)
+    res = hotspots.read_cases(two, province="15", sheet="copy")
+    assert res.cases.geometry.x.tolist() == pytest.approx([103.97, 104.05], abs=1e-7)
+    with pytest.raises(UnusableInputError, match="no layer 'nope'"):
+        hotspots.read_cases(two, sheet="nope")
+
+
+def test_shapefile_and_zipped_shapefile(tmp_path):
+    import shutil
+
+    gdf = gpd.GeoDataFrame(
+        {"case_id": ["A", "B"], "role": ["exit", "transit"]},
+        geometry=gpd.points_from_xy([103.97, 104.05], [22.48, 22.30]),
+        crs="EPSG:4326",
+    ).to_crs(32648)
+    d = tmp_path / "shp"
+    d.mkdir()
+    gdf.to_file(d / "cases.shp")
+    shutil.make_archive(str(tmp_path / "cases"), "zip", d)
+    for src in (d / "cases.shp", tmp_path / "cases.zip"):
+        res = hotspots.read_cases(src, province="15")
+        assert res.accepted == 2 and res.cases["role"].tolist() == ["exit", "transit"]
+        assert res.cases.geometry.y.tolist() == pytest.approx([22.48, 22.30], abs=1e-7)
+
+
+def test_a_row_with_many_problems_lists_them_all(tmp_path):
+    p = tmp_path / "m.csv"
+    p.write_text(
+        "Mã vụ,Ngày xảy ra,Ngày tố giác,Vĩ độ,Kinh độ,Số nạn nhân,Ngày khởi tố\n"
+        "A,31/02/2023,99/99/2023,abc,xyz,-1,hôm nay\n",
+        encoding="utf-8",
+    )
+    res = hotspots.read_cases(p, province="15", today=TODAY)
+    q = res.quarantine.iloc[0]
+    msg = q["message"]
+    for part in ("'abc'", "Vĩ độ", "'xyz'", "Kinh độ", "31/02/2023", "99/99/2023", "hôm nay"):
+        assert part in msg
+    assert "column 'Số nạn nhân'" in msg and q["reason"] == "bad_coordinates"
+
+
+def test_remaining_reason_codes_with_known_answers(tmp_path):
+    # unknown_province, unknown_role, status_flag_as_date, bad_value (seq), bad status date
+    df = pd.DataFrame(
+        {
+            "case_id": ["A", "B", "C", "D", "E"],
+            "tinh": ["Lào Cai", "Tỉnh Không Có", "Lào Cai", "Lào Cai", "Lào Cai"],
+            "xa": ["Mường Khương"] * 5,
+            "role": ["tuyển mộ", "tuyển mộ", "ngoài hành tinh", "tuyển mộ", "tuyển mộ"],
+            "seq": ["0", "0", "0", "1.5", "0"],
+            "reported_at": ["10/04/2023"] * 5,
+            "khoi_to": ["x", "", "", "", "hôm nay"],
+        }
+    )
+    res = hotspots.read_cases(df, today=TODAY)
+    got = dict(zip(res.quarantine["source_row"], res.quarantine["reason"], strict=True))
+    assert got == {3: "unknown_province", 5: "bad_value", 6: "bad_date"}
+    q = res.quarantine.set_index("source_row")
+    assert q.loc[3, "column"] == "tinh" and "Tỉnh Không Có" in q.loc[3, "message"]
+    c = res.cases.set_index("source_row")
+    assert c.loc[2, "case_opened"] == pd.Timestamp("2023-04-10", tz="Asia/Ho_Chi_Minh")
+    assert "status_flag_as_date" in c.loc[2, "flags"]
+    assert c.loc[4, "role"] == "other" and "unknown_role" in c.loc[4, "flags"]
+    assert pd.isna(c.loc[4, "case_opened"])
+
+
+def test_non_point_geometry_uses_a_representative_point():
+    import shapely
+
+    poly = shapely.box(103.9, 22.4, 104.0, 22.5)
+    gdf = gpd.GeoDataFrame({"case_id": ["A"]}, geometry=[poly], crs="EPSG:4326")
+    res = hotspots.read_cases(gdf, province="15")
+    assert res.cases["flags"].iloc[0] == "non_point_geometry"
+    assert poly.contains(res.cases.geometry.iloc[0])
+
+
+def _codes(res) -> set[str]:
+    return set(res.quarantine["reason"]) | set(res.flagged())
+
+
+def test_every_reason_code_is_produced_by_some_test_input(vi):
+    import shapely
+
+    seen = _codes(vi)
+    seen |= _codes(hotspots.read_cases(DATA / "malformed_rows.csv"))
+    seen |= _codes(hotspots.read_cases(DATA / "vn2000_tm3.csv", province="15"))
+    seen |= _codes(hotspots.read_cases(pd.DataFrame({"case_id": ["A"], "xa": ["Tân Lập"]})))
+    seen |= _codes(
+        hotspots.read_cases(
+            pd.DataFrame(
+                {
+                    "tinh": ["Tỉnh Không Có", "15"],
+                    "xa": ["Mường Khương"] * 2,
+                    "role": ["", "ngoài hành tinh"],
+                    "reported_at": ["10/04/2023"] * 2,
+                    "khoi_to": ["", "x"],
+                }
+            )
+        )
+    )
+    gdf = gpd.GeoDataFrame(
+        {"case_id": ["A"]}, geometry=[shapely.box(103.9, 22.4, 104.0, 22.5)], crs=4326
+    )
+    seen |= _codes(hotspots.read_cases(gdf))
+    assert seen == set(REASONS)
+
+
+def test_cli_validate_names_every_bad_row(tmp_path, capsys):
+    p = tmp_path / "many.csv"
+    rows = "\n".join(f"C{i},05/04/2023,abc,103.97" for i in range(80))
+    p.write_text("Mã vụ,Ngày xảy ra,Vĩ độ,Kinh độ\n" + rows + "\n", encoding="utf-8")
+    assert main(["validate", str(p), "--province", "15"]) == 0
+    out = capsys.readouterr().out
+    assert "Quarantined rows (all 80)" in out
+    for r in range(2, 82):
+        assert f"row {r} [Vĩ độ]" in out
+    assert main(["validate", str(p), "--show", "5"]) == 0
+    assert "first 5 of 80" in capsys.readouterr().out

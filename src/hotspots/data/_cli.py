@@ -27,6 +27,11 @@ def add_input_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--encoding", help="text encoding of a CSV (utf-8, cp1258); detected if absent")
     p.add_argument(
+        "--sheet",
+        help="XLSX sheet or GeoPackage layer, by name or 0-based number (default: the first "
+        "sheet; the only layer with features)",
+    )
+    p.add_argument(
         "--date-order",
         choices=["dmy", "mdy", "ymd"],
         default="dmy",
@@ -51,6 +56,7 @@ def load_input(args: argparse.Namespace):
         mapping=getattr(args, "mapping", None),
         crs=getattr(args, "crs", None),
         encoding=getattr(args, "encoding", None),
+        sheet=getattr(args, "sheet", None),
         date_order=getattr(args, "date_order", "dmy"),
         outside=getattr(args, "outside", "quarantine"),
     )
@@ -69,9 +75,22 @@ def _validate(args: argparse.Namespace) -> int:
         print(f"\n  {'outcome':<11} {'reason':<{width}} {'rows':>6}  meaning")
         for row in summary.itertuples():
             print(f"  {row.outcome:<11} {row.reason:<{width}} {row.rows:>6}  {row.meaning}")
+    notes = []
+    if res.info.get("crs_detected"):
+        notes.append(f"CRS of x/y: {res.info['crs']} ({res.info['crs_detected']})")
+    for key in ("lonlat_in_metres", "xy_order"):
+        if res.info.get(key):
+            notes.append(res.info[key])
+    for h, what in res.info.get("duplicate_columns", {}).items():
+        notes.append(f"column '{h}': {what}")
+    if notes:
+        print("\nNotes:")
+        for note in notes:
+            print(f"  {note}")
     if res.quarantined:
-        show = res.quarantine.head(args.show)
-        print(f"\nQuarantined rows (first {len(show)} of {res.quarantined}):")
+        show = res.quarantine if args.show is None else res.quarantine.head(args.show)
+        which = "all" if len(show) == res.quarantined else f"first {len(show)} of"
+        print(f"\nQuarantined rows ({which} {res.quarantined}):")
         for row in show.itertuples():
             col = f" [{row.column}]" if row.column else ""
             print(f"  row {row.source_row}{col}: {row.reason}: {row.message}")
@@ -122,7 +141,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--quarantine", metavar="OUT.csv", help="write the quarantined rows here")
     p.add_argument("--json", metavar="OUT.json", help="write the summary as JSON here")
     p.add_argument("--strict", action="store_true", help="exit 1 if any row was quarantined")
-    p.add_argument("--show", type=int, default=50, help="how many quarantined rows to print")
+    p.add_argument(
+        "--show",
+        type=int,
+        default=None,
+        metavar="N",
+        help="print only the first N quarantined rows (default: every one)",
+    )
     p.set_defaults(func=_validate)
 
     p = sub.add_parser(

@@ -648,7 +648,8 @@ def read_cases(
                 "bad_value",
                 canon["victims"],
                 col("victims")[i],
-                f"victims '{col('victims')[i]}' must be a whole number >= 0",
+                f"column '{canon['victims']}': victims '{col('victims')[i]}' must be a whole "
+                "number >= 0",
             )
         victims = np.where(v_empty | v_bad, 0, np.nan_to_num(v_num)).astype(np.int64)
     seq = None
@@ -661,7 +662,7 @@ def read_cases(
                 "bad_value",
                 canon["seq"],
                 col("seq")[i],
-                f"stop order '{col('seq')[i]}' must be a whole number",
+                f"column '{canon['seq']}': stop order '{col('seq')[i]}' must be a whole number",
             )
         seq = np.where(s_empty | s_bad, -1, np.nan_to_num(s_num)).astype(np.int64)
     if "precision" in canon:
