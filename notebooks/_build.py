@@ -34,9 +34,6 @@ synthetic: bool = False  # mark outputs SYNTHETIC / DỮ LIỆU GIẢ LẬP (for
 """
 
 SETUP = """\
-import matplotlib
-
-matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import display
@@ -136,7 +133,8 @@ NOTEBOOKS["01_data_quality"] = notebook(
         ax.set_title(L("Vụ việc theo năm", "Cases per year")
                      + (" — SYNTHETIC / DỮ LIỆU GIẢ LẬP" if synthetic else ""))
         out.figure(fig, "cases_per_year", "Vụ việc theo năm", "Cases per year")
-        plt.show()
+        display(fig)
+        plt.close(fig)
         """),
         md("""
         ## Số vụ theo xã / Cases per commune
@@ -495,7 +493,8 @@ NOTEBOOKS["05_backtest"] = notebook(
         if synthetic:
             fig.suptitle("SYNTHETIC / DỮ LIỆU GIẢ LẬP", color="crimson")
         out.figure(fig, "backtest", "Tỷ lệ trúng và PAI", "Hit rate and PAI")
-        plt.show()
+        display(fig)
+        plt.close(fig)
         """),
         code("""
         out.save("Kiểm định dự báo", "Backtest")
@@ -535,7 +534,8 @@ NOTEBOOKS["06_program_kpis"] = notebook(
                   "KPIs per year (%)")
         fig = overall.plot(lang=lang, synthetic=synthetic)
         out.figure(fig, "kpis", "Chỉ tiêu chương trình", "Programme KPIs")
-        plt.show()
+        display(fig)
+        plt.close(fig)
         """),
         md("""
         ## Đơn vị dưới chỉ tiêu / Units under target

@@ -93,6 +93,8 @@ def test_every_notebook_runs_and_exports(report):
             c for c, t in zip(executed.cells, tags, strict=True) if "injected-parameters" in t
         ]
         assert len(injected) == 1 and "synthetic = True" in injected[0].source
+        if name in ("01_data_quality", "05_backtest", "06_program_kpis"):
+            assert 'src="data:image/png;base64' in page, f"{name}: chart not shown"
         summary = json.loads((cur / "summaries" / f"{name}.json").read_text(encoding="utf-8"))
         assert summary["headlines"] or name == "05_backtest"
         for item in summary["outputs"]:

@@ -306,3 +306,18 @@ def test_remote_references_found_and_stripped():
     assert len(found) == 3
     stripped = strip_remote(page)
     assert "require.js" not in stripped and "var a=1;" in stripped
+
+
+def test_synthetic_files_are_recognised(tmp_path):
+    from hotspots.report.inputs import looks_synthetic
+
+    real = tmp_path / "real.csv"
+    real.write_text("case_id,lat,lon\nc1,22.3,104.0\n")
+    marked = tmp_path / "marked.csv"
+    marked.write_text("case_id,lat,lon,synthetic\nc1,22.3,104.0,True\n")
+    assert not looks_synthetic(real) and looks_synthetic(marked)
+    gen = tmp_path / "gen"
+    gen.mkdir()
+    (gen / "cases.csv").write_text("case_id\nc1\n")
+    (gen / "truth_key_areas.geojson").write_text("{}")
+    assert looks_synthetic(gen / "cases.csv")

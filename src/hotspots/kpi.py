@@ -235,7 +235,9 @@ class KpiResult:
         out = t.pivot_table(index=index, columns="label", values="rate", aggfunc="first")
         out = (out * 100).round(1)
         cols = [k.label(lang) for k in self.kpis if k.label(lang) in out.columns]
-        return out[cols]
+        out = out[cols]
+        out.columns.name = None
+        return out
 
     def suppress(self, threshold: int = 3) -> KpiResult:
         """Return a copy where counts of fewer than ``threshold`` cases are hidden.

@@ -18,7 +18,14 @@ import pandas as pd
 
 from hotspots.data.schema import PII_COLUMNS, TZ
 
-__all__ = ["Inputs", "load_inputs", "synthetic_files", "pii_values", "filter_window"]
+__all__ = [
+    "Inputs",
+    "load_inputs",
+    "synthetic_files",
+    "pii_values",
+    "filter_window",
+    "looks_synthetic",
+]
 
 
 @dataclasses.dataclass
@@ -124,16 +131,21 @@ def load_inputs(
     """
     from hotspots.data.ingest import read_cases
 
-    truth_dir = None
     if data_path == "synthetic":
-        tmp = Path(tempfile.mkdtemp(prefix="hotspots-synthetic-"))
-        cases_file, routes_file = synthetic_files(tmp, province or "Lào Cai", years, seed)
-        data_path = str(cases_file)
-        routes_path = routes_path or (str(routes_file) if routes_file else None)
-        synthetic = True
-        truth_dir = cases_file.parent
-    elif (Path(data_path).parent / ".complete").exists():
-        truth_dir = Path(data_path).parent
+        with tempfile.TemporaryDirectory(prefix="hotspots-synthetic-") as tmp:
+            cases_file, routes_file = synthetic_files(tmp, province or "Lào Cai", years, seed)
+            return load_inputs(
+                str(cases_file),
+                routes_path or (str(routes_file) if routes_file else None),
+                province,
+                area,
+                date_from,
+                date_to,
+                seed=seed,
+                years=years,
+                synthetic=True,
+            )
+    truth_dir = Path(data_path).parent if _has_truth(Path(data_path).parent) else None
     ingest = read_cases(data_path, province=province, area=area)
     cases = filter_window(ingest.cases, date_from, date_to)
     routes = ingest.routes
@@ -142,7 +154,8 @@ def load_inputs(
     if routes is not None:
         routes = routes[routes["case_id"].isin(set(cases["case_id"]))].reset_index(drop=True)
     truth = _read_truth(truth_dir) if truth_dir is not None else None
-    synthetic = synthetic or truth is not None
+    marked = "synthetic" in cases.columns and _truthy(cases["synthetic"]).any()
+    synthetic = synthetic or truth is not None or bool(marked)
     return Inputs(
         cases=cases.reset_index(drop=True),
         routes=routes,
@@ -150,6 +163,34 @@ def load_inputs(
         synthetic=synthetic,
         truth=truth,
     )
+
+
+def _truthy(values: pd.Series) -> pd.Series:
+    return values.astype(str).str.strip().str.lower().isin(["true", "1", "yes"])
+
+
+def _has_truth(folder: Path) -> bool:
+    return any(folder.glob("truth*.geojson")) or any(folder.glob("truth*.json"))
+
+
+def looks_synthetic(path: str | Path) -> bool:
+    """Whether a case file comes from the synthetic generator.
+
+    True when the generator's truth files lie beside it, or when it has a ``synthetic``
+    column with a true value.
+    """
+    path = Path(path)
+    if path.is_file() and _has_truth(path.parent):
+        return True
+    if path.suffix.lower() == ".csv":
+        try:
+            head = pd.read_csv(path, dtype=str, nrows=50, encoding_errors="replace")
+        except (OSError, ValueError):
+            return False
+        cols = {str(c).strip().lower(): c for c in head.columns}
+        if "synthetic" in cols:
+            return bool(_truthy(head[cols["synthetic"]]).any())
+    return False
 
 
 def _read_truth(folder: Path) -> dict | None:

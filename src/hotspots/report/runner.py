@@ -259,7 +259,7 @@ def run_report(
                 "hotspots_report": 1,
                 "run": stamp,
                 "started": started,
-                "parameters": _public_params(config.to_dict()),
+                "parameters": _public_params(config.to_dict() | {"synthetic": cfg.synthetic}),
                 "synthetic": bool(cfg.synthetic),
                 "privacy": cfg.privacy,
                 "suppress_below": cfg.suppress_below,
@@ -303,7 +303,12 @@ def _prepare_data(
 ) -> tuple[ReportConfig, list[Path]]:
     """Generate the synthetic data when asked; return the config to run and input files."""
     if config.data != "synthetic":
+        from hotspots.report.inputs import looks_synthetic
+
         files = [Path(config.data)] + ([Path(config.routes)] if config.routes else [])
+        if not config.synthetic and looks_synthetic(config.data):
+            say("the data come from the synthetic generator: outputs are marked SYNTHETIC")
+            config = dataclasses.replace(config, synthetic=True)
         return config, files
     t0 = time.perf_counter()
     from hotspots.report.inputs import synthetic_files
