@@ -97,3 +97,47 @@ def test_every_province(code):
     )
     pts = d.cases.to_crs(crs)
     assert shapely.contains_xy(poly, pts.geometry.x, pts.geometry.y).all(), prov
+
+
+def test_every_written_file_is_labelled_and_truth_reads_back(tmp_path, demo):
+    import json
+
+    import geopandas as gpd
+
+    files = demo.write(tmp_path / "a")
+    cases = pd.read_csv(files["cases"])
+    assert (cases["data_label"] == SYNTHETIC_LABEL).all() and (cases["synthetic"] == "yes").all()
+    assert json.loads(files["truth"].read_text(encoding="utf-8"))["label"] == SYNTHETIC_LABEL
+    assert files["readme"].read_text(encoding="utf-8").startswith(SYNTHETIC_LABEL)
+    for key in ("key_areas", "key_lines", "emerging"):
+        back = gpd.read_file(files[f"truth_{key}"])
+        assert (back["label"] == SYNTHETIC_LABEL).all()
+        assert len(back) == len(demo.truth[key])
+        assert back.geometry.geom_equals_exact(demo.truth[key].geometry, 1e-9).all()
+    # written twice with the same seed: byte for byte the same
+    again = generate(province="Lào Cai", years=5, seed=0).write(tmp_path / "b")
+    assert again["cases"].read_bytes() == files["cases"].read_bytes()
+
+
+@pytest.mark.parametrize("code", ["01", "25"])
+def test_inland_province_exits_towards_different_gates(code):
+    d = generate(province=code, years=2, seed=0, n_cases=100)
+    meta = d.truth["meta"]
+    assert meta["inland"] and len(geodata.border_gates(province=code)) == 0
+    lines = d.truth["key_lines"]
+    crs = metric_crs(lines)
+    prov = hotspots.data.ingest.resolve_area(province=code).to_crs(crs).geometry.iloc[0]
+    exits = [shapely.Point(g.coords[-1]) for g in lines.to_crs(crs).geometry]
+    # each exit lies just inside the province boundary (300 m), on the side of its gate
+    for e in exits:
+        assert prov.contains(e) and prov.boundary.distance(e) < 1000
+    assert len({(round(e.x), round(e.y)) for e in exits}) >= 2
+    for i, a in enumerate(exits):
+        for b in exits[i + 1 :]:
+            if (a.x, a.y) != (b.x, b.y):
+                assert a.distance(b) >= 8000  # corridors leave in different directions
+    gates = geodata.border_gates().set_index("name").to_crs(crs)
+    for e, name in zip(exits, lines["gate"], strict=True):
+        g = gates.loc[[name]].geometry.iloc[0]
+        # the exit is the boundary point nearest its gate (within the 300 m inset)
+        assert e.distance(g) <= prov.boundary.distance(g) + 1000

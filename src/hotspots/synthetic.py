@@ -5,8 +5,8 @@ fake cases on real geography (communes, province boundary, border gates) with a 
 structure, so that every method can be checked against what was planted:
 
 * **corridors** (planted key lines): victim's home area → recruitment hub → transit
-  point → exit at a border gate (inland provinces: the point of the province boundary
-  nearest to the closest border gate);
+  point → exit at a border gate (inland provinces: the points of the province boundary
+  nearest to the closest border gates, in different directions);
 * **key areas**: the home areas (``kind="origin"``) and the recruitment, transit and
   exit areas (``kind="operational"``) of the corridors;
 * an **emerging hot spot**: a recruitment area that appears only in the last year,
@@ -115,10 +115,16 @@ class SyntheticData:
             df[c] = df[c].dt.strftime("%Y-%m-%d %H:%M").fillna("")
         df = df.drop(columns=["flags", "source_row", "precision"])
         df["synthetic"] = "yes"
+        df["data_label"] = SYNTHETIC_LABEL
         return df
 
     def write(self, out: str | Path) -> dict[str, Path]:
-        """Write ``cases.csv`` and the truth files into ``out``; returns their paths."""
+        """Write ``cases.csv`` and the truth files into ``out``; returns their paths.
+
+        Every file carries :data:`SYNTHETIC_LABEL`: a ``data_label`` column (and
+        ``synthetic = yes``) in the CSV, a ``label`` property on every truth feature,
+        ``label`` in ``truth.json`` and the first line of ``README.txt``.
+        """
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)
         files = {
@@ -131,7 +137,9 @@ class SyntheticData:
         }
         self.to_frame().to_csv(files["cases"], index=False, encoding="utf-8")
         for key in ("key_areas", "key_lines", "emerging"):
-            self.truth[key].to_file(files[f"truth_{key}"], driver="GeoJSON")
+            layer = self.truth[key].copy()
+            layer.insert(0, "label", SYNTHETIC_LABEL)
+            layer.to_file(files[f"truth_{key}"], driver="GeoJSON")
         files["truth"].write_text(
             json.dumps(self.truth["meta"], ensure_ascii=False, indent=2), encoding="utf-8"
         )
@@ -200,13 +208,25 @@ def generate(
 
     gates = geodata.border_gates(province=code)
     inland = gates.empty
-    if inland:  # nearest gates in the country; exit where the province boundary is nearest
+    span = max(poly_m.bounds[2] - poly_m.bounds[0], poly_m.bounds[3] - poly_m.bounds[1])
+    if inland:
+        # No gate in the province: journeys leave it towards the nearest border gates, at
+        # the point of the province boundary nearest to each. Gates whose exit points
+        # would nearly coincide are skipped, so that the corridors leave in different
+        # directions (gates up to twice as far as the nearest one are considered).
         allg = geodata.border_gates().to_crs(crs_m)
         c = poly_m.centroid
-        d = allg.geometry.distance(c)
-        near = allg.loc[d.sort_values().index[:3]]
-        exits = [shapely.ops.nearest_points(inner300, g)[0] for g in near.geometry]
-        gate_names = list(near["name"])
+        d = allg.geometry.distance(c).sort_values(kind="stable")
+        exits, gate_names = [], []
+        sep = max(8000.0, span / 5)
+        for idx in d.index[d <= 2 * d.iloc[0]]:
+            g = allg.geometry.loc[idx]
+            e = shapely.ops.nearest_points(inner300, g)[0]
+            if all(e.distance(x) >= sep for x in exits):
+                exits.append(e)
+                gate_names.append(str(allg.at[idx, "name"]))
+            if len(exits) == 3:
+                break
     else:
         gm = gates.to_crs(crs_m)
         order = np.argsort(gm["kind"].ne("international").to_numpy(), kind="stable")
@@ -228,7 +248,6 @@ def generate(
 
     # --- plant corridors ------------------------------------------------------------
     taken: list[np.ndarray] = [np.array([e.x, e.y]) for e in exits]
-    span = max(poly_m.bounds[2] - poly_m.bounds[0], poly_m.bounds[3] - poly_m.bounds[1])
     min_sep = max(6000.0, span / 12)
     corridors = []
     for j, e in enumerate(exits):
