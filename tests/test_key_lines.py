@@ -217,14 +217,13 @@ def test_empty_and_bad_input():
         key_lines(routes, eps=0)
 
 
-@pytest.fixture(scope="module")
-def synthetic():
+@pytest.mark.parametrize(
+    "seed", [0, 1, pytest.param(2, marks=pytest.mark.slow), pytest.param(3, marks=pytest.mark.slow)]
+)
+def test_synthetic_planted_corridors_recovered(seed):
     from hotspots.synthetic import generate
 
-    return generate(province="Lào Cai", years=5, seed=0)
-
-
-def test_synthetic_planted_corridors_recovered(synthetic):
+    synthetic = generate(province="Lào Cai", years=5, seed=seed)
     kl = key_lines(synthetic.routes)
     truth = synthetic.truth["key_lines"]
     top = kl.lines[kl.lines["rank"] <= len(truth)]
@@ -232,14 +231,20 @@ def test_synthetic_planted_corridors_recovered(synthetic):
     best = h.argmin(axis=1)
     assert sorted(best.tolist()) == list(range(len(truth)))  # each its own line
     assert (h.min(axis=1) < 5_000).all()
-    assert list(top["gate"].iloc[best]) == list(truth["gate"])
-    # volumes in the planted order
-    assert list(np.argsort(-top["cases"].iloc[best].to_numpy())) == list(
-        np.argsort(-truth["cases"].to_numpy())
-    )
-    # nothing else comes close to the planted corridors' volume
-    rest = kl.lines[kl.lines["rank"] > len(truth)]
-    assert (rest["cases"] < 0.2 * truth["cases"].min()).all()
+    # the planted gate (co-located gates, < 1 km apart, are named together "A / B")
+    for gate, planted_gate in zip(top["gate"].iloc[best], truth["gate"], strict=True):
+        assert planted_gate in gate.split(" / ")
+    # volumes in the planted order, within 25 %
+    found = top["cases"].iloc[best].to_numpy()
+    np.testing.assert_allclose(found, truth["cases"].to_numpy(), rtol=0.25)
+    # any other line is small, or is the planted emerging hot spot's flow (recruitment
+    # there in the last year, exit by the nearest gate)
+    emerging = synthetic.truth["key_areas"]
+    emerging = emerging[emerging["emerging"].astype(bool)].to_crs(UTM48).union_all()
+    rest = kl.lines[kl.lines["rank"] > len(truth)].to_crs(UTM48)
+    starts = shapely.get_point(rest.geometry.values, 0)
+    from_emerging = shapely.distance(starts, emerging) < 10_000
+    assert ((rest["cases"] < 0.1 * truth["cases"].min()) | from_emerging).all()
 
 
 # ---------------------------------------------------------------------------- CLI

@@ -105,6 +105,7 @@ def dbscan_from_pairs(
     weights: np.ndarray | None = None,
     dist: np.ndarray | None = None,
     core: np.ndarray | None = None,
+    link: np.ndarray | None = None,
 ) -> np.ndarray:
     """DBSCAN labels from the list of neighbour pairs (``i < j``, each pair once).
 
@@ -112,7 +113,8 @@ def dbscan_from_pairs(
     least ``min_samples``. Core points linked by a neighbour pair form one cluster;
     a border point joins the cluster of its nearest core neighbour (ties: lowest index).
     Clusters are numbered in order of their lowest member index, noise is ``-1``.
-    ``core`` (boolean mask) overrides the core test.
+    ``core`` (boolean mask) overrides the core test; ``link`` (boolean per pair)
+    restricts which core-core pairs join clusters (default: all).
     """
     if core is None:
         w = np.ones(n) if weights is None else np.asarray(weights, dtype=float)
@@ -124,6 +126,8 @@ def dbscan_from_pairs(
     if not core.any():
         return labels
     cc = core[i] & core[j]
+    if link is not None:
+        cc &= link
     graph = sparse.coo_matrix((np.ones(int(cc.sum())), (i[cc], j[cc])), shape=(n, n)).tocsr()
     _, comp = connected_components(graph, directed=False)
     labels[core] = comp[core]

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 import shapely
 from scipy import sparse
-from scipy.sparse.csgraph import dijkstra, minimum_spanning_tree
+from scipy.sparse.csgraph import connected_components, dijkstra, minimum_spanning_tree
 from scipy.spatial import cKDTree
 
 from hotspots.data.crs import WGS84, metric_crs
@@ -269,6 +269,74 @@ def _moving_average(xy: np.ndarray, half: int) -> np.ndarray:
     return out
 
 
+def _gates_for(
+    lines: gpd.GeoDataFrame,
+    ends: gpd.GeoSeries,
+    rm: gpd.GeoDataFrame,
+    route_idx: np.ndarray,
+    route_w: np.ndarray,
+    gates: gpd.GeoDataFrame | None,
+    gate_distance: float,
+) -> dict[str, list]:
+    """Border gate of each line: the gate at least half its routes exit by, else the line's end.
+
+    A route's exit is its last stop with role ``exit`` (else its last stop), snapped to
+    the nearest gate within ``gate_distance``. Two gates a kilometre apart (a road and a
+    railway gate) are then told apart by where the cases actually left, not by where
+    the smoothed line happens to end. Gates less than 1 km apart count as one exit and
+    are named together, ``"A / B"``.
+    """
+    from hotspots.lines.routes import UNKNOWN_GATE, _default_gates
+
+    gates = _default_gates() if gates is None else gates
+    n = len(lines)
+    out: dict[str, list] = {
+        "gate": [UNKNOWN_GATE] * n,
+        "gate_country": [None] * n,
+        "gate_distance_m": [np.nan] * n,
+    }
+    if gates is None or len(gates) == 0 or n == 0:
+        return out
+    order = np.arange(len(rm))
+    is_exit = (rm["role"] == "exit").to_numpy()
+    last_any = pd.Series(order).groupby(route_idx).max()
+    last_exit = pd.Series(order[is_exit]).groupby(route_idx[is_exit]).max()
+    pick = last_any.copy()
+    pick.loc[last_exit.index] = last_exit
+    exit_pts = gpd.GeoSeries(rm.geometry.values[pick.to_numpy()], crs=rm.crs)
+    route_gate = np.full(int(route_idx.max()) + 1, UNKNOWN_GATE, dtype=object)
+    route_gate[pick.index.to_numpy()] = snap_to_gates(exit_pts, gates, gate_distance)["gate"]
+    by_end = snap_to_gates(ends, gates, gate_distance)
+    gm = gates.to_crs(rm.crs)
+    names = gm["name"].astype(str).to_numpy()
+    # gates less than 1 km apart (a road and a railway gate) are one exit: "A / B"
+    gxy = shapely.get_coordinates(gm.geometry.centroid.values)
+    pairs = cKDTree(gxy).query_pairs(1_000.0, output_type="ndarray")
+    adj = sparse.coo_matrix(
+        (np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(len(gm), len(gm))
+    )
+    _, group = connected_components(adj, directed=False)
+    label = {names[i]: " / ".join(dict.fromkeys(names[group == group[i]])) for i in range(len(gm))}
+    route_gate = np.array([label.get(x, x) for x in route_gate], dtype=object)
+    for k, members in enumerate(lines["_members"]):
+        g = route_gate[members]
+        known = g != UNKNOWN_GATE
+        votes = pd.Series(route_w[members][known]).groupby(g[known]).sum()
+        votes = votes.sort_values(ascending=False, kind="stable")
+        if len(votes) and votes.iloc[0] >= 0.5 * route_w[members].sum():
+            name = str(votes.index[0])
+        else:
+            name = str(by_end["gate"].iloc[k])
+            name = label.get(name, name)
+        if name == UNKNOWN_GATE:
+            continue
+        row = int(np.flatnonzero(names == name.split(" / ")[0])[0])
+        out["gate"][k] = name
+        out["gate_country"][k] = gm["country"].iloc[row] if "country" in gm else None
+        out["gate_distance_m"][k] = float(ends.iloc[k].distance(gm.geometry.iloc[row]))
+    return out
+
+
 def _communes_default() -> gpd.GeoDataFrame | None:
     try:
         from hotspots.geodata import communes
@@ -300,6 +368,7 @@ def key_lines(
     angle_scale: float | None = None,
     top_segments: int | None = 100,
     merge_share: float | None = 0.5,
+    link_eps: float | None = None,
 ) -> KeyLines:
     """Find the corridors that many case routes share.
 
@@ -349,6 +418,9 @@ def key_lines(
         sharp bend) when the routes going on from one to the other carry at least
         this share of each (see :func:`hotspots.lines.segments.merge_consecutive`);
         ``None`` keeps them apart.
+    link_eps
+        Core pieces join one cluster only through pairs at most this far apart
+        (default ``eps / 2``; see :func:`hotspots.lines.segments.cluster_segments`).
     angle_scale
         Least length in the TRACLUS angle distance (default ``4 * eps``): two pieces
         at an angle θ are at least ``angle_scale * sin θ`` apart, so crossing
@@ -369,6 +441,7 @@ def key_lines(
     min_length = 2 * eps if min_length is None else min_length
     min_lines = min_routes if min_lines is None else min_lines
     angle_scale = 4 * eps if angle_scale is None else angle_scale
+    link_eps = eps / 2 if link_eps is None else link_eps
     params = {
         "eps": eps,
         "min_routes": min_routes,
@@ -378,6 +451,7 @@ def key_lines(
         "mdl": mdl,
         "angle_scale": angle_scale,
         "merge_share": merge_share,
+        "link_eps": link_eps,
         "gate_distance": gate_distance,
         "network": str(network) if isinstance(network, str | Path) else bool(network),
     }
@@ -401,7 +475,13 @@ def key_lines(
         wstop = rm["weight"].to_numpy(float)
     seg = partition_routes(xy, path_idx, max_length, weight=wstop, mdl=mdl, tolerance=eps / 2)
     labels = cluster_segments(
-        seg, eps, min_lines, min_routes, directed=directed, angle_scale=angle_scale
+        seg,
+        eps,
+        min_lines,
+        min_routes,
+        directed=directed,
+        angle_scale=angle_scale,
+        link_eps=link_eps,
     )
     if merge_share is not None:
         labels = merge_consecutive(seg, labels, min_routes, merge_share)
@@ -422,7 +502,13 @@ def key_lines(
         per_route = np.bincount(sub.route)[sub.route]
         progress = rank_in_route / np.maximum(per_route - 1, 1)
         line = representative_line(
-            sub.start, sub.end, sub.weight, eps / 2, smooth, simplify, progress
+            sub.start,
+            sub.end,
+            sub.weight,
+            eps / 2,
+            smooth,
+            simplify,
+            progress if directed else None,
         )
         if line is None or line.length < min_length:
             continue
@@ -449,6 +535,7 @@ def key_lines(
                 "heading": _heading(bearing),
                 "width_m": 2 * half,
                 "n_segments": int(m.sum()),
+                "_members": members,
                 "geometry": line,
             }
         )
@@ -475,10 +562,9 @@ def key_lines(
         lines = lines[lines["rank"] <= top]
 
     ends = gpd.GeoSeries(shapely.get_point(lines.geometry.values, -1), crs=crs)
-    snapped = snap_to_gates(ends, gates, gate_distance)
-    lines["gate"] = snapped["gate"].to_numpy()
-    lines["gate_country"] = snapped["gate_country"].to_numpy()
-    lines["gate_distance_m"] = snapped["gate_distance_m"].to_numpy()
+    gate_cols = _gates_for(lines, ends, rm, route_idx, route_w, gates, gate_distance)
+    for col, values in gate_cols.items():
+        lines[col] = values
     ends_ll = shapely.get_coordinates(ends.to_crs(WGS84).values)
     lines["exit_lon"], lines["exit_lat"] = ends_ll[:, 0], ends_ll[:, 1]
 

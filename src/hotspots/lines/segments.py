@@ -329,6 +329,7 @@ def cluster_segments(
     directed: bool = True,
     weights: tuple[float, float, float] = (1.0, 1.0, 1.0),
     angle_scale: float = 0.0,
+    link_eps: float | None = None,
     chunk: int = 262_144,
 ) -> np.ndarray:
     """Group route pieces by TRACLUS distance with DBSCAN semantics.
@@ -351,6 +352,11 @@ def cluster_segments(
         Weights of the perpendicular, parallel and angle distances.
     angle_scale
         Least length used in the angle distance (see :func:`segment_distance`).
+    link_eps
+        Core pieces join one cluster only through pairs at most ``link_eps`` apart
+        (default ``eps``: plain DBSCAN). Inside a corridor core pieces have many close
+        neighbours, so a smaller radius keeps corridors whole while cutting the few
+        long single links that chain two corridors together.
     chunk
         Candidate pairs per batch of distance computations (memory bound).
 
@@ -378,7 +384,8 @@ def cluster_segments(
     route_w = np.zeros(n_routes)
     route_w[seg.route] = seg.weight
     density = np.bincount(key // n_routes, weights=route_w[key % n_routes], minlength=n)
-    labels = dbscan_from_pairs(n, i, j, min_lines, dist=d, core=density >= min_lines)
+    link = None if link_eps is None or link_eps >= eps else d <= link_eps
+    labels = dbscan_from_pairs(n, i, j, min_lines, dist=d, core=density >= min_lines, link=link)
     if min_routes > 1 and (labels >= 0).any():
         lab = labels[labels >= 0]
         pairs = np.unique(np.column_stack([lab, seg.route[labels >= 0]]), axis=0)
