@@ -303,7 +303,9 @@ NOTEBOOKS["03_key_lines"] = notebook(
             out.table(apply_privacy(kl, privacy, threshold=suppress_below)
                       .drop(columns="geometry"), "key_lines", "Tuyến trọng điểm",
                       "Key lines")
-            top_gate = kl["gate"].iloc[0] if len(kl) else "-"
+            gate = kl["gate"].iloc[0] if len(kl) else None
+            known = isinstance(gate, str) and gate and gate != "unknown"
+            top_gate = gate if known else L("biên giới (không rõ cửa khẩu)", "the border (no known gate)")
             out.headline(f"{len(kl)} tuyến trọng điểm; tuyến 1 hướng về {top_gate}",
                          f"{len(kl)} key lines; line 1 leads to {top_gate}")
         """),
@@ -493,6 +495,13 @@ NOTEBOOKS["05_backtest"] = notebook(
         if synthetic:
             fig.suptitle("SYNTHETIC / DỮ LIỆU GIẢ LẬP", color="crimson")
         out.figure(fig, "backtest", "Tỷ lệ trúng và PAI", "Hit rate and PAI")
+        best = cmp5[~cmp5["method"].str.startswith("naive")].sort_values("mean_hit_rate").iloc[-1]
+        out.headline(
+            f"Ở 5% diện tích, {best['method']} chỉ đúng {best['mean_hit_rate']:.0%} vụ của giai "
+            f"đoạn sau (cách đơn giản: {best['naive_mean_hit_rate']:.0%})",
+            f"On 5% of the area, {best['method']} caught {best['mean_hit_rate']:.0%} of the next "
+            f"period's cases (naive: {best['naive_mean_hit_rate']:.0%})",
+        )
         display(fig)
         plt.close(fig)
         """),
@@ -557,14 +566,16 @@ NOTEBOOKS["06_program_kpis"] = notebook(
         out.table(under, "kpis_under_target", "Đơn vị dưới chỉ tiêu", "Units under target")
         out.table(by_unit.table, "kpis_by_unit", "Chỉ tiêu theo đơn vị và năm",
                   "KPIs per unit and year")
-        last = int(overall.table["year"].max())
+        # latest year where most targets can be judged (a year that has only begun is not)
+        judged = overall.table[overall.table["denominator"] > 0].groupby("year").size()
+        last = int(judged[judged >= 3].index.max() if (judged >= 3).any() else judged.index.max())
         missed = overall.table[(overall.table["year"] == last)
                                & overall.table["under_target"].fillna(False).astype(bool)]
         out.headline(
             f"Năm {last}: {len(missed)}/{overall.table.query('year == @last').shape[0]} "
-            f"chỉ tiêu chưa đạt; {under['unit'].nunique()} đơn vị có chỉ tiêu chưa đạt",
+            f"chỉ tiêu chưa đạt; {under.loc[under['year'] == last, 'unit'].nunique()} đơn vị có chỉ tiêu chưa đạt",
             f"{last}: {len(missed)} of {overall.table.query('year == @last').shape[0]} "
-            f"targets missed; {under['unit'].nunique()} units under a target",
+            f"targets missed; {under.loc[under['year'] == last, 'unit'].nunique()} units under a target",
         )
         out.save("Chỉ tiêu chương trình", "Programme KPIs")
         """),
