@@ -664,3 +664,46 @@ def test_cli_validate_names_every_bad_row(tmp_path, capsys):
         assert f"row {r} [Vĩ độ]" in out
     assert main(["validate", str(p), "--show", "5"]) == 0
     assert "first 5 of 80" in capsys.readouterr().out
+
+
+_ids = st.sampled_from(["A", "B", "C", "", " "])
+_coord = st.one_of(
+    st.sampled_from(["22.4856", "103.9707", "22,30", "104,05", "", "abc", "0", "95.5", "1e9"]),
+    st.sampled_from(["22°29'08\"N", "103°58'15\"E", "N22.3", "-22.3", "2.487.639,77"]),
+    st.floats(allow_nan=True, allow_infinity=True),
+)
+_cell = st.one_of(st.text(max_size=6), st.integers(-5, 50000), st.none())
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(
+        st.tuples(_ids, _coord, _coord, _cell, st.sampled_from(["Mường Khương", "Tân Lập", ""])),
+        max_size=12,
+    )
+)
+def test_accounting_holds_with_duplicates_pii_and_mixed_values(rows):
+    df = pd.DataFrame(rows, columns=["Mã vụ", "Vĩ độ", "Kinh độ", "Ngày xảy ra", "Xã/Phường"])
+    df["Họ tên"] = "Nguyễn Văn A"
+    res = hotspots.read_cases(df, province="15", today=TODAY)
+    assert res.accepted + res.quarantined == res.rows_read == len(df)
+    # each input row is in exactly one of the two tables, and in the PII table
+    both = sorted(res.cases["source_row"].tolist() + res.quarantine["source_row"].tolist())
+    assert both == list(range(2, len(df) + 2))
+    assert res.pii["source_row"].tolist() == list(range(2, len(df) + 2))
+    assert "Họ tên" not in res.cases.columns
+    assert not any("Họ tên" in c for c in res.quarantine.columns)
+
+
+def test_location_problems_name_the_real_columns(vi):
+    q = vi.quarantine.set_index("source_row")
+    assert q.loc[6, "column"] == "Kinh độ/Vĩ độ"  # missing: the file's own headers
+    assert q.loc[9, "column"] == "Kinh độ/Vĩ độ" and "Lào Cai" in q.loc[9, "message"]
+    assert q.loc[5, "column"] == "Xã/Phường"
+
+
+def test_garbage_in_lonlat_columns_is_not_taken_for_metres():
+    df = pd.DataFrame({"case_id": ["A", "B"], "lat": ["1e9", "22.48"], "lon": ["1e9", "103.97"]})
+    res = hotspots.read_cases(df, province="15")
+    assert res.accepted == 1
+    assert res.quarantine["reason"].tolist() == ["coordinates_out_of_range"]

@@ -360,11 +360,21 @@ def read_cases(
         lon_v, lon_e, lon_b = parse_coordinates(col("lon"))
         lat_v, lat_e, lat_b = parse_coordinates(col("lat"))
         ok_ll = ~(lon_b | lat_b | lon_e | lat_e)
-        big = ok_ll & ((np.abs(lon_v) > 1000) | (np.abs(lat_v) > 1000))
+        big = ok_ll & (np.abs(lon_v) > 1000) & (np.abs(lat_v) > 1000)
+        big &= (np.abs(lon_v) < 1e7) & (np.abs(lat_v) < 1e7)
         # longitude/latitude columns that hold metres (VN-2000 or UTM x/y)
         ll_metres = (declared is not None and declared.is_projected) or (
             declared is None and raw.crs is None and big.sum() > 0.5 * max(ok_ll.sum(), 1)
         )
+        if ll_metres and declared is None:
+            # only when some VN-2000/UTM zone fits them; else they are bad degrees
+            e, nn = lon_v[big], lat_v[big]
+            if np.median(e) > 1_000_000 > np.median(nn):
+                e, nn = nn, e
+            try:
+                detect_projected_crs(e, nn, area_m, crs_m, province_code)
+            except UnusableInputError:
+                ll_metres = False
         if ll_metres and not (declared is not None and declared.is_projected):
             info["lonlat_in_metres"] = (
                 f"columns '{a_name}'/'{b_name}' hold metres, not degrees: read as x/y"
@@ -528,11 +538,19 @@ def read_cases(
                     f"commune '{label}' is not a commune of the 2025 structure{where}{hint}",
                 )
     missing = ~np.isfinite(lon) & ~pr.bad
+    if "__lon" in frame.columns or "__x" in frame.columns:
+        loc_col = "geometry"
+    elif has_ll:
+        loc_col = f"{canon['lon']}/{canon['lat']}"
+    elif has_xy:
+        loc_col = f"{canon['x']}/{canon['y']}"
+    else:
+        loc_col = canon.get("commune", canon.get("commune_code", "lon/lat"))
     for i in np.flatnonzero(missing):
         pr.add(
             i,
             "missing_coordinates",
-            "lon/lat",
+            loc_col,
             "",
             "no coordinates and no commune: add longitude/latitude (Kinh độ/Vĩ độ) or the "
             "commune name (Xã/Phường)",
@@ -551,7 +569,7 @@ def read_cases(
                 pr.add(
                     i,
                     "outside_area",
-                    "lon/lat",
+                    loc_col,
                     f"{lon[i]:.6f}, {lat[i]:.6f}",
                     f"point ({lat[i]:.5f} N, {lon[i]:.5f} E) lies outside {where}; check the "
                     "coordinates, or keep such points with --outside flag (outside='flag')",
