@@ -272,3 +272,153 @@ def test_auto_beats_naive_on_west_yorkshire_police_uk_data():
     assert {"naive", "naive_last"} <= set(c.index)
     assert c.loc["auto", "mean_hit_rate"] > c.loc["naive", "mean_hit_rate"]
     assert c.loc["auto", "wins"] >= 4
+
+
+# ------------------------------------------------------------------ views, one per case
+def _stops():
+    """Three cases, several stops each; the training span has 3 cases, the test span 2.
+
+    case a (training): victim_home in cell 3, recruitment in cell 0, transit in cell 0 twice
+    case b (training): victim_home in cell 2, exit in cell 1
+    case c (training): recruitment in cell 0 (no case_id: its own case)
+    case d (test): victim_home in cell 3, transit in cell 1 then exit in cell 0
+    case e (test): transit in cell 0
+    """
+    rows = [
+        ("a", "victim_home", (150, 150), "2024-01-02"),
+        ("a", "recruitment", (50, 50), "2024-01-02"),
+        ("a", "transit", (60, 60), "2024-01-03"),
+        ("a", "transit", (70, 70), "2024-01-03"),
+        ("b", "victim_home", (50, 150), "2024-01-04"),
+        ("b", "exit", (150, 50), "2024-01-04"),
+        (None, "recruitment", (40, 40), "2024-01-05"),
+        ("d", "victim_home", (150, 150), "2024-01-12"),
+        ("d", "transit", (150, 60), "2024-01-12"),
+        ("d", "exit", (50, 60), "2024-01-13"),
+        ("e", "transit", (30, 30), "2024-01-14"),
+    ]
+    f = _frame([r[2] for r in rows], [r[3] for r in rows])
+    f.insert(0, "case_id", [r[0] for r in rows])
+    f.insert(1, "role", [r[1] for r in rows])
+    return f
+
+
+def _one_window(events, **kw):
+    return backtest(
+        events,
+        [],
+        grid=GRID,
+        train="10D",
+        test="5D",
+        coverage=[25],
+        start="2024-01-01",
+        end="2024-01-16",
+        **kw,
+    )
+
+
+def test_case_tables_count_one_event_per_case_and_view():
+    stops = _stops()
+    res = _one_window(stops)  # default for tables with roles: operational
+    assert res.view == "operational"
+    w = res.windows.iloc[0]
+    # training: a (first operational stop: recruitment, cell 0), b (exit, cell 1), the
+    # case without id (cell 0) → 3; test: d (first: transit in cell 1), e (cell 0) → 2
+    assert (w.train_events, w.test_events) == (3, 2)
+    t = res.table.set_index("method")
+    # naive covers cell 0 (2 training cases): it holds 1 of the 2 test cases
+    assert t.loc["naive", "hits"] == 1 and t.loc["naive", "events"] == 2
+    assert t.loc["naive", "hit_rate"] == 0.5 and t.loc["naive", "pai"] == 2.0
+
+    origin = _one_window(stops, view="origin")
+    w = origin.windows.iloc[0]
+    assert origin.view == "origin" and (w.train_events, w.test_events) == (2, 1)
+
+    every = _one_window(stops, view="all")
+    w = every.windows.iloc[0]
+    # one event per case whatever its role: first stop by row order (same dates)
+    assert (w.train_events, w.test_events) == (3, 2)
+    # a table without roles: every row is used and the view says so
+    plain = _one_window(stops.drop(columns=["role", "case_id"]))
+    w = plain.windows.iloc[0]
+    assert plain.view == "all" and (w.train_events, w.test_events) == (7, 4)
+
+
+def test_first_stop_follows_seq_then_time():
+    from hotspots.areas.views import first_per_case
+
+    f = _stops().iloc[[7, 8, 9]].copy()  # case d
+    f["seq"] = [2, 1, 0]  # the exit is the first stop by seq
+    assert first_per_case(f)["role"].tolist() == ["exit"]
+    g = f.drop(columns="seq").copy()
+    g["occurred_at"] = pd.to_datetime(["2024-01-13", "2024-01-14", "2024-01-12"]).tz_localize(TZ)
+    assert first_per_case(g, "occurred_at")["role"].tolist() == ["exit"]
+    assert first_per_case(g)["role"].tolist() == ["victim_home"]  # row order
+    assert g["case_id"].tolist() == ["d", "d", "d"]  # the input is not changed
+
+
+def test_province_centre_points_and_bad_views():
+    stops = _stops()
+    stops["precision"] = "exact"
+    stops.loc[9, "precision"] = "province"  # d's exit placed at a province centre
+    res = _one_window(stops, view="all")
+    # d still counts (its victim_home is the first stop)
+    assert res.windows.iloc[0].test_events == 2
+    stops.loc[[7, 8], "precision"] = "province"
+    res = _one_window(stops, view="origin")
+    assert res.windows.iloc[0].test_events == 0
+    with pytest.raises(ConfigError, match="view"):
+        _one_window(stops, view="routes")
+    ev = Events(np.array([50.0]), np.array([50.0]), np.array([19_800.0]))
+    with pytest.raises(ConfigError, match="role"):
+        backtest(ev, [], grid=GRID, view="origin")
+
+
+def test_json_contract_unchanged_with_views(tmp_path):
+    res = _one_window(_stops(), view="origin")
+    rows = json.loads(res.to_json(tmp_path / "r.json").read_text(encoding="utf-8"))
+    assert {r["method"] for r in rows} == {"naive", "naive_last"}
+    for r in rows:
+        assert list(r)[: len(ROW_FIELDS)] == list(ROW_FIELDS)
+        assert r["events"] == 1
+
+
+def test_cli_view_option(tmp_path, capsys):
+    from hotspots.cli import main
+
+    rng = np.random.default_rng(5)
+    n = 120
+    lon = 106.0 + rng.normal(0, 0.02, n)
+    lat = 21.0 + rng.normal(0, 0.02, n)
+    day = pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 150, n), unit="D")
+    # every case: a victim home and two transit stops 1 km apart
+    df = pd.DataFrame(
+        {
+            "case_id": np.repeat([f"C{i:03d}" for i in range(n)], 3),
+            "seq": [0, 1, 2] * n,
+            "role": ["victim_home", "transit", "transit"] * n,
+            "longitude": np.repeat(lon, 3) + np.tile([0.05, 0.0, 0.01], n),
+            "latitude": np.repeat(lat, 3),
+            "occurred_at": np.repeat(day.strftime("%Y-%m-%d"), 3),
+            "victims": 1,
+        }
+    )
+    src = tmp_path / "cases.csv"
+    df.to_csv(src, index=False)
+    base = ["backtest", str(src), "--method", "kde", "--cell", "1000"]
+    base += ["--train", "90D", "--test", "30D", "--coverage", "5"]
+    counts = {}
+    for view in (None, "origin", "all"):
+        out = tmp_path / f"bt_{view}.json"
+        argv = base + ["--json", str(out)] + (["--view", view] if view else [])
+        assert main(argv) == 0
+        text = capsys.readouterr().out
+        assert f"({view or 'operational'} view, one per case)" in text
+        rows = json.loads(out.read_text(encoding="utf-8"))
+        counts[view] = sum(r["events"] for r in rows if r["method"] == "naive")
+    # one event per case in every view: the same cases, so the same counts
+    assert counts[None] == counts["origin"] == counts["all"] > 0
+    with pytest.raises(SystemExit) as exc:  # argparse: not one of the choices
+        main(base + ["--view", "routes"])
+    assert exc.value.code == 2
+    assert "--view" in capsys.readouterr().err

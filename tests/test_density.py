@@ -116,9 +116,17 @@ def test_default_bandwidth_rule():
     assert default_bandwidth(x2, y2) == pytest.approx(
         0.9 * math.sqrt(1 / math.log(2)) * dm * 10**-0.2, rel=1e-12
     )
-    # kde uses it when bandwidth is None
+    # kde uses it, capped at one cell, when bandwidth is None
     g = Grid(-1000.0, -1000.0, 50.0, 60, 60, UTM)
-    np.testing.assert_array_equal(kde(x, y, g), kde(x, y, g, bandwidth=default_bandwidth(x, y)))
+    np.testing.assert_array_equal(kde(x, y, g), kde(x, y, g, bandwidth=50.0))
+    g2 = Grid(-2000.0, -2000.0, 1000.0, 5, 5, UTM)
+    np.testing.assert_array_equal(
+        kde(x, y, g2), kde(x, y, g2, bandwidth=default_bandwidth(x, y))
+    )  # 482 m < one 1000 m cell: Silverman's value itself
+    assert default_bandwidth(x, y, cell=50.0) == 50.0
+    assert default_bandwidth(x, y, cell=1e4) == default_bandwidth(x, y)
+    with pytest.raises(InputError):
+        default_bandwidth(x, y, cell=0.0)
 
 
 def test_invalid_inputs():

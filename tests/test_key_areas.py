@@ -394,3 +394,27 @@ def test_default_cell_is_the_spacing_of_all_locations():
     n = len(np.unique(np.round(cases.geometry.x) + 1j * np.round(cases.geometry.y)))
     raw = 0.5 * np.sqrt(a / n)
     assert expected <= raw < expected * 1.25 + 1e-9
+
+
+def test_a_case_counts_once_per_cell():
+    """Extra stops of a case in a cell it already has (repeated transit rows) change
+    nothing; the same rows as new cases do change the counts."""
+    cases, _ = _planted(seed=3)
+    op = cases[cases["role"] != "victim_home"]
+    extra = op.iloc[::4].copy()  # every 4th operational case gets two more stops there
+    extra["role"] = "transit"
+    more = pd.concat([cases, extra, extra], ignore_index=True)
+    kw = dict(cell=1000, area=_area_box(), view="operational")
+    a, b = key_areas(cases, **kw), key_areas(more, **kw)
+    assert b.attrs["hotspots"]["case_cells_counted"] == a.attrs["hotspots"]["case_cells_counted"]
+    assert b.attrs["hotspots"]["cases_used"] == a.attrs["hotspots"]["cases_used"] + 2 * len(extra)
+    pd.testing.assert_frame_equal(
+        a.drop(columns=["geometry", "roles"]), b.drop(columns=["geometry", "roles"])
+    )
+    # as new cases (fresh ids) the same rows do count
+    fresh = pd.concat([extra, extra], ignore_index=True)
+    fresh["case_id"] = [f"X{i}" for i in range(len(fresh))]
+    c = key_areas(pd.concat([cases, fresh], ignore_index=True), **kw)
+    n_a = a.attrs["hotspots"]["case_cells_counted"]
+    assert c.attrs["hotspots"]["case_cells_counted"] == n_a + len(fresh)
+    assert c["cases"].sum() > a["cases"].sum()

@@ -36,9 +36,10 @@ from hotspots.areas.emerging import HOT_CATEGORIES, classify_cube, time_bins
 from hotspots.areas.grid import Grid, auto_cell_size, spacing_cell_size
 from hotspots.areas.stats import fdr as bh_fdr
 from hotspots.areas.stats import gi_star
+from hotspots.areas.views import VIEWS, select_view
 from hotspots.areas.weights import grid_weights
 from hotspots.data.crs import WGS84, metric_crs
-from hotspots.data.schema import ORIGIN_ROLES, ROLES
+from hotspots.data.schema import ROLES
 from hotspots.errors import ConfigError, InputError
 
 __all__ = [
@@ -56,8 +57,6 @@ __all__ = [
 
 #: Methods that decide which cells stand out.
 METHODS = ("gistar", "kde", "hdbscan", "lisa")
-#: Views: which case locations are analysed.
-VIEWS = ("operational", "origin", "all")
 #: Default weights of the score's parts.
 SCORE_WEIGHTS: dict[str, float] = {"cases": 0.4, "victims": 0.3, "z": 0.2, "trend": 0.1}
 #: Weight of an area's emerging-hot-spot category in the score (growing spots count most).
@@ -178,14 +177,16 @@ def _study_area(area: Any) -> gpd.GeoDataFrame | None:
     return resolve_area(area)
 
 
-def _select_view(cases: gpd.GeoDataFrame, view: str) -> gpd.GeoDataFrame:
-    if view not in VIEWS:
-        raise ConfigError(f"view {view!r} is not known; use one of {', '.join(VIEWS)}")
-    if view == "all" or "role" not in cases.columns:
-        return cases
-    role = cases["role"].astype(str)
-    origin = role.isin(ORIGIN_ROLES)
-    return cases[origin] if view == "origin" else cases[~origin]
+def _case_keys(pts: pd.DataFrame) -> np.ndarray:
+    """``case_id`` as text; rows without one (or tables without the column) are each a case."""
+    if "case_id" not in pts.columns:
+        return np.array([f"\x00row{i}" for i in range(len(pts))], dtype=object)
+    ids = pts["case_id"].to_numpy(dtype=object)
+    missing = pd.isna(ids)
+    return np.array(
+        [f"\x00row{i}" if m else str(v) for i, (v, m) in enumerate(zip(ids, missing, strict=True))],
+        dtype=object,
+    )
 
 
 def default_cell(
@@ -535,7 +536,7 @@ def key_areas(
         located = located[(located["precision"].astype(str) != "province").to_numpy()]
     if located.crs is None:
         located = located.set_crs(WGS84)
-    sel = _select_view(cases, view)
+    sel = select_view(cases, view)
     sel = sel[~(sel.geometry.isna() | sel.geometry.is_empty)]
     n_vague = 0
     if "precision" in sel.columns:
@@ -563,7 +564,10 @@ def key_areas(
     cell_idx = np.where(flat >= 0, pos[np.maximum(flat, 0)], -1)
     used = cell_idx >= 0
     n_in = int(inside.sum())
-    counts = np.bincount(cell_idx[used], minlength=n_in).astype(float)
+    case_ids = _case_keys(pts)
+    # a case counts once per cell (two stops of one case in a cell are one case there)
+    counted = used & ~pd.DataFrame({"c": case_ids, "k": cell_idx}).duplicated().to_numpy()
+    counts = np.bincount(cell_idx[counted], minlength=n_in).astype(float)
 
     w = grid_weights(grid)
     z, p = _gi_star(counts, w)
@@ -575,7 +579,7 @@ def key_areas(
         p,
         grid=grid,
         inside=inside,
-        pts_xy=(x[used], y_[used]),
+        pts_xy=(x[counted], y_[counted]),
         alpha=alpha,
         fdr=fdr,
         min_cases=min_cases,
@@ -587,7 +591,17 @@ def key_areas(
         eps=eps,
     )
     cats, n_steps = _trend_per_cell(
-        pts, cell_idx, n_in, w, time_bin, time_window, alpha, fdr, min_steps, time_column, align
+        pts[counted],
+        cell_idx[counted],
+        n_in,
+        w,
+        time_bin,
+        time_window,
+        alpha,
+        fdr,
+        min_steps,
+        time_column,
+        align,
     )
 
     # contiguous hot cells → areas
@@ -595,9 +609,6 @@ def key_areas(
     sub = w[hot_idx][:, hot_idx]
     n_comp, labels = connected_components(sub, directed=False) if hot_idx.size else (0, [])
     polys_all = np.asarray(grid.polygons().values)[inside]
-    case_ids = (
-        pts["case_id"].astype(str).to_numpy() if "case_id" in pts.columns else np.arange(len(pts))
-    )
     victims = (
         pd.to_numeric(pts["victims"], errors="coerce").fillna(0).to_numpy(float)
         if "victims" in pts.columns
@@ -668,6 +679,7 @@ def key_areas(
         "time_bin": time_bin,
         "time_steps": n_steps,
         "cases_used": int(used.sum()),
+        "case_cells_counted": int(counted.sum()),
         "cases_outside": int((~used).sum()),
         "cases_province_precision": n_vague,
         "weights": weights,

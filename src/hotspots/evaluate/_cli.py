@@ -71,6 +71,7 @@ def _run(args: argparse.Namespace) -> int:
         start=args.start,
         end=args.end,
         max_windows=args.max_windows,
+        view=args.view,
     )
     if args.json:
         result.to_json(args.json)
@@ -84,7 +85,8 @@ def _run(args: argparse.Namespace) -> int:
     g = result.grid
     print(
         f"{len(result.windows)} windows, grid {g.nx}x{g.ny} cells of {g.cell:g} m, "
-        f"{int(result.windows['test_events'].sum())} test events"
+        f"{int(result.windows['test_events'].sum())} test events "
+        f"({result.view} view, one per case)"
     )
     wide = s.pivot_table(index="method", columns="coverage_pct", values="pai", sort=False)
     print("mean PAI by coverage (% of area):")
@@ -133,6 +135,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--end", default=None, help="end of the observed span (default: data)")
     p.add_argument("--max-windows", type=int, default=None, help="keep only the last N windows")
     p.add_argument("--params", default=None, help="JSON (or JSON file) {method: {param: value}}")
+    p.add_argument(
+        "--view",
+        choices=["operational", "origin", "all"],
+        default=None,
+        help="case locations to count, one event per case: operational (every role but "
+        "victim_home; the default for case tables with roles), origin (victim_home) or all",
+    )
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument("--json", default=None, help="write the rows to this JSON file")
     p.add_argument("--plot", default=None, help="write a PNG of hit rate, PAI, PEI vs coverage")

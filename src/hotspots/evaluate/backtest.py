@@ -8,6 +8,12 @@ training events only and scored against the test events along the coverage curve
 (:mod:`hotspots.evaluate.metrics`). The baselines ``naive`` (events per cell over the
 whole training window) and ``naive_last`` (events per cell over the last ``test``-long
 part of it) are always included.
+
+Events of a CaseTable are counted per case and view (:mod:`hotspots.areas.views`): the
+``operational`` view by default (every role except ``victim_home``; tables without
+``role``: every row), one event per case — its first stop in the view — and rows placed
+at a province's centre (``precision == "province"``) left out. A case with a recruitment
+place, two transit stops and an exit is one event, not four near-repeats.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ import pandas as pd
 
 from hotspots.areas.grid import Grid
 from hotspots.areas.predict import DAY_NS, METHODS, Events, predict
+from hotspots.areas.views import VIEWS, default_view, first_per_case, select_view
 from hotspots.data.crs import WGS84, metric_crs
 from hotspots.errors import ConfigError, InputError
 from hotspots.evaluate.metrics import coverage_scores
@@ -109,6 +116,9 @@ class BacktestResult:
         ``{(method, window): (ny, nx) risk}`` when run with ``keep_maps=True``.
     timings
         Seconds spent per method.
+    view
+        The view of the events that was scored (``"operational"``, ``"origin"``,
+        ``"all"``; ``"all"`` for :class:`~hotspots.areas.predict.Events`).
     """
 
     table: pd.DataFrame
@@ -117,6 +127,7 @@ class BacktestResult:
     grid: Grid
     maps: dict[tuple[str, int], np.ndarray] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
+    view: str = "all"
 
     def summary(self) -> pd.DataFrame:
         """Mean hit rate, PAI, PEI and RRI per method × coverage over the windows."""
@@ -251,6 +262,7 @@ def backtest(
     end: Any = None,
     max_windows: int | None = None,
     keep_maps: bool = False,
+    view: str | None = None,
 ) -> BacktestResult:
     """Rolling-origin backtest of ``methods`` plus the ``naive`` and ``naive_last`` baselines.
 
@@ -286,6 +298,14 @@ def backtest(
         Keep only the last ``max_windows`` windows.
     keep_maps
         Keep every risk map in :attr:`BacktestResult.maps`.
+    view
+        Which case locations are events: ``"operational"`` (every role except
+        ``victim_home``), ``"origin"`` (``victim_home``) or ``"all"``; default
+        ``"operational"`` when ``events`` has a ``role`` column, else ``"all"``. Either way
+        one event per ``case_id`` (its first stop in the view, by ``seq``, then
+        ``time_column``, then row order) and rows with ``precision == "province"`` are
+        left out. Not allowed with :class:`~hotspots.areas.predict.Events` (already
+        events).
 
     Returns
     -------
@@ -308,11 +328,18 @@ def backtest(
     train_p, test_p = parse_period(train), parse_period(test)
     step_p = parse_period(step) if step is not None else test_p
 
+    if view is not None and view not in VIEWS:
+        raise ConfigError(f"view {view!r} is not known; use one of {', '.join(VIEWS)}")
     if isinstance(events, Events):
         if grid is None:
             raise InputError("backtest: give a grid together with Events")
+        if view not in (None, "all"):
+            raise ConfigError(
+                f"view {view!r} needs a table with a role column; Events are used as they are"
+            )
         ev = events
         tz = None
+        view_used = "all"
     else:
         if not isinstance(events, gpd.GeoDataFrame):
             raise InputError(
@@ -320,6 +347,12 @@ def backtest(
             )
         if len(events) == 0:
             raise InputError("no events to backtest")
+        view_used = view if view is not None else default_view(events)
+        events = _events_of_view(events, view_used, time_column)
+        if len(events) == 0:
+            raise InputError(
+                f"no events in the {view_used!r} view (column role); choose another --view"
+            )
         if grid is None:
             if area is not None:
                 grid = Grid.for_area(area, cell=cell)
@@ -410,7 +443,16 @@ def backtest(
                     }
                 )
     table = pd.DataFrame(rows, columns=[*ROW_FIELDS, "rri", "window"])
-    return BacktestResult(table, pd.DataFrame(wrows), info, grid, maps, timings)
+    return BacktestResult(table, pd.DataFrame(wrows), info, grid, maps, timings, view_used)
+
+
+def _events_of_view(events: gpd.GeoDataFrame, view: str, time_column: str) -> gpd.GeoDataFrame:
+    """Rows of ``view``, without province-centre points, one per case (first stop)."""
+    sel = select_view(events, view)
+    if "precision" in sel.columns:
+        sel = sel[(sel["precision"].astype(str) != "province").to_numpy()]
+    sel = sel[~(sel.geometry.isna() | sel.geometry.is_empty).to_numpy()]
+    return first_per_case(sel, time_column)
 
 
 def grid_counts(events: Events, grid: Grid) -> np.ndarray:
