@@ -92,7 +92,11 @@ def parse_date(value: object, order: str = "dmy") -> pd.Timestamp | DateProblem 
         ts = _mk(y, mo, d, h, mi, s)
         if ts is None:
             hint = " (read as day/month/year)" if order != "mdy" else " (read as month/day/year)"
-            return DateProblem("bad_date", f"'{text}' is not a real date{hint}")
+            return DateProblem(
+                "bad_date",
+                f"'{text}' is not a real date{hint}; check the day and the month, or the "
+                "reading order (--date-order)",
+            )
         return ts
     m = _YMD.match(text)
     if m:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
@@ -529,7 +530,8 @@ def read_cases(
                 )
             else:
                 hint = f"; closest: {', '.join(m.hints)}" if m.hints else ""
-                where = f" in province {row_prov[i]}" if row_prov[i] else ""
+                where = f" in {_province_label(row_prov[i])}" if row_prov[i] else ""
+                hint += ". Fix the name or write the commune code (Mã xã)"
                 pr.add(
                     i,
                     "unknown_commune",
@@ -891,6 +893,17 @@ def _looks_pii_header(header: str) -> bool:
     """True when a header that is not recognised as such still names personal data."""
     key = _norm(re.sub(r"\.\d+$", "", header))
     return any(key == p or key.startswith(p + "_") for p in _PII_PREFIXES)
+
+
+@lru_cache(maxsize=64)
+def _province_label(code: str) -> str:
+    """``"Lào Cai (15)"`` for a province code."""
+    from hotspots import geodata
+
+    try:
+        return f"{geodata.province(code)['name']} ({code})"
+    except Exception:  # noqa: BLE001 - a label only
+        return f"province {code}"
 
 
 def _row_provinces(names: pd.Series, codes: pd.Series, pr: _Problems, canon: dict) -> np.ndarray:
