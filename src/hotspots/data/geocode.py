@@ -8,12 +8,27 @@ row and lists the candidates; a name that fits none gets the closest names as hi
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
 import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import Transformer
 
-__all__ = ["CommuneMatch", "match_commune", "commune_table"]
+from hotspots.data.crs import WGS84, utm_crs_for
+
+__all__ = [
+    "CommuneMatch",
+    "match_commune",
+    "commune_table",
+    "province_label",
+    "row_provinces",
+    "seat_coordinates",
+    "fill_commune_codes",
+]
 
 
 @dataclass(frozen=True)
@@ -80,3 +95,87 @@ def match_commune(
         for c in index[h]:
             names.append(f"{table.at[c, 'name']} ({c})")
     return CommuneMatch((), tuple(names[:5]))
+
+
+@lru_cache(maxsize=64)
+def province_label(code: str) -> str:
+    """``"Lào Cai (15)"`` for a province code."""
+    from hotspots import geodata
+
+    try:
+        return f"{geodata.province(code)['name']} ({code})"
+    except Exception:  # noqa: BLE001 - a label only
+        return f"province {code}"
+
+
+def row_provinces(
+    names: pd.Series, codes: pd.Series, report: Callable[..., None], canon: dict[str, str]
+) -> np.ndarray:
+    """Province code of each row from its province name or code column.
+
+    Unknown provinces are reported as ``report(i, "unknown_province", column, value,
+    message)`` (the message lists the closest names); their rows get None.
+    """
+    from hotspots import geodata
+    from hotspots.errors import LookupNameError
+
+    out = np.full(len(names), None, dtype=object)
+    cache: dict[str, str | None | LookupNameError] = {}
+    for i, (nm, cd) in enumerate(zip(names, codes, strict=True)):
+        key = str(cd).strip() or str(nm).strip()
+        if not key:
+            continue
+        if key not in cache:
+            try:
+                cache[key] = str(geodata.province(key)["code"])
+            except LookupNameError as exc:
+                cache[key] = exc
+        r = cache[key]
+        if isinstance(r, LookupNameError):
+            c = canon.get("province_code") if str(cd).strip() else canon.get("province")
+            report(i, "unknown_province", c, key, str(r))
+        else:
+            out[i] = r
+    return out
+
+
+def seat_coordinates(
+    names: pd.Series, codes: pd.Series, province_code: str | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Commune-seat lon/lat of each row (NaN where the commune does not resolve)."""
+    table = commune_table()
+    sx = np.full(len(names), np.nan)
+    sy = np.full(len(names), np.nan)
+    for i, (nm, cd) in enumerate(zip(names, codes, strict=True)):
+        m = match_commune(str(nm).strip() or None, str(cd).strip() or None, province_code)
+        if m.resolved:
+            g = table.at[m.codes[0], "geometry"]
+            sx[i], sy[i] = g.x, g.y
+    return sx, sy
+
+
+def fill_commune_codes(cases: gpd.GeoDataFrame, vietnam: bool) -> None:
+    """Give exact points without a commune code the code of the nearest commune seat.
+
+    The nearest seat is the approximate (Voronoi) commune; only for points in Vietnam.
+    """
+    if cases.empty:
+        return
+    miss = cases["commune_code"].isna().to_numpy()
+    if not miss.any():
+        return
+    b = cases.geometry[miss]
+    inside_vn = ((b.x > 102.0) & (b.x < 110.0) & (b.y > 8.0) & (b.y < 23.5)).to_numpy()
+    if not (vietnam or inside_vn.all()) or not inside_vn.any():
+        return
+    table = commune_table()
+    crs = utm_crs_for(105.5, 16.0)
+    tr = Transformer.from_crs(WGS84, crs, always_xy=True)
+    sx, sy = tr.transform(table.geometry.x.to_numpy(), table.geometry.y.to_numpy())
+    tree = shapely.STRtree(shapely.points(sx, sy))
+    px, py = tr.transform(b.x.to_numpy()[inside_vn], b.y.to_numpy()[inside_vn])
+    idx = tree.query_nearest(shapely.points(px, py), all_matches=False)[1]
+    pos = np.flatnonzero(miss)[inside_vn]
+    cases.loc[pos, "commune_code"] = table["code"].to_numpy()[idx]
+    empty_prov = cases.loc[pos, "province_code"].isin(["", None]).to_numpy()
+    cases.loc[pos[empty_prov], "province_code"] = table["province_code"].to_numpy()[idx][empty_prov]

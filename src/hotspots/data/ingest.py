@@ -9,10 +9,8 @@ and never reach the analysis tables.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
@@ -30,14 +28,21 @@ from hotspots.data.coords import (
     parse_crs,
     parse_numbers,
 )
-from hotspots.data.crs import WGS84, metric_crs, utm_crs_for
+from hotspots.data.crs import WGS84, metric_crs
 from hotspots.data.dates import EARLIEST, parse_dates
+from hotspots.data.geocode import (
+    fill_commune_codes,
+    province_label,
+    row_provinces,
+    seat_coordinates,
+)
+from hotspots.data.pii import split_pii_columns
 from hotspots.data.readers import read_raw
+from hotspots.data.routes import ROLE_LOOKUP, build_routes
 from hotspots.data.schema import (
     PII_COLUMNS,
     QUARANTINE_COLUMNS,
     REASONS,
-    ROUTE_COLUMNS,
     STATUS_FIELDS,
     TZ,
 )
@@ -47,55 +52,8 @@ __all__ = ["IngestResult", "read_cases", "resolve_area"]
 
 AreaLike = str | Path | gpd.GeoDataFrame | gpd.GeoSeries | shapely.Geometry | None
 
-_ROLE_WORDS: dict[str, tuple[str, ...]] = {
-    "victim_home": (
-        "victim_home",
-        "home",
-        "noi_o",
-        "noi_o_nan_nhan",
-        "que",
-        "que_quan",
-        "noi_cu_tru",
-        "nha_nan_nhan",
-        "origin",
-        "nguon",
-    ),
-    "recruitment": (
-        "recruitment",
-        "recruit",
-        "tuyen_mo",
-        "du_do",
-        "lua_dao",
-        "lua",
-        "noi_du_do",
-        "noi_lua_dao",
-        "tuyen_dung",
-    ),
-    "transit": (
-        "transit",
-        "trung_chuyen",
-        "qua_canh",
-        "diem_trung_chuyen",
-        "di_qua",
-        "tap_ket",
-        "noi_tap_ket",
-    ),
-    "exit": ("exit", "xuat_canh", "cua_khau", "vuot_bien", "diem_xuat_canh", "border"),
-    "rescue": ("rescue", "giai_cuu", "noi_giai_cuu", "tiep_nhan_nan_nhan"),
-    "destination": ("destination", "noi_den", "noi_ban", "dich", "noi_bi_ban"),
-    "other": ("other", "khac"),
-}
-_ROLE_LOOKUP = {w: r for r, words in _ROLE_WORDS.items() for w in words}
-_ROUTE_ORDER = {
-    r: i
-    for i, r in enumerate(
-        ("victim_home", "recruitment", "transit", "exit", "destination", "rescue", "other")
-    )
-}
 _TRUE = {"x", "1", "yes", "y", "true", "co", "da", "dat", "roi", "ok"}
 _FALSE = {"0", "no", "n", "false", "khong", "chua", "-"}
-_PHONE = re.compile(r"^(?:\+?84|0)[35789]\d{8}$")
-_IDNUM = re.compile(r"^\d{9}$|^\d{12}$")
 
 
 @dataclass
@@ -457,7 +415,7 @@ def read_cases(
         if src is None:
             seats_xy = None
             if "commune" in canon or "commune_code" in canon:
-                seats_xy = _seat_coordinates(col("commune"), col("commune_code"), province_code)
+                seats_xy = seat_coordinates(col("commune"), col("commune_code"), province_code)
                 seats_xy = (seats_xy[0][given], seats_xy[1][given])
             src, how, assumed = detect_projected_crs(
                 x[given], y[given], area_m, crs_m, province_code, seats_xy
@@ -486,7 +444,7 @@ def read_cases(
     commune_code = np.full(n, None, dtype=object)
     row_prov = np.full(n, province_code, dtype=object)
     if province_code is None and ("province" in canon or "province_code" in canon):
-        row_prov = _row_provinces(col("province"), col("province_code"), pr, canon)
+        row_prov = row_provinces(col("province"), col("province_code"), pr.add, canon)
     has_commune = "commune" in canon or "commune_code" in canon
     need = ~np.isfinite(lon) & ~pr.bad
     if has_commune and need.any():
@@ -530,7 +488,7 @@ def read_cases(
                 )
             else:
                 hint = f"; closest: {', '.join(m.hints)}" if m.hints else ""
-                where = f" in {_province_label(row_prov[i])}" if row_prov[i] else ""
+                where = f" in {province_label(row_prov[i])}" if row_prov[i] else ""
                 hint += ". Fix the name or write the commune code (Mã xã)"
                 pr.add(
                     i,
@@ -653,8 +611,8 @@ def read_cases(
     if "role" in canon:
         codes, uniq = pd.factorize(col("role").astype(str))
         keys = [_norm(u) for u in uniq]
-        mapped = np.array([_ROLE_LOOKUP.get(k, "other") for k in keys], dtype=object)
-        unknown = np.array([bool(k) and k not in _ROLE_LOOKUP for k in keys], dtype=bool)
+        mapped = np.array([ROLE_LOOKUP.get(k, "other") for k in keys], dtype=object)
+        unknown = np.array([bool(k) and k not in ROLE_LOOKUP for k in keys], dtype=bool)
         role = mapped[codes] if len(codes) else role
         for i in np.flatnonzero(unknown[codes] if len(codes) else []):
             pr.flags[i].append("unknown_role")
@@ -707,32 +665,7 @@ def read_cases(
                 commune_code[i] = str(v).strip().removesuffix(".0").zfill(5)
 
     # --- extra columns, PII ---------------------------------------------------------
-    pii_cols = [c for c in PII_COLUMNS if c in canon]
-    known_src = set(canon.values())
-    extras = [h for h in headers if h not in known_src]
-    duplicated = {}
-    for h in list(extras):
-        # a second column with a recognised name ("Ghi chú" twice is read as "Ghi chú.1")
-        base = cols.SYNONYM_LOOKUP.get(_norm(re.sub(r"\.\d+$", "", h)))
-        if base is not None:
-            duplicated[h] = base
-            if base in PII_COLUMNS:
-                pii_cols.append(h)
-                extras.remove(h)
-                continue
-        if _looks_pii_header(h):
-            pii_cols.append(h)
-            extras.remove(h)
-            continue
-        head = frame[h].head(2000)
-        sample = head.map(lambda v: str(v).strip().replace(" ", "").replace(".", ""))
-        sample = sample[sample != ""].head(200)
-        if len(sample) and (
-            sample.str.match(_PHONE.pattern).mean() > 0.5
-            or sample.str.match(_IDNUM.pattern).mean() > 0.8
-        ):
-            pii_cols.append(h)  # looks like phone or ID numbers: treat as PII
-            extras.remove(h)
+    pii_cols, extras, duplicated = split_pii_columns(frame, headers, canon)
     info["pii_columns"] = [canon.get(c, c) for c in pii_cols]
     if duplicated:
         info["duplicate_columns"] = {
@@ -820,7 +753,7 @@ def read_cases(
         if not isinstance(cases[c].dtype, pd.DatetimeTZDtype):
             cases[c] = pd.to_datetime(cases[c], utc=True).dt.tz_convert(TZ)
     accepted = cases.loc[good].reset_index(drop=True)
-    _fill_commune_codes(accepted, province_code is not None or has_commune)
+    fill_commune_codes(accepted, province_code is not None or has_commune)
 
     qcols = {
         "source_row": rows[bad],
@@ -852,151 +785,10 @@ def read_cases(
     pii = pd.DataFrame({"source_row": rows, "case_id": ids})
     for c in pii_cols:
         pii[c] = frame[canon.get(c, c)].to_numpy()
-    routes = _build_routes(accepted, seq is not None, "role" in canon)
+    routes = build_routes(accepted, seq is not None, "role" in canon)
     info["crs_used"] = info.get("crs", "EPSG:4326")
     if area_gdf is not None:
         info["area"] = str(area_gdf["name"].iloc[0])
     result = IngestResult(accepted, routes, quarantine, pii, n + len(raw.malformed), info)
     assert result.accepted + result.quarantined == result.rows_read
     return result
-
-
-#: Header beginnings that mark personal data even with more words after them
-#: ("Ghi chú thêm", "Họ tên người báo tin", "Số điện thoại liên hệ").
-_PII_PREFIXES = (
-    "ghi_chu",
-    "ho_ten",
-    "ho_va_ten",
-    "dia_chi",
-    "so_dien_thoai",
-    "dien_thoai",
-    "sdt",
-    "cccd",
-    "cmnd",
-    "can_cuoc",
-    "so_dinh_danh",
-    "tom_tat",
-    "noi_dung",
-    "mo_ta",
-    "note",
-    "notes",
-    "phone",
-    "description",
-    "full_name",
-    "victim_name",
-    "suspect_name",
-    "doi_tuong",
-)
-
-
-def _looks_pii_header(header: str) -> bool:
-    """True when a header that is not recognised as such still names personal data."""
-    key = _norm(re.sub(r"\.\d+$", "", header))
-    return any(key == p or key.startswith(p + "_") for p in _PII_PREFIXES)
-
-
-@lru_cache(maxsize=64)
-def _province_label(code: str) -> str:
-    """``"Lào Cai (15)"`` for a province code."""
-    from hotspots import geodata
-
-    try:
-        return f"{geodata.province(code)['name']} ({code})"
-    except Exception:  # noqa: BLE001 - a label only
-        return f"province {code}"
-
-
-def _row_provinces(names: pd.Series, codes: pd.Series, pr: _Problems, canon: dict) -> np.ndarray:
-    from hotspots import geodata
-    from hotspots.errors import LookupNameError
-
-    out = np.full(len(names), None, dtype=object)
-    cache: dict[str, str | None | LookupNameError] = {}
-    for i, (nm, cd) in enumerate(zip(names, codes, strict=True)):
-        key = str(cd).strip() or str(nm).strip()
-        if not key:
-            continue
-        if key not in cache:
-            try:
-                cache[key] = str(geodata.province(key)["code"])
-            except LookupNameError as exc:
-                cache[key] = exc
-        r = cache[key]
-        if isinstance(r, LookupNameError):
-            c = canon.get("province_code") if str(cd).strip() else canon.get("province")
-            pr.add(i, "unknown_province", c, key, str(r))
-        else:
-            out[i] = r
-    return out
-
-
-def _seat_coordinates(
-    names: pd.Series, codes: pd.Series, province_code: str | None
-) -> tuple[np.ndarray, np.ndarray]:
-    """Commune-seat lon/lat of each row (NaN where the commune does not resolve)."""
-    from hotspots.data.geocode import commune_table, match_commune
-
-    table = commune_table()
-    sx = np.full(len(names), np.nan)
-    sy = np.full(len(names), np.nan)
-    for i, (nm, cd) in enumerate(zip(names, codes, strict=True)):
-        m = match_commune(str(nm).strip() or None, str(cd).strip() or None, province_code)
-        if m.resolved:
-            g = table.at[m.codes[0], "geometry"]
-            sx[i], sy[i] = g.x, g.y
-    return sx, sy
-
-
-def _fill_commune_codes(cases: gpd.GeoDataFrame, vietnam: bool) -> None:
-    """Give exact points without a commune code the code of the nearest commune seat.
-
-    The nearest seat is the approximate (Voronoi) commune; only for points in Vietnam.
-    """
-    if cases.empty:
-        return
-    miss = cases["commune_code"].isna().to_numpy()
-    if not miss.any():
-        return
-    b = cases.geometry[miss]
-    inside_vn = ((b.x > 102.0) & (b.x < 110.0) & (b.y > 8.0) & (b.y < 23.5)).to_numpy()
-    if not (vietnam or inside_vn.all()) or not inside_vn.any():
-        return
-    from hotspots.data.geocode import commune_table
-
-    table = commune_table()
-    crs = utm_crs_for(105.5, 16.0)
-    tr = Transformer.from_crs(WGS84, crs, always_xy=True)
-    sx, sy = tr.transform(table.geometry.x.to_numpy(), table.geometry.y.to_numpy())
-    tree = shapely.STRtree(shapely.points(sx, sy))
-    px, py = tr.transform(b.x.to_numpy()[inside_vn], b.y.to_numpy()[inside_vn])
-    idx = tree.query_nearest(shapely.points(px, py), all_matches=False)[1]
-    pos = np.flatnonzero(miss)[inside_vn]
-    cases.loc[pos, "commune_code"] = table["code"].to_numpy()[idx]
-    empty_prov = cases.loc[pos, "province_code"].isin(["", None]).to_numpy()
-    cases.loc[pos[empty_prov], "province_code"] = table["province_code"].to_numpy()[idx][empty_prov]
-
-
-def _build_routes(
-    cases: gpd.GeoDataFrame, has_seq: bool, has_role: bool
-) -> gpd.GeoDataFrame | None:
-    """Ordered stops per case, when the input describes journeys."""
-    if cases.empty or not (has_seq or has_role):
-        return None
-    df = cases[["case_id", "role", "victims", "occurred_at", "geometry"]].copy()
-    if has_seq:
-        df["seq"] = cases["seq"].to_numpy()
-        df["_order"] = df["seq"].where(df["seq"] >= 0, 10_000)
-    else:
-        counts = df.groupby("case_id")["role"].transform("size")
-        if (counts < 2).all():
-            return None
-        df["_order"] = df["role"].map(_ROUTE_ORDER)
-    df = df.sort_values(["case_id", "_order"], kind="stable")
-    sizes = df.groupby("case_id")["case_id"].transform("size")
-    df = df[sizes >= 2]
-    if df.empty:
-        return None
-    df["seq"] = df.groupby("case_id").cumcount().astype(np.int64)
-    return gpd.GeoDataFrame(
-        df[list(ROUTE_COLUMNS)].reset_index(drop=True), geometry="geometry", crs=WGS84
-    )
