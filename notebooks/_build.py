@@ -386,6 +386,9 @@ NOTEBOOKS["04_patrol_plan"] = notebook(
             lines = key_lines(routes, top=10).to_gdf()
         else:
             lines = None
+        reused = [p.name for p in (layers / "key_areas.gpkg", layers / "key_lines.gpkg") if p.exists()]
+        if reused:
+            print(L("Dùng lại kết quả của trang 02, 03:", "Reusing the results of 02, 03:"), reused)
         print(L(f"{len(areas)} địa bàn, {0 if lines is None else len(lines)} tuyến",
                 f"{len(areas)} key areas, {0 if lines is None else len(lines)} key lines"))
         """),

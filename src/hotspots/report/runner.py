@@ -340,7 +340,8 @@ def _run_notebooks(
     pages = {}
     total = len(cfg.notebooks)
     for i, name in enumerate(cfg.notebooks, 1):
-        params = cfg.notebook_parameters(name, staging)
+        # the kernel runs in the staging folder: a relative output_dir stays valid after publishing
+        params = cfg.notebook_parameters(name, ".")
         params = {k: v for k, v in params.items() if k in plan[name]}
         say(f"[{i}/{total}] {name} …")
         t0 = time.perf_counter()
