@@ -418,3 +418,30 @@ def test_a_case_counts_once_per_cell():
     n_a = a.attrs["hotspots"]["case_cells_counted"]
     assert c.attrs["hotspots"]["case_cells_counted"] == n_a + len(fresh)
     assert c["cases"].sum() > a["cases"].sum()
+
+
+def test_lisa_permutation_rule():
+    from hotspots.areas.key_areas import _lisa_permutations
+
+    assert _lisa_permutations(1483, 0.05, True, 999) == 9999  # min(1483, 500) / 0.05 - 1
+    assert _lisa_permutations(40, 0.05, True, 99) == 799  # 40 / 0.05 - 1
+    assert _lisa_permutations(40, 0.05, True, 5000) == 5000  # never fewer than asked
+    assert _lisa_permutations(1483, 0.01, True, 999) == 49_999
+    assert _lisa_permutations(1483, 0.05, False, 999) == 999  # no FDR: as asked
+    assert _lisa_permutations(0, 0.05, True, 999) == 999
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_lisa_with_defaults_on_the_demo_province(seed):
+    """Local Moran with FDR and default cells finds the planted areas (before: nothing,
+    p floor 1/1000 against thousands of cells)."""
+    demo = _demo(seed)
+    truth = demo.truth["key_areas"]
+    for view in ("operational", "origin"):
+        ka = key_areas(demo.cases, area="Lào Cai", method="lisa", view=view)
+        meta = ka.attrs["hotspots"]
+        assert 0 < meta["tested_cells"] and meta["permutations"] == 9999, meta
+        crs = meta["crs"]
+        planted = truth[truth["kind"] == view]
+        p, r = _precision_recall(ka, list(planted.to_crs(crs).geometry), crs=crs)
+        assert p >= 0.9 and r >= 0.9, (seed, view, p, r)

@@ -90,6 +90,7 @@ KEY_AREA_COLUMNS = (
     "geometry",
 )
 _Z_CAP = 5.0
+_LISA_M_CAP = 500
 
 
 class KeyAreas(gpd.GeoDataFrame):
@@ -270,15 +271,26 @@ def _hot_cells(
     kde_factor: float,
     cluster_factor: float,
     eps: float | None,
+    info: dict[str, Any] | None = None,
 ) -> np.ndarray:
-    """Boolean mask over the inside cells: which cells stand out."""
+    """Boolean mask over the inside cells: which cells stand out (``info``: what was used)."""
+    info = {} if info is None else info
     if method == "gistar":
         return _significant(p, alpha, fdr) & (z > 0)
     if method == "lisa":
         from hotspots.areas.stats import local_moran
 
-        lm = local_moran(y, w, permutations=permutations, seed=seed)
-        return _significant(np.asarray(lm.p_sim), alpha, fdr) & (np.asarray(lm.q) == 1)
+        # only cells with a case in their neighbourhood (cell or neighbours) are tested:
+        # an empty neighbourhood cannot be high-high, and thousands of empty cells would
+        # only weaken the FDR correction
+        tested = (y + w @ y) > 0
+        perms = _lisa_permutations(int(tested.sum()), alpha, fdr, permutations)
+        info["permutations"] = perms
+        info["tested_cells"] = int(tested.sum())
+        lm = local_moran(y, w, permutations=perms, seed=seed)
+        sig = np.zeros(y.size, dtype=bool)
+        sig[tested] = _significant(np.asarray(lm.p_sim)[tested], alpha, fdr)
+        return sig & (np.asarray(lm.q) == 1)
     if method == "kde":
         from hotspots.areas.density import kde
 
@@ -312,6 +324,20 @@ def _hot_cells(
         polys = np.asarray(grid.polygons().values)[inside]
         return shapely.intersects(polys, shape)
     raise ConfigError(f"method {method!r} is not known; use one of {', '.join(METHODS)}")
+
+
+def _lisa_permutations(m: int, alpha: float, fdr: bool, permutations: int) -> int:
+    """Permutations for local Moran's test over ``m`` tested cells.
+
+    Without FDR: ``permutations``. With FDR the smallest pseudo p-value, ``1 / (P + 1)``,
+    must be able to pass the Benjamini-Hochberg threshold ``alpha * k / m`` once ``k`` =
+    0.2 % of the tested cells (at least one) are hot: ``P + 1 >= min(m, 500) / alpha``
+    (9,999 at ``alpha = 0.05`` from 500 tested cells on); never fewer than asked.
+    """
+    if not fdr or m <= 0:
+        return int(permutations)
+    need = int(np.ceil(min(m, _LISA_M_CAP) / alpha)) - 1
+    return int(max(permutations, need))
 
 
 def _trend_per_cell(
@@ -493,9 +519,12 @@ def key_areas(
     weights
         Weights of the score's parts (default :data:`SCORE_WEIGHTS`).
     seed, permutations
-        For ``"lisa"``'s permutation test. With many cells and ``fdr=True`` the
-        smallest possible p-value ``1/(permutations+1)`` may pass no cell: use larger
-        cells, more permutations or ``fdr=False``.
+        For ``"lisa"``'s permutation test. Only cells with at least one case in their
+        neighbourhood (the cell or a neighbour) are tested and corrected for; with
+        ``fdr=True`` the permutations are raised to at least ``min(m, 500) / alpha - 1``
+        for ``m`` tested cells (9,999 at ``alpha=0.05``), so that the smallest possible
+        p-value ``1/(permutations+1)`` can pass the FDR threshold. ``attrs`` record the
+        permutations used and the tested cells.
     bandwidth
         KDE bandwidth in metres (Gaussian standard deviation); default one cell, so the
         smoothing reaches about as far as the Gi* neighbourhood.
@@ -571,6 +600,7 @@ def key_areas(
 
     w = grid_weights(grid)
     z, p = _gi_star(counts, w)
+    method_info: dict[str, Any] = {}
     hot = _hot_cells(
         method,
         counts,
@@ -589,6 +619,7 @@ def key_areas(
         kde_factor=kde_factor,
         cluster_factor=cluster_factor,
         eps=eps,
+        info=method_info,
     )
     cats, n_steps = _trend_per_cell(
         pts[counted],
@@ -683,5 +714,6 @@ def key_areas(
         "cases_outside": int((~used).sum()),
         "cases_province_precision": n_vague,
         "weights": weights,
+        **method_info,
     }
     return out
