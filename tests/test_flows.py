@@ -142,3 +142,20 @@ def test_bad_input():
     with pytest.raises(InputError, match="method"):
         cluster_flows(np.zeros((3, 4)), 1.0, 2, method="optics")
     assert cluster_flows(np.empty((0, 4)), 1.0, 2).shape == (0,)
+
+
+@pytest.mark.parametrize("directed", [True, False])
+def test_knn_graph_is_exact(directed):
+    from hotspots.lines.flows import _knn_graph
+
+    od, _ = _labelled_flows(seed=8, noise=200)
+    od = np.vstack([od, od[:50, [2, 3, 0, 1]], od[:20]])  # reversed and identical flows
+    k = 8
+    g = _knn_graph(od, k, directed)
+    dense = _dense(od, directed)
+    np.fill_diagonal(dense, np.inf)
+    kth = np.maximum(np.sort(dense, axis=1)[:, k - 1], 1e-9)
+    for a in range(len(od)):
+        stored = np.sort(g.getrow(a).data)
+        assert len(stored) >= k
+        assert stored[k - 1] == pytest.approx(kth[a], abs=1e-6)

@@ -159,43 +159,66 @@ def _renumber(labels: np.ndarray) -> np.ndarray:
     return out
 
 
-def _ragged(lists: list) -> tuple[np.ndarray, np.ndarray]:
-    lengths = np.fromiter((len(x) for x in lists), dtype=np.intp, count=len(lists))
-    rows = np.repeat(np.arange(len(lists)), lengths)
-    cols = np.fromiter((c for x in lists for c in x), dtype=np.intp, count=int(lengths.sum()))
-    return rows, cols
-
-
 def _knn_graph(od: np.ndarray, k: int, directed: bool) -> sparse.csr_matrix:
-    """Sparse symmetric graph of each flow's ``k`` nearest flows (exact flow distance)."""
+    """Sparse symmetric graph of each flow's ``k`` nearest flows (exact flow distance).
+
+    Candidates are the ``3k`` nearest flows under the 4-D Chebyshev norm (and, when
+    undirected, the ``3k`` nearest reversed flows). Flow distance is at least the
+    Chebyshev distance, so a row whose k-th candidate distance is within the largest
+    Chebyshev distance queried is exact; the few other rows are redone with a ball
+    query of that radius.
+    """
     n = len(od)
     k = min(k, n - 1)
-    tree = cKDTree(od)
-    # the k nearest in Chebyshev-4D bound the k-th flow distance from above
-    _, ci = tree.query(od, k=k + 1, p=np.inf)
-    ci = np.asarray(ci).reshape(n, -1)
-    upper = flow_distance(od[:, None, :], od[ci], directed=True).max(axis=1)
-    rows, cols = _ragged(tree.query_ball_point(od, r=upper, p=np.inf))
-    if not directed:
-        rtree = cKDTree(_reverse(od))
-        r2, c2 = _ragged(rtree.query_ball_point(od, r=upper, p=np.inf))
-        rows, cols = np.concatenate([rows, r2]), np.concatenate([cols, c2])
-        rc = np.unique(np.column_stack([rows, cols]), axis=0)
-        rows, cols = rc[:, 0], rc[:, 1]
-    keep = rows != cols
-    rows, cols = rows[keep], cols[keep]
-    d = flow_distance(od[rows], od[cols], directed=directed)
-    order = np.lexsort((cols, d, rows))
-    rows, cols, d = rows[order], cols[order], d[order]
-    start = np.searchsorted(rows, np.arange(n))
-    rank = np.arange(len(rows)) - start[rows]
-    sel = rank < k
-    g = sparse.coo_matrix((d[sel], (rows[sel], cols[sel])), shape=(n, n)).tocsr()
+    kk = min(3 * k + 1, n)
+    trees = [cKDTree(od)] + ([] if directed else [cKDTree(_reverse(od))])
+    cand, bound = [], np.full(n, np.inf)
+    for tree in trees:
+        cd, ci = tree.query(od, k=kk, p=np.inf)
+        cand.append(np.asarray(ci).reshape(n, -1))
+        bound = np.minimum(bound, np.asarray(cd).reshape(n, -1)[:, -1])
+    ci = np.hstack(cand) if len(cand) > 1 else cand[0]
+    d = flow_distance(od[:, None, :], od[ci], directed=directed)
+    d[ci == np.arange(n)[:, None]] = np.inf
+    if len(cand) > 1:  # the same flow may come from both trees
+        order = np.argsort(ci, axis=1, kind="stable")
+        cs = np.take_along_axis(ci, order, axis=1)
+        dup = np.zeros_like(cs, dtype=bool)
+        dup[:, 1:] = cs[:, 1:] == cs[:, :-1]
+        d_sorted = np.take_along_axis(d, order, axis=1)
+        d_sorted[dup] = np.inf
+        ci, d = cs, d_sorted
+    order = np.argsort(d, axis=1, kind="stable")[:, :k]
+    cols = np.take_along_axis(ci, order, axis=1)
+    vals = np.take_along_axis(d, order, axis=1)
+    rows = np.repeat(np.arange(n), k)
+    cols, vals = cols.ravel(), vals.ravel()
+    kth = vals.reshape(n, k)[:, -1]
+    redo = np.flatnonzero(kth > bound)
+    if len(redo):
+        keep = ~np.isin(rows, redo)
+        rows, cols, vals = rows[keep], cols[keep], vals[keep]
+        extra_r, extra_c, extra_v = [], [], []
+        for a in redo:
+            r = float(kth[a]) if np.isfinite(kth[a]) else np.inf
+            idx = trees[0].query_ball_point(od[a], r=r, p=np.inf)
+            if not directed:
+                idx = np.union1d(idx, trees[1].query_ball_point(od[a], r=r, p=np.inf))
+            idx = np.asarray(idx, dtype=np.intp)
+            idx = idx[idx != a]
+            dd = flow_distance(od[a], od[idx], directed=directed)
+            sel = np.lexsort((idx, dd))[:k]
+            extra_r.append(np.full(len(sel), a))
+            extra_c.append(idx[sel])
+            extra_v.append(dd[sel])
+        rows = np.concatenate([rows, *extra_r])
+        cols = np.concatenate([cols, *extra_c])
+        vals = np.concatenate([vals, *extra_v])
+    # zero distances (identical flows) must stay stored entries: a tiny positive value
+    vals = np.maximum(vals, 1e-9)
+    g = sparse.coo_matrix((vals, (rows, cols)), shape=(n, n)).tocsr()
     g = g.maximum(g.T).tocsr()
-    g = _connect_components(g, od, directed)
-    # zero distances (identical flows) must stay stored entries
-    g.data[g.data == 0] = 1e-9
-    return g
+    return _connect_components(g, od, directed)
 
 
 def _connect_components(g: sparse.csr_matrix, od: np.ndarray, directed: bool) -> sparse.csr_matrix:
@@ -216,7 +239,7 @@ def _connect_components(g: sparse.csr_matrix, od: np.ndarray, directed: bool) ->
         full = flow_distance(od[rep][:, None, :], od[rep][None, :, :], directed=directed)
         mst = minimum_spanning_tree(np.maximum(full, 1e-9)).tocoo()
         a, b, d = rep[mst.row], rep[mst.col], mst.data
-    extra = sparse.coo_matrix((d, (a, b)), shape=g.shape).tocsr()
+    extra = sparse.coo_matrix((np.maximum(d, 1e-9), (a, b)), shape=g.shape).tocsr()
     return g.maximum(extra).maximum(extra.T).tocsr()
 
 
