@@ -707,3 +707,23 @@ def test_garbage_in_lonlat_columns_is_not_taken_for_metres():
     res = hotspots.read_cases(df, province="15")
     assert res.accepted == 1
     assert res.quarantine["reason"].tolist() == ["coordinates_out_of_range"]
+
+
+def test_duplicates_by_case_role_and_stop():
+    df = pd.DataFrame(
+        {
+            "case_id": ["A", "A", "A", "B", "B", "", ""],
+            "seq": ["0", "0", "1", "0", "0", "0", "0"],
+            "lat": ["22.48", "22.48", "22.30", "22.48", "22.49", "22.48", "22.48"],
+            "lon": ["103.97"] * 7,
+            "Họ tên": ["X", "Y", "X", "Z", "Z", "W", "W"],
+        }
+    )
+    res = hotspots.read_cases(df, province="15")
+    got = dict(zip(res.quarantine["source_row"], res.quarantine["reason"], strict=True))
+    # A/0 twice with the same values (names differ: PII is not compared) -> later copy
+    # merged; A/1 is another stop; B/0 twice with different values -> both out; rows
+    # without a case id are never duplicates
+    assert got == {3: "duplicate_merged", 5: "conflicting_duplicate", 6: "conflicting_duplicate"}
+    assert res.cases["source_row"].tolist() == [2, 4, 7, 8]
+    assert res.pii["victim_name"].tolist() == ["X", "Y", "X", "Z", "Z", "W", "W"]

@@ -30,6 +30,7 @@ from hotspots.data.coords import (
 )
 from hotspots.data.crs import WGS84, metric_crs
 from hotspots.data.dates import EARLIEST, parse_dates
+from hotspots.data.duplicates import mark_duplicates
 from hotspots.data.geocode import (
     fill_commune_codes,
     province_label,
@@ -675,49 +676,17 @@ def read_cases(
         }
 
     # --- duplicates ----------------------------------------------------------------
-    ok = ~pr.bad
-    key_df = pd.DataFrame(
-        {
-            "id": ids,
-            "role": role if "role" in canon else "",
-            "seq": seq if seq is not None else 0,
-        }
-    )
     value_cols = [canon[c] for c in canon if c not in PII_COLUMNS and not canon[c].startswith("__")]
-    value_cols += extras
-    cand = ok & ~generated_id
-    keys = key_df[cand]
-    dup = keys.duplicated(keep=False).to_numpy()
-    if dup.any():
-        pos_all = np.flatnonzero(cand)[dup]
-        sub = key_df.iloc[pos_all].assign(
-            fp=frame.iloc[pos_all][value_cols].astype(str).agg("\x1f".join, axis=1).to_numpy()
-            if value_cols
-            else "",
-            pos=pos_all,
-        )
-        for _, grp in sub.groupby(["id", "role", "seq"], sort=False):
-            if grp["fp"].nunique() == 1:
-                first = grp["pos"].iloc[0]
-                for p in grp["pos"].iloc[1:]:
-                    pr.add(
-                        p,
-                        "duplicate_merged",
-                        canon["case_id"],
-                        ids[p],
-                        f"exact duplicate of row {rows[first]}: merged (nothing to do)",
-                    )
-            else:
-                others = ", ".join(str(rows[p]) for p in grp["pos"])
-                for p in grp["pos"]:
-                    pr.add(
-                        p,
-                        "conflicting_duplicate",
-                        canon["case_id"],
-                        ids[p],
-                        f"case '{ids[p]}' appears in rows {others} with different values; "
-                        "keep one row per case and stop, or number the stops (seq)",
-                    )
+    mark_duplicates(
+        frame[value_cols + extras],
+        ids,
+        role if "role" in canon else None,
+        seq,
+        rows,
+        ~pr.bad & ~generated_id,
+        pr.add,
+        canon.get("case_id", "case_id"),
+    )
 
     # --- assemble -------------------------------------------------------------------
     bad = pr.bad
