@@ -110,3 +110,15 @@ def test_bad_route_table():
         legs(gpd.GeoDataFrame({"case_id": ["a"]}, geometry=[shapely.Point(0, 0)], crs=4326))
     with pytest.raises(UnusableInputError):
         legs(pd.DataFrame({"case_id": ["a"], "seq": [0]}))
+
+
+def test_origin_destination_snaps_exits_to_gates(routes):
+    gates = gpd.GeoDataFrame(
+        {"name": ["North"], "country": ["China"]},
+        geometry=[shapely.Point(503_000, 2_412_000)],
+        crs=UTM48,
+    ).to_crs("EPSG:4326")
+    od = origin_destination(routes, gate_distance=5_000, gates=gates).set_index("case_id")
+    assert od.loc["a", "gate"] == "North"
+    assert od.loc["a", "gate_distance_m"] == pytest.approx(2_000, rel=2e-3)
+    assert od.loc["b", "gate"] == "unknown"  # exit 13 km away

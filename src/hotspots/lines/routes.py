@@ -208,11 +208,26 @@ def route_lines(routes: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return out.reset_index(drop=True)
 
 
-def origin_destination(routes: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+def origin_destination(
+    routes: gpd.GeoDataFrame,
+    gate_distance: float | None = None,
+    gates: gpd.GeoDataFrame | None = None,
+) -> gpd.GeoDataFrame:
     """Origin, destination and exit point of each case.
 
     The origin is the first stop; the destination the last; the exit is the last stop
     with role ``exit`` (or the last stop when there is none).
+
+    Parameters
+    ----------
+    routes
+        RouteTable.
+    gate_distance
+        When given, the exit is also snapped to the nearest border gate within this
+        many metres (:func:`snap_to_gates`): columns ``gate``, ``gate_country``,
+        ``gate_distance_m``.
+    gates
+        Border gates (default :func:`hotspots.geodata.border_gates`).
 
     Returns
     -------
@@ -238,7 +253,12 @@ def origin_destination(routes: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         },
         geometry=gpd.GeoSeries(first.geometry.values, crs=r.crs),
     )
-    return out.rename_geometry("origin")
+    out = out.rename_geometry("origin")
+    if gate_distance is not None:
+        snapped = snap_to_gates(gpd.GeoSeries(out["exit"].values, crs=r.crs), gates, gate_distance)
+        for col in snapped.columns:
+            out[col] = snapped[col].to_numpy()
+    return out
 
 
 def snap_to_gates(
