@@ -86,7 +86,7 @@ PII_COLUMNS = (
 #: Reason codes of the Quarantine (and of flags on accepted rows), with their meaning.
 REASONS: dict[str, str] = {
     "missing_coordinates": "no coordinates and no commune to place the case",
-    "bad_coordinates": "coordinates are not numbers",
+    "bad_coordinates": "coordinates are neither numbers nor degrees",
     "coordinates_out_of_range": "coordinates outside the valid range of the CRS",
     "swapped_coordinates": "latitude and longitude were swapped (repaired)",
     "outside_area": "the point lies outside the chosen province or area",
@@ -102,7 +102,7 @@ REASONS: dict[str, str] = {
     "bad_value": "a value is not of the expected kind (role, victims, precision)",
     "converted_crs": "coordinates converted from VN-2000 or UTM to WGS84",
     "unknown_province": "the province name or code is not a province of the 2025 structure",
-    "malformed_row": "the row has a different number of fields than the header",
+    "malformed_row": "the row has more fields than the header has names",
     "unknown_role": "the location role is not known; kept as 'other'",
     "non_point_geometry": "a line or polygon was given; its representative point is used",
     "crs_assumed": "several CRS zones fit the x/y values; one was assumed (declare --crs)",
