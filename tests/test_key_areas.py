@@ -445,3 +445,34 @@ def test_lisa_with_defaults_on_the_demo_province(seed):
         planted = truth[truth["kind"] == view]
         p, r = _precision_recall(ka, list(planted.to_crs(crs).geometry), crs=crs)
         assert p >= 0.9 and r >= 0.9, (seed, view, p, r)
+
+
+def test_package_exports_are_light_and_complete():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, hotspots.areas as A\n"
+        "assert 'folium' not in sys.modules and 'sklearn' not in sys.modules\n"
+        "import hotspots.areas.key_areas, hotspots.areas.predict\n"
+        "for n in A.__all__: getattr(A, n)\n"
+        "assert callable(A.key_areas) and A.key_areas.__name__ == 'key_areas'\n"
+        "assert A.predict.__name__ == 'predict' and A.gi_star.__module__.endswith('stats')\n"
+        "assert 'folium' not in sys.modules\n"
+        "from hotspots.areas.key_areas import KeyAreas\n"
+        "from hotspots.areas.predict import Events\n"
+        "print(len(A.__all__))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    import hotspots.areas as areas
+
+    assert out.stdout.split() == [str(len(areas.__all__))]
+
+    for name in (
+        "Grid counts_by_polygon auto_cell_size kde default_bandwidth grid_contiguity "
+        "grid_weights polygon_contiguity distance_band knn gi_star local_moran fdr "
+        "confidence_class GiStar LocalMoran density_clusters label_points mann_kendall "
+        "emerging_hot_spots key_areas KeyAreas predict"
+    ).split():
+        assert name in areas.__all__
