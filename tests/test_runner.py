@@ -321,3 +321,42 @@ def test_synthetic_files_are_recognised(tmp_path):
     (gen / "cases.csv").write_text("case_id\nc1\n")
     (gen / "truth_key_areas.geojson").write_text("{}")
     assert looks_synthetic(gen / "cases.csv")
+
+
+def test_kernel_start_failure_is_retried_once_but_cell_errors_are_not(monkeypatch, tmp_path):
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    from hotspots.report.runner import _execute
+
+    calls = []
+
+    def flaky(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("Kernel died before replying to kernel_info")
+
+    monkeypatch.setattr(papermill, "execute_notebook", flaky)
+    said = []
+    _execute(tmp_path / "a.ipynb", tmp_path / "b.ipynb", {}, tmp_path, False, 10, said.append)
+    assert len(calls) == 2 and "trying again" in said[0]
+
+    def cell_error(*args, **kwargs):
+        calls.append(1)
+        raise PapermillExecutionError(3, 2, "boom", "ValueError", "boom", [])
+
+    calls.clear()
+    monkeypatch.setattr(papermill, "execute_notebook", cell_error)
+    with pytest.raises(PapermillExecutionError):
+        _execute(tmp_path / "a.ipynb", tmp_path / "b.ipynb", {}, tmp_path, False, 10, said.append)
+    assert len(calls) == 1
+
+    def always(*args, **kwargs):
+        calls.append(1)
+        raise RuntimeError("no kernel")
+
+    calls.clear()
+    monkeypatch.setattr(papermill, "execute_notebook", always)
+    with pytest.raises(RuntimeError, match="no kernel"):
+        _execute(tmp_path / "a.ipynb", tmp_path / "b.ipynb", {}, tmp_path, False, 10, said.append)
+    assert len(calls) == 2

@@ -332,7 +332,6 @@ def _run_notebooks(
     timings: dict[str, float],
     progress: bool,
 ) -> dict[str, str]:
-    import papermill
     from papermill.exceptions import PapermillExecutionError
 
     nb_out = staging / "notebooks"
@@ -347,17 +346,14 @@ def _run_notebooks(
         t0 = time.perf_counter()
         executed = nb_out / f"{name}.ipynb"
         try:
-            papermill.execute_notebook(
-                str(folder / f"{name}.ipynb"),
-                str(executed),
-                parameters=params,
-                kernel_name=KERNEL_NAME,
-                cwd=str(staging),
-                progress_bar=progress and sys.stderr.isatty(),
-                log_output=False,
-                execution_timeout=cfg.cell_timeout,
-                report_mode=False,
-                extra_arguments=["--IPKernelApp.log_level=CRITICAL"],  # no TCP warning
+            _execute(
+                folder / f"{name}.ipynb",
+                executed,
+                params,
+                staging,
+                progress,
+                cfg.cell_timeout,
+                say,
             )
         except PapermillExecutionError as exc:
             out = staging.parent
@@ -386,6 +382,47 @@ def _run_notebooks(
         timings[name] = round(time.perf_counter() - t0, 3)
         say(f"[{i}/{total}] {name} done ({timings[name]:.1f} s)")
     return pages
+
+
+def _execute(
+    source: Path,
+    executed: Path,
+    params: dict[str, Any],
+    cwd: Path,
+    progress: bool,
+    timeout: int,
+    say: Callable[[str], None],
+) -> None:
+    """Run one notebook; retry once when the kernel itself failed (not a cell, not a timeout).
+
+    A kernel can fail to start on a busy machine (ports, slow start); a second try is
+    cheap. Errors raised by a cell and cell timeouts are never retried.
+    """
+    import papermill
+    from nbclient.exceptions import CellTimeoutError
+    from papermill.exceptions import PapermillExecutionError
+
+    for attempt in (1, 2):
+        try:
+            papermill.execute_notebook(
+                str(source),
+                str(executed),
+                parameters=params,
+                kernel_name=KERNEL_NAME,
+                cwd=str(cwd),
+                progress_bar=progress and sys.stderr.isatty(),
+                log_output=False,
+                execution_timeout=timeout,
+                report_mode=False,
+                extra_arguments=["--IPKernelApp.log_level=CRITICAL"],  # no TCP warning
+            )
+            return
+        except (PapermillExecutionError, CellTimeoutError):
+            raise
+        except Exception as exc:
+            if attempt == 2:
+                raise
+            say(f"{source.stem}: the kernel failed ({type(exc).__name__}: {exc}); trying again")
 
 
 def _privacy_check(cfg: ReportConfig, staging: Path, inputs: list[Path]) -> str:
