@@ -727,3 +727,20 @@ def test_duplicates_by_case_role_and_stop():
     assert got == {3: "duplicate_merged", 5: "conflicting_duplicate", 6: "conflicting_duplicate"}
     assert res.cases["source_row"].tolist() == [2, 4, 7, 8]
     assert res.pii["victim_name"].tolist() == ["X", "Y", "X", "Z", "Z", "W", "W"]
+
+
+def test_title_row_above_mapped_headers_and_flag_values_not_taken_for_a_header(tmp_path):
+    p = tmp_path / "t.csv"
+    p.write_text(
+        "Sổ theo dõi 2023\nVu,Khi,Bac,Dong,Ghi\nA,05/04/2023,22.48,103.97,x\n"
+        "B,06/04/2023,22.49,103.98,x\n",
+        encoding="utf-8",
+    )
+    res = hotspots.read_cases(p, mapping=DATA / "custom_mapping.yaml")
+    assert res.cases["case_id"].tolist() == ["A", "B"]
+    assert res.cases["source_row"].tolist() == [3, 4]
+    # without the title, a data cell "x" (also the name of an x column) does not move
+    # the header down
+    q = tmp_path / "u.csv"
+    q.write_text("Vu,Khi,Bac,Dong,Ghi\nA,05/04/2023,22.48,103.97,x\n", encoding="utf-8")
+    assert hotspots.read_cases(q, mapping=DATA / "custom_mapping.yaml").accepted == 1

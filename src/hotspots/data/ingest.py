@@ -258,9 +258,11 @@ def read_cases(
     -------
     IngestResult
     """
-    raw = read_raw(source, encoding=encoding, delimiter=delimiter, sheet=sheet)
     if isinstance(mapping, str | Path):
         mapping = cols.read_mapping(mapping)
+    raw = read_raw(
+        source, encoding=encoding, delimiter=delimiter, sheet=sheet, headers=list(mapping or {})
+    )
     frame = raw.frame
     headers = [h for h in frame.columns if not h.startswith("__")]
     colmap = cols.map_columns(headers, mapping)

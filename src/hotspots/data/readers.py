@@ -89,18 +89,24 @@ def _looks_binary(data: bytes) -> bool:
 _HEADER_SCAN = 12
 
 
-def _header_score(cells: list[object]) -> int:
-    """Number of cells that are recognised column names."""
-    from hotspots.data.columns import is_known_header
+def _header_score(cells: list[object], known: frozenset[str] = frozenset()) -> int:
+    """Number of cells that are recognised column names (or declared in a mapping)."""
+    from hotspots.data.columns import is_known_header, normalize_header
 
-    return sum(1 for c in cells if is_known_header(c))
+    return sum(
+        1
+        for c in cells
+        if is_known_header(c) or (known and not _is_blank(c) and normalize_header(c) in known)
+    )
 
 
 def _is_blank(v: object) -> bool:
     return v is None or (isinstance(v, float) and np.isnan(v)) or not str(v).strip()
 
 
-def locate_header(grid: list[list[object]]) -> tuple[list[str], int]:
+def locate_header(
+    grid: list[list[object]], known: frozenset[str] = frozenset()
+) -> tuple[list[str], int]:
     """Find the header among the first rows of a sheet.
 
     Registers often start with a title ("DANH SÁCH VỤ VIỆC …") and group columns under
@@ -114,6 +120,8 @@ def locate_header(grid: list[list[object]]) -> tuple[list[str], int]:
     ----------
     grid
         The first rows of the sheet, as lists of cell values.
+    known
+        Normalised headers of a declared mapping, recognised as well.
 
     Returns
     -------
@@ -121,12 +129,14 @@ def locate_header(grid: list[list[object]]) -> tuple[list[str], int]:
         The column names and the 0-based index of the first data row.
     """
     scan = grid[:_HEADER_SCAN]
-    scores = [_header_score(r) for r in scan]
+    scores = [_header_score(r, known) for r in scan]
     nonblank = [i for i, r in enumerate(scan) if any(not _is_blank(c) for c in r)]
     if not nonblank:
         return [], len(grid)
     best = max(range(len(scan)), key=lambda i: (scores[i], -i))
-    h = best if scores[best] > 0 else nonblank[0]
+    # a row below the first non-blank one is the header only when it is clearly one
+    first = nonblank[0]
+    h = best if scores[best] >= 2 and scores[best] > scores[first] else first
     top = ["" if _is_blank(c) else str(c).strip() for c in grid[h]]
     start = h + 1
     if h + 1 < len(grid):
@@ -135,7 +145,8 @@ def locate_header(grid: list[list[object]]) -> tuple[list[str], int]:
         top += [""] * (width - len(top))
         below += [""] * (width - len(below))
         fills_gaps = any(b and not t for t, b in zip(top, below, strict=True))
-        named = _header_score(below) > 0 and _header_score(below) >= sum(1 for b in below if b) / 2
+        n_known = _header_score(below, known)
+        named = n_known > 0 and n_known >= sum(1 for b in below if b) / 2
         if fills_gaps and named:
             top = [b or t for t, b in zip(top, below, strict=True)]
             start = h + 2
@@ -144,7 +155,13 @@ def locate_header(grid: list[list[object]]) -> tuple[list[str], int]:
     return top, start
 
 
-def _read_text(data: bytes, name: str, encoding: str | None, delimiter: str | None) -> RawTable:
+def _read_text(
+    data: bytes,
+    name: str,
+    encoding: str | None,
+    delimiter: str | None,
+    known: frozenset[str] = frozenset(),
+) -> RawTable:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")) and encoding is None:
         encoding = "utf-16"  # Excel "Unicode Text" export
     elif _looks_binary(data):
@@ -168,7 +185,7 @@ def _read_text(data: bytes, name: str, encoding: str | None, delimiter: str | No
         records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     except csv.Error as exc:
         raise UnusableInputError(f"{name} is not a readable CSV file: {exc}") from None
-    header, start = locate_header(records[:_HEADER_SCAN])
+    header, start = locate_header(records[:_HEADER_SCAN], known)
     if not header:
         raise UnusableInputError(f"{name} is empty: there is no header and no row")
     width = len(header)
@@ -219,7 +236,9 @@ def _dedupe_headers(header: list[str]) -> list[str]:
     return out
 
 
-def _read_excel(path: Path, sheet: str | int | None) -> RawTable:
+def _read_excel(
+    path: Path, sheet: str | int | None, known: frozenset[str] = frozenset()
+) -> RawTable:
     with open(path, "rb") as fh:
         magic = fh.read(4)
     if magic != b"PK\x03\x04":
@@ -256,7 +275,7 @@ def _read_excel(path: Path, sheet: str | int | None) -> RawTable:
         grid = [list(r) for r in ws.iter_rows(min_row=1, values_only=True)]
     finally:
         wb.close()
-    header, start = locate_header(grid)
+    header, start = locate_header(grid, known)
     if not header:
         raise UnusableInputError(f"{path.name} is empty: there is no header and no row")
     width = len(header)
@@ -374,6 +393,7 @@ def read_raw(
     encoding: str | None = None,
     delimiter: str | None = None,
     sheet: str | int | None = None,
+    headers: list[str] | None = None,
 ) -> RawTable:
     """Read ``source`` into a :class:`RawTable`.
 
@@ -388,7 +408,13 @@ def read_raw(
     sheet
         XLSX sheet, or GeoPackage layer, by name or 0-based index (default: the first
         sheet; the only layer with features).
+    headers
+        Source headers of a declared column mapping: they help find the header row of
+        a sheet that starts with a title.
     """
+    from hotspots.data.columns import normalize_header
+
+    known = frozenset(normalize_header(h) for h in headers or ())
     if isinstance(source, gpd.GeoDataFrame):
         return _from_geodataframe(source, "GeoDataFrame")
     if isinstance(source, pd.DataFrame):
@@ -407,7 +433,7 @@ def read_raw(
     if path.stat().st_size == 0:
         raise UnusableInputError(f"{path.name} is empty (0 bytes)")
     if ext in _EXCEL_EXT:
-        return _read_excel(path, sheet)
+        return _read_excel(path, sheet, known)
     if ext == ".xls":
         raise UnusableInputError(
             f"{path.name} is an old Excel 97-2003 workbook; save it as .xlsx or .csv"
@@ -432,6 +458,7 @@ def read_raw(
             path.name,
             encoding,
             "\t" if ext == ".tsv" and delimiter is None else delimiter,
+            known,
         )
     raise UnusableInputError(
         f"{path.name}: unknown file type '{ext}'. Use CSV, XLSX, GeoJSON, GeoPackage or Shapefile"
