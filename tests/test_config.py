@@ -44,6 +44,7 @@ def test_unknown_key_without_close_match():
         ("privacy", "public", "expected 'shareable' or 'restricted', got 'public'"),
         ("date_from", "31/12/2024", "expected a date written YYYY-MM-DD or null"),
         ("methods", [1, 2], "expected a non-empty list of strings"),
+        ("methods", ["gi_star"], "unknown method 'gi_star'. Did you mean 'gistar'?"),
         ("synthetic", "yes", "expected true or false, got 'yes' (str)"),
         ("seed", None, "expected an integer >= 0, got None"),
         ("notebook_params", ["x"], "expected a mapping {notebook: {parameter: value}}"),
@@ -120,6 +121,13 @@ def test_notebook_parameters_and_round_trip():
     assert cfg.replace(lang="vi").lang == "vi"
     with pytest.raises(ConfigError):
         cfg.replace(lang="xx")
+
+
+def test_methods_match_key_areas():
+    from hotspots.areas.key_areas import METHODS as KEY_AREA_METHODS
+    from hotspots.config import METHODS
+
+    assert set(METHODS) == set(KEY_AREA_METHODS)
 
 
 def test_example_config_is_valid():

@@ -31,6 +31,7 @@ from hotspots.errors import ConfigError
 
 __all__ = [
     "NOTEBOOKS",
+    "METHODS",
     "ReportConfig",
     "validate_config",
     "load_config",
@@ -48,6 +49,8 @@ NOTEBOOKS = (
 )
 
 _LANGS = ("vi", "en")
+#: Key-area methods (``hotspots.areas.key_areas.METHODS``).
+METHODS = ("gistar", "kde", "hdbscan", "lisa")
 _PRIVACY = ("shareable", "restricted")
 
 
@@ -70,7 +73,8 @@ class ReportConfig:
     date_from, date_to
         Inclusive date window as ISO strings (``"2021-01-01"``); ``None`` = open.
     methods
-        Key-area methods to run and compare (for example ``["gi_star", "kde"]``).
+        Key-area methods to run and compare: ``gistar``, ``lisa``, ``kde``, ``hdbscan``
+        (see :func:`hotspots.areas.key_areas.key_areas`); the first is the main one.
     cell_m
         Grid cell size in metres.
     lang
@@ -224,6 +228,17 @@ def _str_list(key: str, v: Any) -> tuple[str, ...]:
     return tuple(x.strip() for x in v)
 
 
+def _methods(key: str, v: tuple[str, ...]) -> tuple[str, ...]:
+    for m in v:
+        if m not in METHODS:
+            hint = closest(m, METHODS)
+            did = f" Did you mean '{hint}'?" if hint else ""
+            raise ConfigError(
+                f"parameter '{key}': unknown method '{m}'.{did} Methods: {', '.join(METHODS)}"
+            )
+    return v
+
+
 def _bool(key: str, v: Any) -> bool:
     if not isinstance(v, bool):
         _type_error(key, "true or false", v)
@@ -254,7 +269,7 @@ _CHECKS: dict[str, Any] = {
     "area": lambda k, v: _str(k, str(v) if _is_int(v) else v, optional=True),
     "date_from": _date,
     "date_to": _date,
-    "methods": _str_list,
+    "methods": lambda k, v: _methods(k, _str_list(k, v)),
     "cell_m": _float,
     "lang": lambda k, v: _choice(k, v, _LANGS),
     "privacy": lambda k, v: _choice(k, v, _PRIVACY),
