@@ -392,6 +392,36 @@ def test_xlsx_title_rows_and_merged_two_level_header(tmp_path):
     assert "Ghi chú" not in res.cases.columns and res.pii["notes"].tolist()[0] == "x"
 
 
+def test_xlsx_case_id_merged_over_its_stops(tmp_path):
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["Mã vụ", "Thứ tự", "Vai trò", "Vĩ độ", "Kinh độ"])
+    ws.append(["LC-1", 0, "nơi ở nạn nhân", 22.0, 104.5])
+    ws.append([None, 1, "tuyển mộ", 22.3, 104.2])
+    ws.append([None, 2, "xuất cảnh", 22.51, 103.96])
+    ws.append(["LC-2", 0, "tuyển mộ", 22.3, 104.2])
+    ws.merge_cells("A2:A4")
+    p = tmp_path / "merged_ids.xlsx"
+    wb.save(p)
+    res = hotspots.read_cases(p, province="15")
+    assert res.cases["case_id"].tolist() == ["LC-1", "LC-1", "LC-1", "LC-2"]
+    assert res.flagged() == {}
+    assert res.routes["case_id"].tolist() == ["LC-1"] * 3
+    assert res.routes["role"].tolist() == ["victim_home", "recruitment", "exit"]
+
+
+def test_cli_validate_names_the_bad_rows_of_a_spreadsheet(tmp_path, capsys):
+    p = tmp_path / "so_lieu.xlsx"
+    _merged_header_workbook(p)
+    assert main(["validate", str(p), "--province", "Lào Cai"]) == 0
+    out = capsys.readouterr().out
+    assert "5 rows read, 3 accepted, 2 quarantined" in out
+    assert "row 8 [Ngày xảy ra]: bad_date: column 'Ngày xảy ra': '31/02/2023'" in out
+    assert "row 10 [Số nạn nhân]: bad_value: column 'Số nạn nhân': victims 'hai'" in out
+
+
 def test_csv_title_row_blank_lines_and_short_rows_keep_row_numbers(tmp_path):
     p = tmp_path / "c.csv"
     p.write_text(

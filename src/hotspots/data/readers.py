@@ -85,6 +85,9 @@ def _looks_binary(data: bytes) -> bool:
     return b"\x00" in head or head.startswith((b"PK\x03\x04", b"SQLite format", b"%PDF"))
 
 
+#: Workbooks up to this size are opened in openpyxl's full mode, which knows merged cells.
+_MERGE_MAX_BYTES = 20_000_000
+
 #: How many leading rows may hold a title, notes or a two-level header.
 _HEADER_SCAN = 12
 
@@ -248,8 +251,10 @@ def _read_excel(
         )
     import openpyxl
 
+    # The full (slower) mode knows merged cells; large workbooks are read streaming.
+    small = path.stat().st_size <= _MERGE_MAX_BYTES
     try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        wb = openpyxl.load_workbook(path, read_only=not small, data_only=True)
     except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds
         raise UnusableInputError(
             f"{path.name} cannot be read as an .xlsx workbook: {exc}"
@@ -273,11 +278,24 @@ def _read_excel(
             )
         # iter_rows from row 1 so that positions are the spreadsheet's row numbers
         grid = [list(r) for r in ws.iter_rows(min_row=1, values_only=True)]
+        merged = [] if not small else [m.bounds for m in ws.merged_cells.ranges]
     finally:
         wb.close()
     header, start = locate_header(grid, known)
     if not header:
         raise UnusableInputError(f"{path.name} is empty: there is no header and no row")
+    # A value merged over several data rows (one case id over the rows of its stops)
+    # belongs to each of them. Merged header cells are handled by locate_header.
+    for min_col, min_row, max_col, max_row in merged:
+        if min_row <= start:
+            continue
+        value = grid[min_row - 1][min_col - 1]
+        for r in range(min_row - 1, min(max_row, len(grid))):
+            row = grid[r]
+            if len(row) < max_col:
+                row.extend([None] * (max_col - len(row)))
+            for c in range(min_col - 1, max_col):
+                row[c] = value
     width = len(header)
     body = [(r + [None] * width)[:width] for r in grid[start:]]
     lost = [
