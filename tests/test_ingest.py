@@ -774,3 +774,24 @@ def test_title_row_above_mapped_headers_and_flag_values_not_taken_for_a_header(t
     q = tmp_path / "u.csv"
     q.write_text("Vu,Khi,Bac,Dong,Ghi\nA,05/04/2023,22.48,103.97,x\n", encoding="utf-8")
     assert hotspots.read_cases(q, mapping=DATA / "custom_mapping.yaml").accepted == 1
+
+
+def test_semicolon_file_with_decimal_commas_in_every_column(tmp_path):
+    # "," is as regular as ";" here; the header names decide
+    p = tmp_path / "s.csv"
+    p.write_text("Vĩ độ;Kinh độ\n22,4856;103,9707\n22,30;104,05\n", encoding="utf-8")
+    res = hotspots.read_cases(p, province="15")
+    assert res.accepted == 2 and res.cases.geometry.x.tolist() == pytest.approx([103.9707, 104.05])
+
+
+def test_mostly_utf8_file_with_a_stray_byte_stays_utf8(tmp_path):
+    text = "Mã vụ,Vĩ độ,Kinh độ,Xã/Phường\n" + "".join(
+        f"LC-{i},,,Mường Khương\n" for i in range(20)
+    )
+    data = text.encode("utf-8").replace(b"LC-3,", b"LC-3\xa0,")  # one Latin-1 byte
+    p = tmp_path / "mixed.csv"
+    p.write_bytes(data)
+    res = hotspots.read_cases(p, province="15")
+    assert res.info["encoding"].startswith("utf-8 (1 undecodable")
+    assert res.accepted == 20 and (res.cases["precision"] == "commune").all()
+    assert res.cases["case_id"].iloc[3] == "LC-3\ufffd"

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,6 +44,9 @@ class RawTable:
     source: str = ""
 
 
+_UTF8_MULTI = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}")
+
+
 def decode_bytes(data: bytes, encoding: str | None = None) -> tuple[str, str]:
     """Decode file bytes: declared encoding, else UTF-8 (BOM stripped), else Windows-1258.
 
@@ -64,6 +68,12 @@ def decode_bytes(data: bytes, encoding: str | None = None) -> tuple[str, str]:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
+    # Mostly UTF-8 with a few stray bytes (a pasted value): keep UTF-8, replace those.
+    multibyte = len(_UTF8_MULTI.findall(data))
+    text = data.decode("utf-8", errors="replace")
+    bad = text.count("\ufffd")
+    if multibyte >= 10 * max(bad, 1):
+        return text, f"utf-8 ({bad} undecodable bytes replaced by \ufffd)"
     try:
         from charset_normalizer import from_bytes
 
@@ -158,6 +168,29 @@ def locate_header(
     return top, start
 
 
+def _guess_delimiter(text: str, known: frozenset[str] = frozenset()) -> str:
+    """The delimiter that splits the header into the most recognised names.
+
+    Falls back to :class:`csv.Sniffer` (``, ; TAB |``) when no header is recognised:
+    decimal commas make ``,`` look regular in ``;`` files, names do not.
+    """
+    lines = text[:65536].splitlines()[:_HEADER_SCAN]
+    best, best_score = None, 0
+    for d in (",", ";", "\t", "|"):
+        score = max(
+            (_header_score(next(csv.reader([ln], delimiter=d)), known) for ln in lines if ln),
+            default=0,
+        )
+        if score > best_score:
+            best, best_score = d, score
+    if best is not None and best_score >= 2:
+        return best
+    try:
+        return csv.Sniffer().sniff(text[:65536], delimiters=",;\t|").delimiter
+    except csv.Error:
+        return ","
+
+
 def _read_text(
     data: bytes,
     name: str,
@@ -179,11 +212,7 @@ def _read_text(
     if not text.strip():
         raise UnusableInputError(f"{name} is empty: there is no header and no row")
     if delimiter is None:
-        sample = text[:65536]
-        try:
-            delimiter = csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
-        except csv.Error:
-            delimiter = ","
+        delimiter = _guess_delimiter(text, known)
     try:
         records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     except csv.Error as exc:
