@@ -421,7 +421,7 @@ def test_a_case_counts_once_per_cell():
 
 
 def test_lisa_permutation_rule():
-    from hotspots.areas.key_areas import _lisa_permutations
+    from hotspots.areas.hot_cells import lisa_permutations as _lisa_permutations
 
     assert _lisa_permutations(1483, 0.05, True, 999) == 9999  # min(1483, 500) / 0.05 - 1
     assert _lisa_permutations(40, 0.05, True, 99) == 799  # 40 / 0.05 - 1
@@ -457,7 +457,7 @@ def test_package_exports_are_light_and_complete():
         "import hotspots.areas.key_areas, hotspots.areas.predict\n"
         "for n in A.__all__: getattr(A, n)\n"
         "assert callable(A.key_areas) and A.key_areas.__name__ == 'key_areas'\n"
-        "assert A.predict.__name__ == 'predict' and A.gi_star.__module__.endswith('stats')\n"
+        "assert A.predict.__name__ == 'predict' and A.gi_star.__module__.endswith('gistar')\n"
         "assert 'folium' not in sys.modules\n"
         "from hotspots.areas.key_areas import KeyAreas\n"
         "from hotspots.areas.predict import Events\n"

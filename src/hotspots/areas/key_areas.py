@@ -32,14 +32,19 @@ import shapely
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
-from hotspots.areas.emerging import HOT_CATEGORIES, classify_cube, time_bins
+from hotspots.areas.describe import NOT_COMPUTED, SCORE_WEIGHTS, TREND_WEIGHTS
+from hotspots.areas.describe import area_trend as _area_trend
+from hotspots.areas.describe import communes_touched as _communes_touched
+from hotspots.areas.describe import roles_text as _roles_text
+from hotspots.areas.describe import score as _score
+from hotspots.areas.emerging import classify_cube, time_bins
 from hotspots.areas.grid import Grid, auto_cell_size, spacing_cell_size
-from hotspots.areas.stats import fdr as bh_fdr
-from hotspots.areas.stats import gi_star
+from hotspots.areas.hot_cells import METHODS
+from hotspots.areas.hot_cells import gi_star_zp as _gi_star
+from hotspots.areas.hot_cells import hot_cells as _hot_cells
 from hotspots.areas.views import VIEWS, select_view
 from hotspots.areas.weights import grid_weights
 from hotspots.data.crs import WGS84, metric_crs
-from hotspots.data.schema import ROLES
 from hotspots.errors import ConfigError, InputError
 
 __all__ = [
@@ -55,23 +60,6 @@ __all__ = [
     "KEY_AREA_COLUMNS",
 ]
 
-#: Methods that decide which cells stand out.
-METHODS = ("gistar", "kde", "hdbscan", "lisa")
-#: Default weights of the score's parts.
-SCORE_WEIGHTS: dict[str, float] = {"cases": 0.4, "victims": 0.3, "z": 0.2, "trend": 0.1}
-#: Weight of an area's emerging-hot-spot category in the score (growing spots count most).
-TREND_WEIGHTS: dict[str, float] = {
-    "new hot spot": 1.0,
-    "consecutive hot spot": 1.0,
-    "intensifying hot spot": 1.0,
-    "persistent hot spot": 0.75,
-    "sporadic hot spot": 0.5,
-    "oscillating hot spot": 0.5,
-    "diminishing hot spot": 0.25,
-    "historical hot spot": 0.25,
-}
-#: ``trend`` value when the data have too few dated time steps for a trend.
-NOT_COMPUTED = "not computed"
 #: Columns of a KeyAreas table, in order (``geometry`` last).
 KEY_AREA_COLUMNS = (
     "rank",
@@ -89,8 +77,6 @@ KEY_AREA_COLUMNS = (
     "view",
     "geometry",
 )
-_Z_CAP = 5.0
-_LISA_M_CAP = 500
 
 
 class KeyAreas(gpd.GeoDataFrame):
@@ -241,105 +227,6 @@ def _grid(
     return Grid.for_area(gpd.GeoSeries([poly], crs=crs), cell=size, kind=kind, crs=crs)
 
 
-# --------------------------------------------------------------------------- statistics
-def _gi_star(y: np.ndarray, w: sparse.csr_array) -> tuple[np.ndarray, np.ndarray]:
-    g = gi_star(y, w)
-    return np.asarray(g.z, dtype=float), np.asarray(g.p, dtype=float)
-
-
-def _significant(p: np.ndarray, alpha: float, fdr: bool) -> np.ndarray:
-    p = np.asarray(p, dtype=float)
-    return bh_fdr(p, alpha) if fdr else p <= alpha
-
-
-def _hot_cells(
-    method: str,
-    y: np.ndarray,
-    w: sparse.csr_array,
-    z: np.ndarray,
-    p: np.ndarray,
-    *,
-    grid: Grid,
-    inside: np.ndarray,
-    pts_xy: tuple[np.ndarray, np.ndarray],
-    alpha: float,
-    fdr: bool,
-    min_cases: int,
-    seed: int,
-    permutations: int,
-    bandwidth: float | None,
-    kde_factor: float,
-    cluster_factor: float,
-    eps: float | None,
-    info: dict[str, Any] | None = None,
-) -> np.ndarray:
-    """Boolean mask over the inside cells: which cells stand out (``info``: what was used)."""
-    info = {} if info is None else info
-    if method == "gistar":
-        return _significant(p, alpha, fdr) & (z > 0)
-    if method == "lisa":
-        from hotspots.areas.stats import local_moran
-
-        # only cells with a case in their neighbourhood (cell or neighbours) are tested:
-        # an empty neighbourhood cannot be high-high, and thousands of empty cells would
-        # only weaken the FDR correction
-        tested = (y + w @ y) > 0
-        perms = _lisa_permutations(int(tested.sum()), alpha, fdr, permutations)
-        info["permutations"] = perms
-        info["tested_cells"] = int(tested.sum())
-        lm = local_moran(y, w, permutations=perms, seed=seed)
-        sig = np.zeros(y.size, dtype=bool)
-        sig[tested] = _significant(np.asarray(lm.p_sim)[tested], alpha, fdr)
-        return sig & (np.asarray(lm.q) == 1)
-    if method == "kde":
-        from hotspots.areas.density import kde
-
-        h = float(bandwidth) if bandwidth is not None else float(grid.cell)
-        dens = np.asarray(kde(pts_xy[0], pts_xy[1], grid, bandwidth=h), dtype=float)
-        dens = dens.reshape(-1)[inside]
-        n_area_km2 = inside.sum() * grid.area_km2
-        mean = pts_xy[0].size / n_area_km2 if n_area_km2 > 0 else 0.0
-        return (dens >= kde_factor * mean) & (dens > 0)
-    if method == "hdbscan":
-        from hotspots.areas.cluster import density_clusters
-
-        pts = gpd.GeoDataFrame(geometry=gpd.points_from_xy(*pts_xy), crs=grid.crs)
-        outlines = density_clusters(
-            pts, method="hdbscan", eps=eps, min_cases=max(min_cases, 5), buffer=0.0
-        )
-        if outlines is None or len(outlines) == 0:
-            return np.zeros(inside.sum(), dtype=bool)
-        # HDBSCAN also splits the background into clusters: keep those whose convex hull
-        # is at least cluster_factor times as dense as the study area on average
-        n_area_km2 = inside.sum() * grid.area_km2
-        mean = pts_xy[0].size / n_area_km2 if n_area_km2 > 0 else 0.0
-        area = outlines["area_km2"].to_numpy(float)
-        dens = np.divide(
-            outlines["cases"].to_numpy(float), area, out=np.full(area.size, np.inf), where=area > 0
-        )
-        dense = outlines[dens >= cluster_factor * mean]
-        if len(dense) == 0:
-            return np.zeros(inside.sum(), dtype=bool)
-        shape = shapely.union_all(np.asarray(dense.to_crs(grid.crs).geometry.values))
-        polys = np.asarray(grid.polygons().values)[inside]
-        return shapely.intersects(polys, shape)
-    raise ConfigError(f"method {method!r} is not known; use one of {', '.join(METHODS)}")
-
-
-def _lisa_permutations(m: int, alpha: float, fdr: bool, permutations: int) -> int:
-    """Permutations for local Moran's test over ``m`` tested cells.
-
-    Without FDR: ``permutations``. With FDR the smallest pseudo p-value, ``1 / (P + 1)``,
-    must be able to pass the Benjamini-Hochberg threshold ``alpha * k / m`` once ``k`` =
-    0.2 % of the tested cells (at least one) are hot: ``P + 1 >= min(m, 500) / alpha``
-    (9,999 at ``alpha = 0.05`` from 500 tested cells on); never fewer than asked.
-    """
-    if not fdr or m <= 0:
-        return int(permutations)
-    need = int(np.ceil(min(m, _LISA_M_CAP) / alpha)) - 1
-    return int(max(permutations, need))
-
-
 def _trend_per_cell(
     pts: gpd.GeoDataFrame,
     cell_idx: np.ndarray,
@@ -372,77 +259,6 @@ def _trend_per_cell(
         table = classify_cube(cube[:, locs], sub, time_window, alpha, fdr)
         cats[locs] = table["category"].to_numpy()
     return cats, len(periods)
-
-
-def _area_trend(cats: np.ndarray, counts: np.ndarray) -> str:
-    """Hot-spot category of an area: the category holding most of its cases among its cells.
-
-    Only hot-spot categories count; ties go to the category listed first in
-    :data:`~hotspots.areas.emerging.HOT_CATEGORIES`; no hot-spot cell → ``"no pattern"``.
-    """
-    best, best_n = "no pattern", 0.0
-    for cat in HOT_CATEGORIES:
-        n = float(counts[cats == cat].sum()) + 1e-9 * float((cats == cat).sum())
-        if n > best_n:
-            best, best_n = cat, n
-    return best
-
-
-def _communes_touched(polys_wgs: list[shapely.Geometry]) -> list[str]:
-    """Names of the communes (approximate areas) each polygon overlaps, largest overlap first."""
-    if not polys_wgs:
-        return []
-    try:
-        from hotspots import geodata
-
-        vietnam = shapely.box(*geodata.provinces().total_bounds)
-        if not shapely.intersects(vietnam, shapely.box(*shapely.total_bounds(polys_wgs))):
-            return [""] * len(polys_wgs)  # a city elsewhere: no commune names
-        ca = geodata.commune_areas()
-    except Exception:  # noqa: BLE001 - no bundled geography: no names
-        return [""] * len(polys_wgs)
-    crs_m = metric_crs(gpd.GeoSeries(polys_wgs, crs=WGS84))
-    geoms = np.asarray(ca.geometry.values)
-    tree = shapely.STRtree(geoms)
-    out = []
-    for poly in polys_wgs:
-        hits = tree.query(poly, predicate="intersects")
-        if hits.size == 0:
-            out.append("")
-            continue
-        sub = gpd.GeoSeries(geoms[hits], crs=WGS84).to_crs(crs_m)
-        pm = gpd.GeoSeries([poly], crs=WGS84).to_crs(crs_m).iloc[0]
-        overlap = shapely.area(shapely.intersection(np.asarray(sub.values), pm))
-        keep = overlap > 0
-        names = ca["name"].to_numpy()[hits][keep]
-        order = np.lexsort((names, -overlap[keep]))
-        out.append(", ".join(dict.fromkeys(names[order].tolist())))
-    return out
-
-
-def _roles_text(roles: pd.Series) -> str:
-    counts = roles.astype(str).value_counts()
-    order = {r: i for i, r in enumerate(ROLES)}
-    items = sorted(counts.items(), key=lambda kv: (-kv[1], order.get(kv[0], 99), kv[0]))
-    return ";".join(f"{r}:{n}" for r, n in items)
-
-
-def _score(table: pd.DataFrame, weights: dict[str, float], trends: bool) -> np.ndarray:
-    parts: dict[str, np.ndarray] = {}
-    mc = table["cases"].max()
-    parts["cases"] = table["cases"].to_numpy(float) / mc if mc > 0 else np.zeros(len(table))
-    mv = table["victims"].max()
-    if mv > 0:
-        parts["victims"] = table["victims"].to_numpy(float) / mv
-    z = np.nan_to_num(table["z_max"].to_numpy(float), nan=0.0)
-    parts["z"] = np.clip(z, 0.0, _Z_CAP) / _Z_CAP
-    if trends:
-        parts["trend"] = table["trend"].map(TREND_WEIGHTS).fillna(0.0).to_numpy(float)
-    used = {k: float(weights.get(k, 0.0)) for k in parts}
-    total = sum(used.values())
-    if total <= 0:
-        return np.zeros(len(table))
-    return 100.0 * sum(used[k] * parts[k] for k in parts) / total
 
 
 # --------------------------------------------------------------------------- main
