@@ -224,6 +224,9 @@ NOTEBOOKS["02_key_areas"] = notebook(
         ]:
             layer = apply_privacy(res.to_gdf(), privacy, threshold=suppress_below)
             out.layer(layer, name, vi, en)
+            if name == "key_areas":
+                cols = ["rank", "communes", "cases", "victims", "trend"]
+                out.index_table(layer[[c for c in cols if c in layer]], vi, en, max_rows=top)
         out.headline(
             f"{len(ops)} địa bàn trọng điểm hoạt động, {len(origin.to_gdf())} địa bàn nguồn",
             f"{len(ops)} operational key areas, {len(origin.to_gdf())} origin key areas",
@@ -305,6 +308,10 @@ NOTEBOOKS["03_key_lines"] = notebook(
                       "Key lines")
             gate = kl["gate"].iloc[0] if len(kl) else None
             known = isinstance(gate, str) and gate and gate != "unknown"
+            shared = apply_privacy(kl, privacy, threshold=suppress_below)
+            cols = ["rank", "gate", "cases", "victims", "length_km", "communes"]
+            out.index_table(shared[[c for c in cols if c in shared]], "Tuyến trọng điểm",
+                            "Key lines")
             top_gate = gate if known else L("biên giới (không rõ cửa khẩu)", "the border (no known gate)")
             out.headline(f"{len(kl)} tuyến trọng điểm; tuyến 1 hướng về {top_gate}",
                          f"{len(kl)} key lines; line 1 leads to {top_gate}")
@@ -424,6 +431,9 @@ NOTEBOOKS["04_patrol_plan"] = notebook(
         patrol = plan.to_gdf()
         display(patrol.drop(columns="geometry"))
         out.layer(patrol, "patrol_routes", "Lộ trình tuần tra", "Patrol routes")
+        cols = ["unit", "base", "start", "end", "n_stops", "distance_km", "duration_min"]
+        out.index_table(patrol[[c for c in cols if c in patrol]], "Lộ trình tuần tra",
+                        "Patrol routes")
         gpx = write_gpx(plan, out.root / "layers" / "patrol_plan.gpx")
         out.file(gpx, "Lộ trình tuần tra (GPX)", "Patrol routes (GPX)", kind="layer")
         out.headline(f"{len(patrol)} lộ trình tuần tra, thăm {plan.visits().size} địa bàn",
@@ -544,6 +554,7 @@ NOTEBOOKS["06_program_kpis"] = notebook(
         display(overall.wide(lang))
         out.table(overall.wide(lang), "kpis_by_year", "Chỉ tiêu theo năm (%)",
                   "KPIs per year (%)")
+        out.index_table(overall.wide(lang), "Chỉ tiêu theo năm (%)", "KPIs per year (%)")
         fig = overall.plot(lang=lang, synthetic=synthetic)
         out.figure(fig, "kpis", "Chỉ tiêu chương trình", "Programme KPIs")
         display(fig)

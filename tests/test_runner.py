@@ -280,6 +280,10 @@ def test_notebook_outputs_write_summary_and_guard_shareable(tmp_path):
     with pytest.raises(HotspotsError, match="below the suppression threshold"):
         out.layer(small, "small", "Nhỏ", "Small")
     out.headline("5 địa bàn", "5 key areas")
+    ranked = areas.assign(trend=["persistent hot spot"], share=[0.25])
+    out.index_table(ranked, "Địa bàn", "Key areas table")
+    with pytest.raises(HotspotsError, match="below the suppression threshold"):
+        out.index_table(small, "Nhỏ", "Small")
     out.save("Địa bàn trọng điểm", "Key areas")
     html = render_index(
         tmp_path,
@@ -290,6 +294,8 @@ def test_notebook_outputs_write_summary_and_guard_shareable(tmp_path):
     )
     assert "SYNTHETIC DATA" in html and "27/11/2026 23:05" in html
     assert "5 key areas" in html and 'href="layers/key_areas.gpkg"' in html
+    assert "<caption>Key areas table</caption>" in html
+    assert "<td>Persistent hot spot</td>" in html and "<td>0.25</td>" in html
     assert "Not run this time" in html  # 03 has no summary and no page
     assert "<script" not in html and remote_references(html) == []
 

@@ -118,6 +118,10 @@ img.thumb{max-width:320px;border:1px solid #ccc;margin:6px 8px 0 0}
 footer{color:#666;font-size:12px;padding:10px 28px 24px}
 a{color:#0b4f9c}
 .maps{border:2px solid #7a1f1f}
+table.summary{border-collapse:collapse;margin:8px 0 10px 0;font-size:13px}
+table.summary caption{text-align:left;font-weight:600;padding:4px 0}
+table.summary th,table.summary td{border:1px solid #ddd;padding:3px 8px;text-align:left}
+table.summary th{background:#f0eeea}
 .mainmap{font-size:17px;margin:6px 0}
 """
 
@@ -213,6 +217,14 @@ def render_index(
             parts.append(f'<p class="about">{e(about)}</p>')
         for h in summary.get("headlines", []):
             parts.append(f'<p class="headline">{e(h.get(lang) or h.get("vi", ""))}</p>')
+        for tab in summary.get("tables", []):
+            label = tab.get(f"label_{lang}") or tab.get("label_vi", "")
+            parts.append(f'<table class="summary"><caption>{e(label)}</caption><tr>')
+            parts.extend(f"<th>{e(str(c))}</th>" for c in tab.get("columns", []))
+            parts.append("</tr>")
+            for row in tab.get("rows", []):
+                parts.append("<tr>" + "".join(f"<td>{e(str(v))}</td>" for v in row) + "</tr>")
+            parts.append("</table>")
         parts.append("<ul>")
         if name in pages:
             parts.append(

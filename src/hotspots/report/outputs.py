@@ -18,14 +18,20 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
+
+import pandas as pd
 
 from hotspots.errors import HotspotsError
 
-if TYPE_CHECKING:
-    import pandas as pd
-
 __all__ = ["NotebookOutputs", "read_summaries", "banner_html", "SYNTHETIC_MARK"]
+
+# Column headers of index tables where the map labels mean something else.
+_COLUMN_NAMES = {
+    "communes": {"vi": "Xã, phường", "en": "Communes"},
+    "year": {"vi": "Năm", "en": "Year"},
+    "commune": {"vi": "Xã, phường", "en": "Commune"},
+}
 
 #: Value of the ``data`` column added to every layer and table made from synthetic data.
 SYNTHETIC_MARK = "SYNTHETIC / DỮ LIỆU GIẢ LẬP"
@@ -92,6 +98,7 @@ class NotebookOutputs:
         self.suppress_below = suppress_below
         self.items: list[dict[str, Any]] = []
         self.headlines: list[dict[str, str]] = []
+        self.tables: list[dict[str, Any]] = []
 
     def label(self, vi: str, en: str | None = None) -> str:
         """Return ``vi`` or ``en`` according to the language."""
@@ -143,8 +150,6 @@ class NotebookOutputs:
         """
         if self.privacy == "shareable":
             _check_shareable(df, name, self.suppress_below)
-        import pandas as pd
-
         path = self._path("tables", name, "csv")
         if self.synthetic:
             df = df.assign(data=SYNTHETIC_MARK)
@@ -176,6 +181,44 @@ class NotebookOutputs:
         """Add one line for the index page (a key number, in both languages)."""
         self.headlines.append({"vi": vi, "en": en or vi})
 
+    def index_table(
+        self, df: pd.DataFrame, vi: str, en: str | None = None, max_rows: int = 10
+    ) -> None:
+        """Show a small table on the index page (first ``max_rows`` rows, as text).
+
+        Give it aggregates only (shareable tables are checked like :meth:`table`).
+        """
+        if self.privacy == "shareable":
+            _check_shareable(df, vi, self.suppress_below)
+        frame = df.drop(columns=[c for c in ("geometry", "data") if c in df.columns])
+        frame = frame.head(max_rows)
+        if not isinstance(frame.index, pd.RangeIndex):
+            frame = frame.reset_index()
+
+        def cell(v: Any) -> str:
+            if v is None or (isinstance(v, float) and v != v):
+                return "–"
+            if isinstance(v, float):
+                return f"{v:,.2f}" if abs(v) < 10 else f"{v:,.1f}" if abs(v) < 1e6 else f"{v:,.0f}"
+            return str(v)
+
+        from hotspots.maps.labels import label, trend_key
+
+        if "trend" in frame.columns:
+            frame = frame.assign(trend=[label(trend_key(v), self.lang) for v in frame["trend"]])
+        names = [
+            _COLUMN_NAMES.get(str(c), {}).get(self.lang) or label(str(c), self.lang)
+            for c in frame.columns
+        ]
+        self.tables.append(
+            {
+                "label_vi": vi,
+                "label_en": en or vi,
+                "columns": names,
+                "rows": [[cell(v) for v in row] for row in frame.itertuples(index=False)],
+            }
+        )
+
     def save(self, title_vi: str = "", title_en: str = "") -> None:
         """Write ``summaries/<notebook>.json`` for the index page."""
         path = self._path("summaries", self.notebook, "json")
@@ -186,6 +229,7 @@ class NotebookOutputs:
                     "title_vi": title_vi,
                     "title_en": title_en,
                     "headlines": self.headlines,
+                    "tables": self.tables,
                     "outputs": self.items,
                 },
                 ensure_ascii=False,
