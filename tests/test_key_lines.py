@@ -231,9 +231,9 @@ def test_synthetic_planted_corridors_recovered(seed):
     best = h.argmin(axis=1)
     assert sorted(best.tolist()) == list(range(len(truth)))  # each its own line
     assert (h.min(axis=1) < 5_000).all()
-    # the planted gate (co-located gates, < 1 km apart, are named together "A / B")
-    for gate, planted_gate in zip(top["gate"].iloc[best], truth["gate"], strict=True):
-        assert planted_gate in gate.split(" / ")
+    # the planted gate (of co-located gates < 1 km apart, the first in the gate table;
+    # Lào Cai's road and railway gates are 60 m apart in the bundled geography)
+    assert list(top["gate"].iloc[best]) == list(truth["gate"])
     # volumes in the planted order, within 25 %
     found = top["cases"].iloc[best].to_numpy()
     np.testing.assert_allclose(found, truth["cases"].to_numpy(), rtol=0.25)

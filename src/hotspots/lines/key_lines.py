@@ -51,7 +51,8 @@ class KeyLines:
         GeoDataFrame (EPSG:4326), one row per key line, best first: ``rank``,
         ``cases``, ``victims``, ``share``, ``length_km``, ``direction``
         (``one-way``/``two-way``), ``forward_share``, ``bearing_deg``, ``heading``,
-        ``gate``, ``gate_country``, ``gate_distance_m``, ``communes``, ``n_communes``,
+        ``gate``, ``gate_country``, ``gate_distance_m``, ``gate_also`` (gates less than
+        1 km from ``gate``), ``exit_lon``, ``exit_lat``, ``communes``, ``n_communes``,
         ``width_m``, ``n_segments``, LineString geometry.
     corridors
         Same rows with the corridor polygon as geometry.
@@ -179,8 +180,8 @@ def _gates_for(
     A route's exit is its last stop with role ``exit`` (else its last stop), snapped to
     the nearest gate within ``gate_distance``. Two gates a kilometre apart (a road and a
     railway gate) are then told apart by where the cases actually left, not by where
-    the smoothed line happens to end. Gates less than 1 km apart count as one exit and
-    are named together, ``"A / B"``.
+    the smoothed line happens to end. Gates less than 1 km apart count as one exit,
+    named after the first of them in the gate table; ``gate_also`` lists the others.
     """
     from hotspots.lines.routes import UNKNOWN_GATE, _default_gates
 
@@ -190,6 +191,7 @@ def _gates_for(
         "gate": [UNKNOWN_GATE] * n,
         "gate_country": [None] * n,
         "gate_distance_m": [np.nan] * n,
+        "gate_also": [""] * n,
     }
     if gates is None or len(gates) == 0 or n == 0:
         return out
@@ -212,7 +214,11 @@ def _gates_for(
         (np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(len(gm), len(gm))
     )
     _, group = connected_components(adj, directed=False)
-    label = {names[i]: " / ".join(dict.fromkeys(names[group == group[i]])) for i in range(len(gm))}
+    label = {names[i]: str(names[group == group[i]][0]) for i in range(len(gm))}
+    also = {
+        n: "; ".join(x for x in dict.fromkeys(names[group == group[i]]) if x != label[n])
+        for i, n in enumerate(names)
+    }
     route_gate = np.array([label.get(x, x) for x in route_gate], dtype=object)
     for k, members in enumerate(lines["_members"]):
         g = route_gate[members]
@@ -226,8 +232,9 @@ def _gates_for(
             name = label.get(name, name)
         if name == UNKNOWN_GATE:
             continue
-        row = int(np.flatnonzero(names == name.split(" / ")[0])[0])
+        row = int(np.flatnonzero(names == name)[0])
         out["gate"][k] = name
+        out["gate_also"][k] = also.get(name, "")
         out["gate_country"][k] = gm["country"].iloc[row] if "country" in gm else None
         out["gate_distance_m"][k] = float(ends.iloc[k].distance(gm.geometry.iloc[row]))
     return out
@@ -439,7 +446,8 @@ def key_lines(
 
     cols = [
         "rank", "cases", "victims", "share", "length_km", "direction", "forward_share",
-        "bearing_deg", "heading", "gate", "gate_country", "gate_distance_m", "exit_lon",
+        "bearing_deg", "heading", "gate", "gate_country", "gate_distance_m", "gate_also",
+        "exit_lon",
         "exit_lat", "communes", "n_communes", "width_m", "n_segments",
     ]  # fmt: skip
     lines = gpd.GeoDataFrame(rows, geometry="geometry", crs=crs) if rows else None
