@@ -143,6 +143,7 @@ def test_report_pages_open_offline_without_errors(report):
 
     pages = [report.current / "index.html"]
     pages += sorted((report.current / "notebooks").glob("*.html"))
+    pages.append(report.current / "maps" / "overview.html")
     for page in pages:
         r = check_html(page, name=f"report_{page.stem}")
         assert r.console_errors == [], (page.name, r.console_errors)
