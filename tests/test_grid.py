@@ -167,14 +167,19 @@ def test_spacing_cell_rule_known_values():
     assert spacing_cell_size(xs, np.zeros(2000), 12_500e6) == 1250.0
     # repeated locations count once: the same 2,000 places, each three times
     assert spacing_cell_size(np.repeat(xs, 3), np.zeros(6000), 12_500e6) == 1250.0
-    # 1,000 locations: 0.5 * sqrt(12.5e6) = 1767.8 → rounded down to 1500
-    assert spacing_cell_size(xs[:1000], np.zeros(1000), 12_500e6) == 1500.0
-    # few locations: capped at MIN_CELLS cells (sqrt(12,500e6 / 400) = 5590 → 5000)
+    # 2,122 locations: 1213.6 m → the nearest round number, 1250 (not 1000)
+    assert spacing_cell_size(np.arange(2122.0), np.zeros(2122), 12_500e6) == 1250.0
+    # 1,000 locations: 0.5 * sqrt(12.5e6) = 1767.8 → nearest of 1500 / 2000 is 2000
+    assert spacing_cell_size(xs[:1000], np.zeros(1000), 12_500e6) == 2000.0
+    # 1,300 locations: 1550.5 → 1500
+    assert spacing_cell_size(np.arange(1300.0), np.zeros(1300), 12_500e6) == 1500.0
+    # few locations: at most MIN_CELLS-sized cells: sqrt(12,500e6 / 400) = 5590 → 5000
+    # (6000 would be nearer but gives fewer than MIN_CELLS cells)
     assert spacing_cell_size(xs[:5], np.zeros(5), 12_500e6) == 5000.0
-    # very many locations: no more than about MAX_CELLS cells (sqrt(1e9/50000) = 141 → 125)
+    # very many locations: no more than MAX_CELLS cells (sqrt(1e9/50000) = 141 → 150)
     many = np.arange(400_000.0)
     c = spacing_cell_size(many, many, 1e9)
-    assert c == 125.0 and 1e9 / c**2 <= 1.3 * MAX_CELLS
+    assert c == 150.0 and 1e9 / c**2 <= MAX_CELLS
     assert MIN_CELLS < MAX_CELLS
     # the 100 m floor and a degenerate area
     assert spacing_cell_size(many, many, 1e7) == 100.0

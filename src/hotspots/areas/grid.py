@@ -25,11 +25,11 @@ Cell size from the case locations (:func:`spacing_cell_size`, the default of
     The expected distance from a location to its nearest neighbour if the ``n`` distinct
     case locations were spread at random over the study area of ``A`` m² (Clark and Evans,
     1954): ``0.5 * sqrt(A / n)``, kept between ``sqrt(A / MAX_CELLS)`` and
-    ``sqrt(A / MIN_CELLS)`` and rounded down to 1, 1.25, 1.5, 2, 2.5, 3, 4, 5, 6 or 8 x 10^k
-    metres (at least ``MIN_CELL``). A cell then holds about one location at the data's
-    average spacing, so cells are fine where cases are many and coarse where they are few,
-    like ArcGIS's Optimized Hot Spot Analysis, which derives its fishnet cell from the
-    spacing of the incidents (see ``docs/methods.md``).
+    ``sqrt(A / MIN_CELLS)`` and rounded to the nearest of 1, 1.25, 1.5, 2, 2.5, 3, 4, 5, 6
+    or 8 x 10^k metres inside those bounds (at least ``MIN_CELL``). A cell then holds
+    about one location at the data's average spacing, so cells are fine where cases are
+    many and coarse where they are few, like ArcGIS's Optimized Hot Spot Analysis, which
+    derives its fishnet cell from the spacing of the incidents (see ``docs/methods.md``).
 """
 
 from __future__ import annotations
@@ -96,14 +96,14 @@ def auto_cell_size(area_m2: float, target_cells: int = TARGET_CELLS) -> float:
     return float(best)
 
 
-def _nice_floor(raw: float) -> float:
+def _nice_nearest(raw: float, lo: float, hi: float) -> float:
+    """The round number (:data:`_NICE` x 10^k) nearest to ``raw`` within ``[lo, hi]``."""
     k = math.floor(math.log10(raw))
-    best = 0.0
-    for step in _NICE:
-        size = step * 10.0**k
-        if size <= raw * (1 + 1e-12):
-            best = max(best, size)
-    return best
+    cands = [step * 10.0**j for j in range(k - 2, k + 3) for step in _NICE]
+    ok = [c for c in cands if lo * (1 - 1e-12) <= c <= hi * (1 + 1e-12)]
+    if not ok:  # no round number between the bounds: the bound nearest to raw
+        return lo if abs(raw - lo) <= abs(raw - hi) else hi
+    return float(min(ok, key=lambda c: (abs(c - raw), c)))
 
 
 def spacing_cell_size(x: np.ndarray, y: np.ndarray, area_m2: float) -> float:
@@ -112,8 +112,8 @@ def spacing_cell_size(x: np.ndarray, y: np.ndarray, area_m2: float) -> float:
     ``0.5 * sqrt(area_m2 / n)`` with ``n`` the number of distinct locations (to the metre),
     the mean nearest-neighbour distance of ``n`` random points on the area (Clark and
     Evans); kept between ``sqrt(area_m2 / MAX_CELLS)`` and ``sqrt(area_m2 / MIN_CELLS)``,
-    rounded down to 1, 1.25, 1.5, 2, 2.5, 3, 4, 5, 6 or 8 x 10^k and at least
-    :data:`MIN_CELL`. Without locations: :func:`auto_cell_size`.
+    rounded to the nearest of 1, 1.25, 1.5, 2, 2.5, 3, 4, 5, 6 or 8 x 10^k inside those
+    bounds, and at least :data:`MIN_CELL`. Without locations: :func:`auto_cell_size`.
 
     Parameters
     ----------
@@ -137,9 +137,9 @@ def spacing_cell_size(x: np.ndarray, y: np.ndarray, area_m2: float) -> float:
     n = int(np.unique(key).size)
     if n == 0:
         return auto_cell_size(area_m2)
-    raw = 0.5 * math.sqrt(area_m2 / n)
-    raw = min(max(raw, math.sqrt(area_m2 / MAX_CELLS)), math.sqrt(area_m2 / MIN_CELLS))
-    return float(max(_nice_floor(raw), MIN_CELL))
+    lo, hi = math.sqrt(area_m2 / MAX_CELLS), math.sqrt(area_m2 / MIN_CELLS)
+    raw = min(max(0.5 * math.sqrt(area_m2 / n), lo), hi)
+    return float(max(_nice_nearest(raw, lo, hi), MIN_CELL))
 
 
 def _as_geoseries(obj, name: str) -> gpd.GeoSeries:
