@@ -95,9 +95,6 @@ def _looks_binary(data: bytes) -> bool:
     return b"\x00" in head or head.startswith((b"PK\x03\x04", b"SQLite format", b"%PDF"))
 
 
-#: Workbooks up to this size are opened in openpyxl's full mode, which knows merged cells.
-_MERGE_MAX_BYTES = 20_000_000
-
 #: How many leading rows may hold a title, notes or a two-level header.
 _HEADER_SCAN = 12
 
@@ -268,6 +265,29 @@ def _dedupe_headers(header: list[str]) -> list[str]:
     return out
 
 
+_MERGE_REF = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+[0-9]+:[A-Z]+[0-9]+)"')
+
+
+def _merged_ranges(path: Path, sheet_xml: str | None) -> list[tuple[int, int, int, int]]:
+    """Merged cell ranges ``(min_col, min_row, max_col, max_row)`` of one sheet.
+
+    Read from the sheet's XML: openpyxl's fast read-only mode does not report them, and
+    its full mode is several times slower on large registers.
+    """
+    import zipfile
+
+    from openpyxl.utils.cell import range_boundaries
+
+    if not sheet_xml:
+        return []
+    try:
+        with zipfile.ZipFile(path) as z, z.open(sheet_xml.lstrip("/")) as fh:
+            data = fh.read()
+    except (KeyError, OSError, zipfile.BadZipFile):
+        return []
+    return [range_boundaries(m.decode()) for m in _MERGE_REF.findall(data)]
+
+
 def _read_excel(
     path: Path, sheet: str | int | None, known: frozenset[str] = frozenset()
 ) -> RawTable:
@@ -280,10 +300,8 @@ def _read_excel(
         )
     import openpyxl
 
-    # The full (slower) mode knows merged cells; large workbooks are read streaming.
-    small = path.stat().st_size <= _MERGE_MAX_BYTES
     try:
-        wb = openpyxl.load_workbook(path, read_only=not small, data_only=True)
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds
         raise UnusableInputError(
             f"{path.name} cannot be read as an .xlsx workbook: {exc}"
@@ -307,7 +325,7 @@ def _read_excel(
             )
         # iter_rows from row 1 so that positions are the spreadsheet's row numbers
         grid = [list(r) for r in ws.iter_rows(min_row=1, values_only=True)]
-        merged = [] if not small else [m.bounds for m in ws.merged_cells.ranges]
+        merged = _merged_ranges(path, getattr(ws, "_worksheet_path", None))
     finally:
         wb.close()
     header, start = locate_header(grid, known)
