@@ -8,6 +8,8 @@ library calls only. Edit the cells here, run the script, commit the ``.ipynb`` f
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
@@ -17,12 +19,15 @@ HERE = Path(__file__).resolve().parent
 
 COMMON_PARAMS = """\
 # Tham số / Parameters — papermill and `hotspots report` replace these values.
+# ruff: noqa: UP045 - papermill reads Optional[str] but not str | None
+from typing import Optional
+
 data_path: str = "synthetic"  # case records (CSV, XLSX, GeoJSON, GPKG) or "synthetic" (demo data)
-routes_path: "Optional[str]" = None  # optional route table (one row per stop); None: from the cases
+routes_path: Optional[str] = None  # optional route table (one row per stop); None: from the cases
 province: str = "Lào Cai"  # province name or 2-digit code (2025 structure)
-area: "Optional[str]" = None  # optional smaller area (polygon file) inside the province
-date_from: "Optional[str]" = None  # first day of the window, "YYYY-MM-DD"; None: from the start
-date_to: "Optional[str]" = None  # last day of the window, "YYYY-MM-DD"; None: up to the newest case
+area: Optional[str] = None  # optional smaller area (polygon file) inside the province
+date_from: Optional[str] = None  # first day of the window, "YYYY-MM-DD"; None: from the start
+date_to: Optional[str] = None  # last day of the window, "YYYY-MM-DD"; None: up to the newest case
 methods: list = ["gistar", "kde"]  # key-area methods: gistar, lisa, kde, hdbscan
 cell_m: float = 1000.0  # grid cell size in metres
 lang: str = "vi"  # language of maps and tables: "vi" or "en"
@@ -34,9 +39,7 @@ synthetic: bool = False  # mark outputs SYNTHETIC / DỮ LIỆU GIẢ LẬP (for
 """
 
 SETUP = """\
-import matplotlib.pyplot as plt
-import pandas as pd
-from IPython.display import display
+{imports}from IPython.display import display
 
 from hotspots.report import NotebookOutputs, load_inputs
 
@@ -60,7 +63,9 @@ def code(text: str) -> nbformat.NotebookNode:
     return nbformat.v4.new_code_cell(textwrap.dedent(text).strip())
 
 
-def notebook(name: str, intro: str, extra_params: str, cells: list) -> nbformat.NotebookNode:
+def notebook(
+    name: str, intro: str, extra_params: str, cells: list, imports: str = ""
+) -> nbformat.NotebookNode:
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {
         "name": "python3",
@@ -72,7 +77,13 @@ def notebook(name: str, intro: str, extra_params: str, cells: list) -> nbformat.
     params.metadata["tags"] = ["parameters"]
     heading, _, about = textwrap.dedent(intro).strip().partition("\n")
     # heading, parameters (no output), banner (SYNTHETIC on the page's face), explanation
-    nb.cells = [md(heading), params, code(SETUP.format(name=name)), md(about), *cells]
+    nb.cells = [
+        md(heading),
+        params,
+        code(SETUP.format(name=name, imports=imports)),
+        md(about),
+        *cells,
+    ]
     for i, cell in enumerate(nb.cells):
         cell["id"] = f"{name}-{i:02d}"
     return nb
@@ -161,6 +172,7 @@ NOTEBOOKS["01_data_quality"] = notebook(
         out.save("Chất lượng dữ liệu", "Data quality")
         """),
     ],
+    imports="import matplotlib.pyplot as plt\nimport pandas as pd\n",
 )
 
 NOTEBOOKS["02_key_areas"] = notebook(
@@ -264,6 +276,7 @@ NOTEBOOKS["02_key_areas"] = notebook(
         out.save("Địa bàn trọng điểm", "Key areas")
         """),
     ],
+    imports="import pandas as pd\n",
 )
 
 NOTEBOOKS["03_key_lines"] = notebook(
@@ -522,6 +535,7 @@ NOTEBOOKS["05_backtest"] = notebook(
         out.save("Kiểm định dự báo", "Backtest")
         """),
     ],
+    imports="import matplotlib.pyplot as plt\n",
 )
 
 NOTEBOOKS["06_program_kpis"] = notebook(
@@ -594,17 +608,22 @@ NOTEBOOKS["06_program_kpis"] = notebook(
         out.save("Chỉ tiêu chương trình", "Programme KPIs")
         """),
     ],
+    imports="import matplotlib.pyplot as plt\n",
 )
 
 
 def build(folder: Path = HERE) -> list[Path]:
-    """Write every notebook (without outputs) into ``folder``."""
+    """Write every notebook (without outputs) into ``folder``, formatted by ruff."""
     written = []
     for name, nb in NOTEBOOKS.items():
         path = folder / f"{name}.ipynb"
         nbformat.validate(nb)
         nbformat.write(nb, path)
         written.append(path)
+    ruff = Path(sys.executable).with_name("ruff")
+    if ruff.exists():  # same style as the rest of the code (``make lint`` checks it)
+        config = ["--config", str(HERE.parent / "pyproject.toml")]
+        subprocess.run([str(ruff), "format", "-q", *config, *map(str, written)], check=True)
     return written
 
 
