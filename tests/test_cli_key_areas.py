@@ -155,3 +155,26 @@ def test_key_areas_on_west_yorkshire_without_province(tmp_path, capsys):
     assert len(holder) == 1
     assert holder["cases"].iloc[0] >= key.iloc[0]
     assert ka["rank"].tolist() == list(range(1, len(ka) + 1))
+
+
+def test_key_areas_without_cell_uses_the_spacing_rule(demo_csv, tmp_path, capsys):
+    """`hotspots key-areas cases.csv --province "Lào Cai"` (no --cell) recovers the planted
+    operational areas with the data-driven cell, as the library does."""
+    from hotspots.areas.key_areas import key_areas
+    from hotspots.data.ingest import read_cases
+
+    path, data = demo_csv
+    out = tmp_path / "ka.geojson"
+    code, stdout, err = _run(capsys, "key-areas", path, "--province", "Lào Cai", "--out", out)
+    assert code == 0, err
+    assert "cells 1250 m" in stdout
+    ka = gpd.read_file(out)
+    truth = data.truth["key_areas"]
+    truth = truth[truth["kind"] == "operational"].to_crs(32648)
+    found = ka.to_crs(32648)
+    tu = shapely.union_all(truth.geometry.values)
+    assert all(g.intersects(shapely.union_all(found.geometry.values)) for g in truth.geometry)
+    assert all(g.intersection(tu).area >= 0.5 * g.area for g in found.geometry)
+    # the same table as the library on the ingested cases
+    lib = key_areas(read_cases(path, province="Lào Cai").cases, area="Lào Cai")
+    assert len(lib) == len(ka) and lib.attrs["hotspots"]["cell_m"] == 1250.0

@@ -312,8 +312,8 @@ def demo():
 def test_synthetic_planted_key_areas_recovered(demo, view):
     truth = demo.truth["key_areas"]
     truth = truth[truth["kind"] == view]
-    # 1.5 km cells for planted discs of 2–3.5 km radius (the automatic 2 km cells merge
-    # too much land around them to pass the "half inside" precision rule)
+    # a hand-picked 1.5 km cell (2 km cells, the old area rule, merge too much land around
+    # the 2–3.5 km planted discs to pass the "half inside" rule); defaults: further down
     ka = key_areas(demo.cases, area="Lào Cai", cell=1500, view=view)
     crs = ka.attrs["hotspots"]["crs"]
     p, r = _precision_recall(ka, list(truth.to_crs(crs).geometry), crs=crs)
