@@ -800,3 +800,68 @@ def test_mostly_utf8_file_with_a_stray_byte_stays_utf8(tmp_path):
     assert res.info["encoding"].startswith("utf-8 (1 undecodable")
     assert res.accepted == 20 and (res.cases["precision"] == "commune").all()
     assert res.cases["case_id"].iloc[3] == "LC-3\ufffd"
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("05/04/2023 10:30:00 SA", "2023-04-05 10:30"),
+        ("05/04/2023 02:30:00 CH", "2023-04-05 14:30"),
+        ("05/04/2023 12:05 AM", "2023-04-05 00:05"),
+        ("5/4/2023 10h", "2023-04-05 10:00"),
+        ("05/04/2023, 08:15", "2023-04-05 08:15"),
+        ("ngày 05 tháng 4 năm 2023", "2023-04-05 00:00"),
+        ("ngay 5 thang 4 nam 2023", "2023-04-05 00:00"),
+    ],
+)
+def test_vietnamese_date_forms(text, expected):
+    from hotspots.data.dates import parse_date
+
+    assert parse_date(text) == pd.Timestamp(expected, tz="Asia/Ho_Chi_Minh")
+
+
+def test_one_latitude_longitude_column():
+    df = pd.DataFrame(
+        {
+            "Mã vụ": list("ABCDEF"),
+            "Tọa độ": [
+                "22.4856, 103.9707",
+                "(22.30,104.05)",
+                "22,4856, 103,9707",
+                "22°29'08\"N 103°58'15\"E",
+                "abc",
+                "",
+            ],
+        }
+    )
+    res = hotspots.read_cases(df, province="15")
+    assert res.cases["case_id"].tolist() == list("ABCD")
+    assert res.cases.geometry.y.tolist() == pytest.approx(
+        [22.4856, 22.30, 22.4856, 22 + 29 / 60 + 8 / 3600], abs=1e-12
+    )
+    q = res.quarantine.set_index("source_row")
+    assert q.loc[6, "reason"] == "bad_coordinates" and q.loc[6, "column"] == "Tọa độ"
+    assert "'latitude, longitude'" in q.loc[6, "message"]
+    assert q.loc[7, "reason"] == "missing_coordinates" and q.loc[7, "column"] == "Tọa độ"
+
+
+def test_xlsx_data_sheet_found_behind_a_summary_sheet(tmp_path):
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Tổng hợp"
+    ws.append(["Năm", "Số vụ"])
+    ws.append([2023, 2])
+    data = wb.create_sheet("Chi tiết")
+    data.append(["Mã vụ", "Vĩ độ", "Kinh độ"])
+    data.append(["A", 22.4856, 103.9707])
+    data.append(["B", 22.30, 104.05])
+    p = tmp_path / "wb.xlsx"
+    wb.save(p)
+    res = hotspots.read_cases(p, province="15")
+    assert res.accepted == 2 and "Chi tiết" in res.info["source"]
+    with pytest.raises(UnusableInputError, match="no location column"):
+        hotspots.read_cases(p, sheet="Tổng hợp")
+    with pytest.raises(UnusableInputError, match="no sheet 'X'; its sheets are: Tổng hợp, Chi"):
+        hotspots.read_cases(p, sheet="X")

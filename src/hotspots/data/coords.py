@@ -23,6 +23,7 @@ from hotspots.data.crs import WGS84, utm_crs_for, vn2000_crs
 from hotspots.errors import InputError, UnusableInputError
 
 __all__ = [
+    "split_pair",
     "parse_number",
     "parse_coordinate",
     "parse_numbers",
@@ -136,6 +137,45 @@ def parse_coordinate(text: str) -> float:
     if m["sign"] == "-":
         value = -value
     return sign * value
+
+
+_HEMI_PAIR = re.compile(r"^(.*?[NSns])\s*[,;]?\s*([EWew]?\s*\d.*|.*[EWew])$")
+
+
+def split_pair(text: str) -> tuple[str, str] | None:
+    """Split "latitude, longitude" written in one cell into its two parts.
+
+    Accepts ``22.4856, 103.9707`` (as map applications copy it), ``22,4856; 103,9707``,
+    ``22,4856, 103,9707`` (decimal commas), ``22°29'08"N 103°58'15"E`` and two numbers
+    separated by blanks. Returns None when the text is not a pair.
+
+    Examples
+    --------
+    >>> split_pair("(22.4856, 103.9707)")
+    ('22.4856', '103.9707')
+    >>> split_pair("22,4856, 103,9707")
+    ('22,4856', '103,9707')
+    """
+    t = text.strip().strip("()[]").strip()
+    if not t:
+        return None
+    for sep in (";", "|", "/"):
+        if t.count(sep) == 1:
+            a, b = t.split(sep)
+            return a.strip(), b.strip()
+    if t.count(",") == 1:
+        a, b = t.split(",")
+        return a.strip(), b.strip()
+    if t.count(",") == 3:  # decimal commas on both sides
+        i = [k for k, c in enumerate(t) if c == ","][1]
+        return t[:i].strip(), t[i + 1 :].strip()
+    m = _HEMI_PAIR.match(t)
+    if m and m[1].strip() and m[2].strip():
+        return m[1].strip(), m[2].strip()
+    parts = t.split()
+    if len(parts) == 2:
+        return parts[0], parts[1]
+    return None
 
 
 def _parse_unique(values: pd.Series, parse) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -1,6 +1,7 @@
 """Reading dates the way Vietnamese case registers write them.
 
-``dd/mm/yyyy`` is the default reading (also with ``-`` or ``.`` and an optional time);
+``dd/mm/yyyy`` is the default reading (also with ``-`` or ``.`` and an optional time,
+``10:30``, ``10h30``, ``10:30:00 SA``/``CH``/``AM``/``PM``; "ngày 5 tháng 4 năm 2023");
 ISO dates (``yyyy-mm-dd``, ``yyyy-mm-ddTHH:MM[:SS][±hh:mm]``), months (``yyyy-mm``, as
 police.uk writes them) and Excel serial dates (``45123`` or ``45123.5``) are accepted.
 Values are parsed once per distinct text, so large files with repeated dates are cheap.
@@ -25,7 +26,13 @@ EARLIEST = pd.Timestamp("1990-01-01", tz=TZ)
 _EXCEL_EPOCH = dt.datetime(1899, 12, 30)
 _DMY = re.compile(
     r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4}|\d{2})"
-    r"(?:[ T]+(\d{1,2})[:hH](\d{2})(?::(\d{2}))?)?$"
+    r"(?:[ T,]+(\d{1,2})[:hH](\d{2})?(?::(\d{2}))?(?:\s*(AM|PM|SA|CH))?)?$",
+    re.IGNORECASE,
+)
+# "ngày 05 tháng 4 năm 2023" (diacritics optional), as written in reports
+_VI_LONG = re.compile(
+    r"^(?:ngay|ngày)?\s*(\d{1,2})\s*(?:thang|tháng)\s*(\d{1,2})\s*(?:nam|năm)\s*(\d{4})$",
+    re.IGNORECASE,
 )
 _YMD = re.compile(
     r"^(\d{4})[/.\-](\d{1,2})[/.\-](\d{1,2})"
@@ -89,6 +96,9 @@ def parse_date(value: object, order: str = "dmy") -> pd.Timestamp | DateProblem 
             y += 2000 if y < 70 else 1900
         d, mo = (a, b) if order != "mdy" else (b, a)
         h, mi, s = (int(m[4] or 0), int(m[5] or 0), int(m[6] or 0))
+        half = (m[7] or "").upper()  # SA (sáng) = AM, CH (chiều) = PM
+        if half and 1 <= h <= 12:
+            h = h % 12 + (12 if half in {"PM", "CH"} else 0)
         ts = _mk(y, mo, d, h, mi, s)
         if ts is None:
             hint = " (read as day/month/year)" if order != "mdy" else " (read as month/day/year)"
@@ -97,6 +107,12 @@ def parse_date(value: object, order: str = "dmy") -> pd.Timestamp | DateProblem 
                 f"'{text}' is not a real date{hint}; check the day and the month, or the "
                 "reading order (--date-order)",
             )
+        return ts
+    m = _VI_LONG.match(text)
+    if m:
+        ts = _mk(int(m[3]), int(m[2]), int(m[1]))
+        if ts is None:
+            return DateProblem("bad_date", f"'{text}' is not a real date")
         return ts
     m = _YMD.match(text)
     if m:

@@ -27,6 +27,7 @@ from hotspots.data.coords import (
     parse_coordinates,
     parse_crs,
     parse_numbers,
+    split_pair,
 )
 from hotspots.data.crs import WGS84, metric_crs
 from hotspots.data.dates import EARLIEST, parse_dates
@@ -272,12 +273,27 @@ def read_cases(
             canon[target] = gen
     has_xy = "x" in canon and "y" in canon
     has_ll = "lon" in canon and "lat" in canon
+    pair_col, pair_bad = None, np.zeros(len(frame), dtype=bool)
+    if "coordinates" in canon and not (has_ll or has_xy):
+        # one column "latitude, longitude" (as map applications copy it): split it
+        pair_col = canon["coordinates"]
+        pairs = [split_pair(str(v)) if str(v).strip() else ("", "") for v in frame[pair_col]]
+        pair_bad = np.array([p is None for p in pairs], dtype=bool)
+        canon["lat"], canon["lon"] = f"{pair_col} (vĩ độ)", f"{pair_col} (kinh độ)"
+        frame = frame.assign(
+            **{
+                canon["lat"]: [p[0] if p else "" for p in pairs],
+                canon["lon"]: [p[1] if p else "" for p in pairs],
+            }
+        )
+        has_ll = True
     if not (has_ll or has_xy or "commune" in canon or "commune_code" in canon):
         raise UnusableInputError(
             f"{raw.source}: no location column. Found columns: {', '.join(headers) or '(none)'}."
-            " Expected longitude/latitude ('Kinh độ'/'Vĩ độ', 'lon'/'lat'), projected "
-            "'x'/'y', or a commune name or code ('Xã/Phường', 'Mã xã'). Rename a column or "
-            "pass a mapping file (--mapping)"
+            " Expected longitude/latitude ('Kinh độ'/'Vĩ độ', 'lon'/'lat'), one "
+            "'latitude, longitude' column ('Tọa độ'), projected 'x'/'y', or a commune name "
+            "or code ('Xã/Phường', 'Mã xã'). Rename a column or pass a mapping file "
+            "(--mapping)"
         )
     n_ok = len(frame)
     n = n_ok
@@ -286,6 +302,16 @@ def read_cases(
     if province is not None:
         province_code = str(area_gdf["code"].iloc[0])
     pr = _Problems(n)
+    for i in np.flatnonzero(pair_bad):
+        v = frame[pair_col].iloc[i]
+        pr.add(
+            i,
+            "bad_coordinates",
+            pair_col,
+            v,
+            f"'{v}' in column '{pair_col}' is not a 'latitude, longitude' pair; write it "
+            "as 22.4856, 103.9707",
+        )
 
     def col(name: str) -> pd.Series:
         if name in canon:
@@ -503,6 +529,8 @@ def read_cases(
     missing = ~np.isfinite(lon) & ~pr.bad
     if "__lon" in frame.columns or "__x" in frame.columns:
         loc_col = "geometry"
+    elif pair_col is not None:
+        loc_col = pair_col
     elif has_ll:
         loc_col = f"{canon['lon']}/{canon['lat']}"
     elif has_xy:

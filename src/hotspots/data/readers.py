@@ -309,7 +309,17 @@ def _read_excel(
     try:
         names = wb.sheetnames
         if sheet is None:
+            # the sheet whose header has the most recognised names (a summary sheet
+            # often comes first); the first one on a tie
             ws = wb[names[0]]
+            if len(names) > 1:
+                scores = []
+                for nm in names:
+                    top = [
+                        list(r) for r in wb[nm].iter_rows(max_row=_HEADER_SCAN, values_only=True)
+                    ]
+                    scores.append(max((_header_score(r, known) for r in top), default=0))
+                ws = wb[names[int(np.argmax(scores))]]
         elif isinstance(sheet, int) or str(sheet).isdigit():
             k = int(sheet)
             if not 0 <= k < len(names):
@@ -365,7 +375,8 @@ def _read_excel(
         keep[r - start - 1] = False
     frame = frame.loc[keep].reset_index(drop=True)
     frame = frame.astype(object).where(frame.notna(), "")
-    return RawTable(frame, rows[keep], malformed, None, None, path.name)
+    name = path.name if ws.title == names[0] else f"{path.name} (sheet {ws.title})"
+    return RawTable(frame, rows[keep], malformed, None, None, name)
 
 
 def _from_geodataframe(gdf: gpd.GeoDataFrame, name: str) -> RawTable:
