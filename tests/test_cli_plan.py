@@ -111,3 +111,68 @@ def test_lines_file_with_polygons_is_rejected(inputs, capsys):
     tmp, a, ln = inputs
     code, _ = _run(tmp, a, a)
     assert code == 2 and "expected LineString" in capsys.readouterr().err
+
+
+def _case_routes(path, prefix="SYN-15-"):
+    """Six cases along the north part of key line 2 (the weaker line), 4 stops each."""
+    rows = ["case_id,seq,occurred_at,role,lon,lat,victims"]
+    for c in range(6):
+        for k, t in enumerate((0.3, 0.55, 0.8, 1.0)):
+            x, y = 104.05 - 0.098 * t, 22.40 + 0.115 * t
+            role = "recruitment" if k == 0 else "exit" if k == 3 else "transit"
+            rows.append(f"{prefix}{c + 1:05d},{k},2025-0{c + 1}-10 08:00,{role},{x:.5f},{y:.5f},1")
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+def _metres_to_lines(out, ln):
+    sites = gpd.read_file(out / "checkpoints.geojson").to_crs(32648)
+    lines = gpd.read_file(ln).to_crs(32648)
+    return [[round(s.distance(g)) for g in lines.geometry] for s in sites.geometry]
+
+
+def test_routes_make_checkpoints_intercept_case_flows_and_mark_synthetic(inputs, capsys):
+    tmp, a, ln = inputs
+    # key lines only: the one checkpoint stands where it catches both lines (near line 1)
+    code, out = _run(tmp, a, ln, "--checkpoints", "1")
+    assert code == 0
+    (d1, d2), = _metres_to_lines(out, ln)  # fmt: skip
+    assert d1 <= 500 and d2 <= 500
+    meta = json.loads((out / "plan.json").read_text(encoding="utf-8"))
+    assert meta["checkpoints"]["demand"] == "key lines" and meta["synthetic"] is False
+    assert "GIẢ LẬP" not in (out / "ke_hoach_tuan_tra.html").read_text(encoding="utf-8")
+    # the real case routes all run along line 2: the checkpoint follows them
+    cases = _case_routes(tmp / "cases.csv")
+    code, out = _run(tmp, a, ln, "--checkpoints", "1", "--routes", str(cases))
+    assert code == 0
+    (d1, d2), = _metres_to_lines(out, ln)  # fmt: skip
+    assert d2 <= 500 < d1
+    meta = json.loads((out / "plan.json").read_text(encoding="utf-8"))
+    assert meta["checkpoints"]["demand"] == "case routes" and meta["checkpoints"]["routes"] == 6
+    assert meta["checkpoints"]["intercepted"] == meta["checkpoints"]["total"] == 6
+    # SYN- case ids: synthetic without --synthetic, banner on the table and the map
+    assert meta["synthetic"] is True
+    assert "DỮ LIỆU GIẢ LẬP" in (out / "ke_hoach_tuan_tra.html").read_text(encoding="utf-8")
+    assert "DỮ LIỆU GIẢ LẬP" in (out / "ban_do_tuan_tra.html").read_text(encoding="utf-8")
+    assert "SYNTHETIC" in capsys.readouterr().out
+
+
+def test_synthetic_layer_marks_the_plan_and_routes_errors(inputs, capsys):
+    tmp, a, ln = inputs
+    lines = gpd.read_file(ln)
+    lines["synthetic"] = "yes"  # as `hotspots key-lines` writes for synthetic input
+    marked = tmp / "lines_syn.geojson"
+    lines.to_file(marked)
+    code, out = _run(tmp, a, marked)
+    assert code == 0
+    assert json.loads((out / "plan.json").read_text(encoding="utf-8"))["synthetic"] is True
+    code, _ = _run(tmp, a, ln, "--routes", str(tmp / "missing.csv"))
+    assert code == 2 and "--routes" in capsys.readouterr().err
+    one_stop = tmp / "one_stop.csv"
+    one_stop.write_text(
+        "case_id,seq,occurred_at,role,lon,lat\n"
+        "A1,0,2025-01-01,transit,104.0,22.43\nA1,1,2025-01-01,exit,104.0,22.43\n",
+        encoding="utf-8",
+    )
+    code, _ = _run(tmp, a, ln, "--routes", str(one_stop))
+    assert code == 2 and "no case has two stops" in capsys.readouterr().err

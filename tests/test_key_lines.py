@@ -272,6 +272,10 @@ def test_cli_case_file(synthetic_csv, tmp_path, capsys):
     assert len(lines) >= 3 and set(lines.columns) >= {"rank", "cases", "victims", "gate"}
     assert not {"case_id", "victim_name", "phone"} & set(lines.columns)
     assert (lines["cases"] >= 5).all()
+    # synthetic input: the layers say so, for `hotspots plan` to put up the banner
+    assert "SYNTHETIC" in text
+    assert (lines["synthetic"] == "yes").all()
+    assert (gpd.read_file(out, layer="corridors")["synthetic"] == "yes").all()
 
 
 def test_cli_od_table(tmp_path, capsys):
@@ -292,7 +296,7 @@ def test_cli_od_table(tmp_path, capsys):
     rc = main(["key-lines", str(tmp_path / "od.csv"), "--out", str(out)])
     assert rc == 0
     lines = gpd.read_file(out)
-    assert len(lines) == 2
+    assert len(lines) == 2 and "synthetic" not in lines.columns
     assert sorted(lines["cases"]) == [24, 24]  # 12 flows of count 2 each
     assert (tmp_path / "od_corridors.geojson").exists()
 

@@ -462,3 +462,14 @@ def test_bundled_geography_is_credited_in_the_attribution_control():
     # a boundary of the user's own: nothing of ours drawn, nothing credited
     own = base_map(shapely.box(104.0, 22.0, 104.1, 22.1), communes=False)
     assert _credits(map_html(own)) == []
+
+
+def test_looks_synthetic_reads_flag_label_and_ids():
+    from hotspots.maps.labels import looks_synthetic
+
+    assert looks_synthetic(pd.DataFrame({"synthetic": ["no", "yes"]}))
+    assert looks_synthetic(pd.DataFrame({"label": ["SYNTHETIC / DỮ LIỆU GIẢ LẬP"]}))
+    assert looks_synthetic(pd.DataFrame({"case_id": ["SYN-15-00001", "SYN-15-00002"]}))
+    assert not looks_synthetic(pd.DataFrame({"case_id": ["SYN-15-00001", "LC-2025-7"]}))
+    assert not looks_synthetic(pd.DataFrame({"synthetic": ["no", ""], "label": ["Tuyến 1", ""]}))
+    assert not looks_synthetic(pd.DataFrame({"case_id": []}))

@@ -97,6 +97,7 @@ def _read_od(path: str, encoding: str | None):
 
 def _run(args: argparse.Namespace) -> int:
     from hotspots.lines.key_lines import key_lines
+    from hotspots.maps.labels import looks_synthetic
 
     if args.min_routes < MIN_PUBLISHED_CASES:
         raise ConfigError(
@@ -114,6 +115,7 @@ def _run(args: argparse.Namespace) -> int:
 
     if _is_od_table(args.input, args.encoding):
         routes = _read_od(args.input, args.encoding)
+        synthetic = False
         if args.province or args.area:
             routes = _clip_od(routes, args)
         print(f"{args.input}: origin-destination table, {len(routes) // 2} flows", file=sys.stderr)
@@ -127,6 +129,7 @@ def _run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         routes = res.routes
+        synthetic = looks_synthetic(res.cases)
         if routes is None or len(routes) == 0:
             raise UnusableInputError(
                 f"{args.input}: no route stops found; key lines need rows with case_id and "
@@ -149,6 +152,11 @@ def _run(args: argparse.Namespace) -> int:
         table["share"] = (100 * table["share"]).round(1).astype(str) + "%"
         table["length_km"] = table["length_km"].round(1)
         print(table.to_string(index=False))
+    if synthetic:
+        # carried into the layers so that `hotspots plan` puts the banner on its outputs
+        kl.lines["synthetic"] = "yes"
+        kl.corridors["synthetic"] = "yes"
+        print("SYNTHETIC / DỮ LIỆU GIẢ LẬP: the input is synthetic data")
     if args.out:
         path = kl.to_file(args.out)
         print(f"wrote {path}")

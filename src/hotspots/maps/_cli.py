@@ -50,6 +50,7 @@ def _run(args: argparse.Namespace) -> int:
     from hotspots.data._cli import load_input
     from hotspots.errors import InputError
     from hotspots.maps import cases_per_commune_map, save_map
+    from hotspots.maps.labels import looks_synthetic
 
     if args.threshold < 1:
         raise InputError(f"--threshold {args.threshold}: must be at least 1 (default 3)")
@@ -59,7 +60,7 @@ def _run(args: argparse.Namespace) -> int:
     province = args.province
     if args.area:
         province = gpd.read_file(args.area)
-    synthetic = args.synthetic or _looks_synthetic(res.cases)
+    synthetic = args.synthetic or looks_synthetic(res.cases)
     m = cases_per_commune_map(
         res.cases,
         province=province,
@@ -73,16 +74,3 @@ def _run(args: argparse.Namespace) -> int:
     path = save_map(m, Path(args.out))
     print(f"{path} ({path.stat().st_size / 1e6:.2f} MB, {len(res.cases)} case rows)")
     return 0
-
-
-def _looks_synthetic(cases) -> bool:
-    """Synthetic demo data say so: a ``synthetic`` column or case ids starting ``SYN-``."""
-    if not len(cases):
-        return False
-    if "synthetic" in cases.columns:
-        flag = cases["synthetic"].astype(str).str.strip().str.lower()
-        if flag.isin(["yes", "true", "1"]).any():
-            return True
-    if "case_id" in cases.columns:
-        return bool(cases["case_id"].astype(str).str.startswith("SYN-").all())
-    return False

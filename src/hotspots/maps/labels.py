@@ -10,7 +10,7 @@ from typing import Literal
 
 from hotspots.errors import ConfigError
 
-__all__ = ["LANGS", "LABELS", "Lang", "label", "labels_for", "trend_key"]
+__all__ = ["LANGS", "LABELS", "Lang", "label", "labels_for", "looks_synthetic", "trend_key"]
 
 Lang = Literal["vi", "en"]
 LANGS: tuple[str, ...] = ("vi", "en")
@@ -213,3 +213,32 @@ def labels_for(lang: Lang = "vi") -> dict[str, str]:
     """Return a copy of every label in ``lang``."""
     _check_lang(lang)
     return dict(LABELS[lang])
+
+
+_TRUE = frozenset({"yes", "true", "1", "có", "x"})
+
+
+def looks_synthetic(frame: object) -> bool:
+    """Whether a table (cases, routes, key areas or lines) says it is synthetic.
+
+    True when it has a ``synthetic`` column with a true value (``yes``, ``true``, ``1``),
+    a ``label``/``data_label`` column carrying the generator's ``SYNTHETIC`` label, or
+    case ids that all start with ``SYN-``. Used by the CLI so that the ``DỮ LIỆU GIẢ
+    LẬP / SYNTHETIC`` banner cannot be forgotten on outputs of demo data.
+    """
+    columns = getattr(frame, "columns", None)
+    if columns is None or not len(frame):  # type: ignore[arg-type]
+        return False
+    if "synthetic" in columns:
+        flag = frame["synthetic"].astype(str).str.strip().str.lower()  # type: ignore[index]
+        if flag.isin(_TRUE).any():
+            return True
+    for col in ("data_label", "label"):
+        if col in columns:
+            text = frame[col].astype(str).str.upper()  # type: ignore[index]
+            if text.str.contains("SYNTHETIC", regex=False).any():
+                return True
+    if "case_id" in columns:
+        ids = frame["case_id"].astype(str)  # type: ignore[index]
+        return bool(ids.str.startswith("SYN-").all())
+    return False

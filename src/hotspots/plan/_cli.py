@@ -63,7 +63,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--max-bases", type=int, default=10, help="default bases: at most this many")
     p.add_argument("--time-limit", type=float, default=40.0, help="routing seconds in total")
     p.add_argument("--seed", type=int, default=0, help="random seed (e.g. the week number)")
-    p.add_argument("--synthetic", action="store_true", help="mark outputs as synthetic data")
+    p.add_argument(
+        "--routes",
+        metavar="CASES_FILE",
+        help="case file with route stops (case_id, seq; read like `hotspots validate`): "
+        "checkpoints are sited to intercept these case routes (one unit of volume per "
+        "case) instead of the key lines",
+    )
+    p.add_argument(
+        "--synthetic",
+        action="store_true",
+        help="mark outputs as synthetic data (detected by itself from a `synthetic` "
+        "column, SYN- case ids or a synthetic label in the layers)",
+    )
     p.set_defaults(func=run_plan)
 
 
@@ -90,6 +102,32 @@ def _read_layer(path: str, what: str, kinds: tuple[str, ...]) -> gpd.GeoDataFram
     if gdf.crs is None:
         gdf = gdf.set_crs("EPSG:4326")
     return gdf.to_crs("EPSG:4326").reset_index(drop=True)
+
+
+def _read_flows(path: str, province: str) -> tuple[gpd.GeoDataFrame, bool]:
+    """Case routes of ``path`` as flow lines (``cases`` = 1 each) and whether synthetic."""
+    from hotspots.data.ingest import read_cases
+    from hotspots.lines.routes import route_lines
+    from hotspots.maps.labels import looks_synthetic
+
+    if not Path(path).exists():
+        raise UnusableInputError(f"--routes: file {path} does not exist")
+    res = read_cases(path, province=province)
+    routes = res.routes
+    if routes is None or len(routes) == 0:
+        raise UnusableInputError(
+            f"--routes {path}: no route stops found; the file needs case_id and seq (the "
+            "order of the stops of each case); run `hotspots validate` to see the rows"
+        )
+    flows = route_lines(routes)
+    if len(flows) == 0:
+        raise UnusableInputError(
+            f"--routes {path}: no case has two stops at different places, so there is no "
+            "route to intercept"
+        )
+    flows = flows[["geometry"]].assign(cases=1)
+    synthetic = looks_synthetic(res.cases) or looks_synthetic(routes)
+    return flows, synthetic
 
 
 def _province_of(areas: gpd.GeoDataFrame) -> str:
@@ -153,8 +191,11 @@ def run_plan(args: argparse.Namespace) -> int:
 
     if args.days < 1 or args.days > 62:
         raise InputError(f"--days must be between 1 and 62, got {args.days}")
+    from hotspots.maps.labels import looks_synthetic
+
     areas = _read_layer(args.areas, "areas", ("Polygon", "MultiPolygon", "Point"))
     lines = _read_layer(args.lines, "lines", ("LineString", "MultiLineString"))
+    synthetic = bool(args.synthetic) or looks_synthetic(areas) or looks_synthetic(lines)
     province = args.province or _province_of(areas)
     try:
         start = pd.Timestamp(args.start) if args.start else _next_monday()
@@ -181,8 +222,12 @@ def run_plan(args: argparse.Namespace) -> int:
     )
     out_dir = out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
+    flows = None
+    if args.routes:
+        flows, routes_synthetic = _read_flows(args.routes, province)
+        synthetic = synthetic or routes_synthetic
     checkpoints = site_checkpoints(
-        lines, args.checkpoints, candidates=cands, radius_m=args.radius_m
+        lines, args.checkpoints, candidates=cands, flows=flows, radius_m=args.radius_m
     )
 
     plan = weekly_schedule(
@@ -208,6 +253,8 @@ def run_plan(args: argparse.Namespace) -> int:
         "gap": checkpoints.gap,
         "unused": checkpoints.params["unused"],
         "status": checkpoints.status,
+        "demand": "case routes" if flows is not None else "key lines",
+        "routes": len(flows) if flows is not None else None,
     }
     area_cp = None
     if args.area_checkpoints > 0:
@@ -228,25 +275,24 @@ def run_plan(args: argparse.Namespace) -> int:
             "unused": area_cp.params["unused"],
         }
     plan.meta["province"] = province
-    plan.meta["synthetic"] = bool(args.synthetic)
+    plan.meta["synthetic"] = synthetic
 
     write_geo(plan, out / "plan.gpkg")
     write_geo(plan, out / "patrols.geojson")
     checkpoints.to_file(out / "checkpoints.geojson")
     write_gpx(plan, out / "patrols.gpx")
     write_gpx_per_route(plan, out / "gpx")
-    write_html(
-        plan, out / "ke_hoach_tuan_tra.html", synthetic=args.synthetic, area_checkpoints=area_cp
-    )
+    write_html(plan, out / "ke_hoach_tuan_tra.html", synthetic=synthetic, area_checkpoints=area_cp)
     from hotspots.maps import save_map
 
-    save_map(plan.explore(area=province, synthetic=args.synthetic), out / "ban_do_tuan_tra.html")
+    save_map(plan.explore(area=province, synthetic=synthetic), out / "ban_do_tuan_tra.html")
     (out / "plan.json").write_text(
         json.dumps(plan.meta, ensure_ascii=False, indent=2, default=str), encoding="utf-8"
     )
     print(
         f"{len(plan.routes)} patrols, {len(plan.stops)} visits, "
-        f"{len(checkpoints.sites)} checkpoints ({checkpoints.share:.0%} of line volume) "
+        f"{len(checkpoints.sites)} checkpoints ({checkpoints.share:.0%} of "
+        f"{'case-route' if flows is not None else 'line'} volume) "
         f"-> {out}"
     )
     if checkpoints.params["unused"]:
@@ -254,6 +300,8 @@ def run_plan(args: argparse.Namespace) -> int:
             f"note: {checkpoints.params['unused']} of the {args.checkpoints} checkpoints would "
             "intercept nothing more (the key lines are already covered); left out"
         )
+    if synthetic:
+        print("SYNTHETIC / DỮ LIỆU GIẢ LẬP: the outputs are marked as made from synthetic data")
     if not plan.meta["min_visits_met"]:
         print(f"warning: minimum visits not met for {len(plan.meta['shortfall'])} area(s)")
     return 0
