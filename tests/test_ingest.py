@@ -865,3 +865,16 @@ def test_xlsx_data_sheet_found_behind_a_summary_sheet(tmp_path):
         hotspots.read_cases(p, sheet="Tổng hợp")
     with pytest.raises(UnusableInputError, match="no sheet 'X'; its sheets are: Tổng hợp, Chi"):
         hotspots.read_cases(p, sheet="X")
+
+
+def test_western_legacy_encoding_is_not_taken_for_vietnamese(tmp_path):
+    text = "id,bairro,lat,lon\n" + "".join(
+        f"{i},{b},-23.55,-46.63\n"
+        for i, b in enumerate(["São João", "Consolação", "Sé", "Pinheiros", "Liberdade"] * 8)
+    )
+    p = tmp_path / "sp.csv"
+    p.write_bytes(text.encode("cp1252"))
+    res = hotspots.read_cases(p)
+    assert res.info["encoding"] != "cp1258"
+    assert res.cases["bairro"].iloc[0] == "São João"
+    assert res.cases["bairro"].iloc[1] == "Consolação"

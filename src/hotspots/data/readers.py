@@ -47,8 +47,17 @@ class RawTable:
 _UTF8_MULTI = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}")
 
 
+#: A vowel followed by a combining tone mark: how Windows-1258 writes Vietnamese tones
+#: (Western text decoded as Windows-1258 gets such marks after consonants, if at all).
+_VI_TONED = re.compile("[aeiouyăâêôơưAEIOUYĂÂÊÔƠƯ][\u0300\u0301\u0303\u0309\u0323]")
+
+
 def decode_bytes(data: bytes, encoding: str | None = None) -> tuple[str, str]:
     """Decode file bytes: declared encoding, else UTF-8 (BOM stripped), else Windows-1258.
+
+    A file that is UTF-8 but for a few stray bytes stays UTF-8 (those bytes replaced). A
+    legacy file is Windows-1258 when the text shows Vietnamese letters or tone marks,
+    else what ``charset_normalizer`` guesses (Windows-1252 for a Western city's data).
 
     Returns
     -------
@@ -81,8 +90,15 @@ def decode_bytes(data: bytes, encoding: str | None = None) -> tuple[str, str]:
         guess = best.encoding if best is not None else None
     except Exception:  # noqa: BLE001 - detection is a hint only
         guess = None
-    # Vietnamese legacy files are Windows-1258; prefer it over near-equivalent guesses.
-    for enc in ("cp1258", guess or "cp1258", "latin-1"):
+    # Vietnamese legacy files are Windows-1258; prefer it over near-equivalent guesses
+    # unless the text shows nothing Vietnamese (a Western file: São Paulo, not Săo).
+    try:
+        text = data.decode("cp1258")
+    except UnicodeDecodeError:
+        text = None
+    if text is not None and (len(_VI_TONED.findall(text)) >= 3 or not guess):
+        return text, "cp1258"
+    for enc in ("cp1252", guess or "cp1252", "latin-1"):
         try:
             return data.decode(enc), enc
         except (UnicodeDecodeError, LookupError):
