@@ -878,3 +878,22 @@ def test_western_legacy_encoding_is_not_taken_for_vietnamese(tmp_path):
     assert res.info["encoding"] != "cp1258"
     assert res.cases["bairro"].iloc[0] == "São João"
     assert res.cases["bairro"].iloc[1] == "Consolação"
+
+
+def test_xlsx_values_beyond_the_last_named_column_are_a_malformed_row(tmp_path):
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["Mã vụ", "Vĩ độ", "Kinh độ"])
+    ws.append(["A", 22.4856, 103.9707])
+    ws.append(["B", 22.30, 104.05, "lạc cột"])
+    ws.append([])
+    ws.append(["C", 22.30, 104.05])
+    p = tmp_path / "extra.xlsx"
+    wb.save(p)
+    res = hotspots.read_cases(p, province="15")
+    assert res.rows_read == 3 and res.cases["source_row"].tolist() == [2, 5]
+    q = res.quarantine.iloc[0]
+    assert q["source_row"] == 3 and q["reason"] == "malformed_row"
+    assert "beyond the last named column" in q["message"]

@@ -243,8 +243,11 @@ def read_cases(
         ``"VN-2000"`` (geographic), ``"VN-2000/TM3:104.75"`` (provincial TM-3 zone) or
         ``"VN-2000/UTM:105"``. Detected from the values when not given (projected
         coordinates: the VN-2000/WGS84 zone that puts most points inside the area).
-    encoding, delimiter, sheet
-        Reading options (detected when not given).
+    encoding, delimiter
+        Text encoding and delimiter of a CSV (detected when not given).
+    sheet
+        XLSX sheet or GeoPackage layer, by name or 0-based number (default: the sheet
+        whose header has the most recognised names; the only layer with features).
     date_order
         How to read ambiguous slash dates; ``"dmy"`` (Vietnamese usage) by default.
     outside
