@@ -6,6 +6,10 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from hotspots.data.ingest import IngestResult
 
 __all__ = ["register", "add_area_arguments", "add_input_arguments", "load_input"]
 
@@ -45,7 +49,7 @@ def add_input_arguments(p: argparse.ArgumentParser) -> None:
     )
 
 
-def load_input(args: argparse.Namespace):
+def load_input(args: argparse.Namespace) -> IngestResult:
     """Read INPUT with the shared options; returns an :class:`IngestResult`."""
     from hotspots.data.ingest import read_cases
 

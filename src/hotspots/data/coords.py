@@ -12,6 +12,7 @@ CRS are assigned one by :func:`detect_projected_crs`.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import geopandas as gpd
 import numpy as np
@@ -178,7 +179,9 @@ def split_pair(text: str) -> tuple[str, str] | None:
     return None
 
 
-def _parse_unique(values: pd.Series, parse) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _parse_unique(
+    values: pd.Series, parse: Callable[[str], float]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Apply ``parse`` to each distinct text; return values, empty mask, bad mask."""
     n = len(values)
     if n == 0:

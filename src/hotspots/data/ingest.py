@@ -166,7 +166,26 @@ class _Problems:
 def resolve_area(area: AreaLike = None, province: str | None = None) -> gpd.GeoDataFrame | None:
     """Turn a province name/code, polygon file, GeoDataFrame or geometry into one polygon.
 
-    Returns a one-row GeoDataFrame in EPSG:4326, or None when neither is given.
+    Parameters
+    ----------
+    area
+        A polygon file (GeoJSON, GeoPackage, Shapefile), GeoDataFrame, GeoSeries or
+        shapely geometry; its polygons are united.
+    province
+        Instead of ``area``: a Vietnamese province name or code (2025 structure).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame or None
+        One row in EPSG:4326 (``name``, and ``code`` for a province), or None when
+        neither is given.
+
+    Raises
+    ------
+    InputError
+        When both are given.
+    UnusableInputError
+        When the area file is missing, unreadable or holds no polygon.
     """
     if province is not None and area is not None:
         raise InputError("give either a province or an area, not both")
