@@ -420,6 +420,7 @@ def test_cli_validate_names_the_bad_rows_of_a_spreadsheet(tmp_path, capsys):
     assert "5 rows read, 3 accepted, 2 quarantined" in out
     assert "row 8 [Ngày xảy ra]: bad_date: column 'Ngày xảy ra': '31/02/2023'" in out
     assert "row 10 [Số nạn nhân]: bad_value: column 'Số nạn nhân': victims 'hai'" in out
+    assert "rows 1 above the header were read as a title" in out  # row 3 is header
 
 
 def test_csv_title_row_blank_lines_and_short_rows_keep_row_numbers(tmp_path):
@@ -433,6 +434,7 @@ def test_csv_title_row_blank_lines_and_short_rows_keep_row_numbers(tmp_path):
     res = hotspots.read_cases(p, province="15")
     assert res.rows_read == 3 and res.accepted + res.quarantined == 3
     assert res.cases["source_row"].tolist() == [4]  # a short row is padded, not dropped
+    assert res.info["title_rows"] == [1]  # said, not silently dropped
     got = dict(zip(res.quarantine["source_row"], res.quarantine["reason"], strict=True))
     assert got == {6: "bad_coordinates", 7: "malformed_row"}
 

@@ -82,6 +82,9 @@ def _validate(args: argparse.Namespace) -> int:
     notes = []
     if res.info.get("crs_detected"):
         notes.append(f"CRS of x/y: {res.info['crs']} ({res.info['crs_detected']})")
+    if res.info.get("title_rows"):
+        rows = ", ".join(str(r) for r in res.info["title_rows"])
+        notes.append(f"rows {rows} above the header were read as a title, not as cases")
     for key in ("lonlat_in_metres", "xy_order"):
         if res.info.get(key):
             notes.append(res.info[key])

@@ -360,6 +360,8 @@ def read_cases(
         "columns": {k: v for k, v in colmap.items()},
         "date_order": date_order,
     }
+    if raw.title_rows:
+        info["title_rows"] = list(raw.title_rows)
     if "__nonpoint" in frame.columns:
         np_mask = frame["__nonpoint"].astype(bool).to_numpy()
         for i in np.flatnonzero(np_mask):

@@ -42,6 +42,17 @@ class RawTable:
     crs: CRS | None = None  # CRS of a geometry column that was turned into lon/lat or x/y
     encoding: str | None = None
     source: str = ""
+    title_rows: list[int] = field(default_factory=list)  # non-blank rows above the header
+
+
+def _title_rows(grid: list[list[object]], start: int, header: list[str]) -> list[int]:
+    """Row numbers (1-based) of the non-blank rows above the header row(s)."""
+    out = []
+    for i, r in enumerate(grid[:start]):
+        cells = ["" if _is_blank(c) else str(c).strip() for c in r]
+        if any(cells) and not set(cells) & set(h for h in header if h):
+            out.append(i + 1)
+    return out
 
 
 _UTF8_MULTI = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}")
@@ -264,7 +275,9 @@ def _read_text(
         if kept
         else pd.DataFrame(columns=header, dtype=object)
     )
-    return RawTable(frame, row_no[keep], malformed, None, enc, name)
+    raw = RawTable(frame, row_no[keep], malformed, None, enc, name)
+    raw.title_rows = _title_rows(records, start, header)
+    return raw
 
 
 def _dedupe_headers(header: list[str]) -> list[str]:
@@ -392,7 +405,9 @@ def _read_excel(
     frame = frame.loc[keep].reset_index(drop=True)
     frame = frame.astype(object).where(frame.notna(), "")
     name = path.name if ws.title == names[0] else f"{path.name} (sheet {ws.title})"
-    return RawTable(frame, rows[keep], malformed, None, None, name)
+    raw = RawTable(frame, rows[keep], malformed, None, None, name)
+    raw.title_rows = _title_rows(grid, start, header)
+    return raw
 
 
 def _from_geodataframe(gdf: gpd.GeoDataFrame, name: str) -> RawTable:
