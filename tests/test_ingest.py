@@ -899,3 +899,20 @@ def test_xlsx_values_beyond_the_last_named_column_are_a_malformed_row(tmp_path):
     q = res.quarantine.iloc[0]
     assert q["source_row"] == 3 and q["reason"] == "malformed_row"
     assert "beyond the last named column" in q["message"]
+
+
+def test_implausible_counts_are_bad_values():
+    df = pd.DataFrame(
+        {
+            "case_id": ["A", "B", "C", "D"],
+            "lat": [22.48] * 4,
+            "lon": [103.97] * 4,
+            "victims": ["3", "1e12", "2", "1"],
+            "seq": ["0", "0", "-1", "10001"],
+        }
+    )
+    res = hotspots.read_cases(df, province="15")
+    got = dict(zip(res.quarantine["source_row"], res.quarantine["reason"], strict=True))
+    assert got == {3: "bad_value", 4: "bad_value", 5: "bad_value"}
+    assert res.cases["victims"].tolist() == [3]
+    assert "from 0 to 10000" in res.quarantine["message"].iloc[0]

@@ -58,6 +58,10 @@ _TRUE = {"x", "1", "yes", "y", "true", "co", "da", "dat", "roi", "ok"}
 _FALSE = {"0", "no", "n", "false", "khong", "chua", "-"}
 
 
+#: Largest number of victims or stop order taken as real (larger is a typing error).
+_MAX_COUNT = 10_000
+
+
 @dataclass
 class IngestResult:
     """What :func:`read_cases` returns.
@@ -674,7 +678,9 @@ def read_cases(
     victims = np.zeros(n, dtype=np.int64)
     if "victims" in canon:
         v_num, v_empty, v_bad = _to_float(col("victims"))
-        v_bad |= ~v_empty & ~v_bad & ((v_num < 0) | (v_num != np.round(v_num)))
+        v_bad |= (
+            ~v_empty & ~v_bad & ((v_num < 0) | (v_num != np.round(v_num)) | (v_num > _MAX_COUNT))
+        )
         for i in np.flatnonzero(v_bad):
             pr.add(
                 i,
@@ -682,22 +688,26 @@ def read_cases(
                 canon["victims"],
                 col("victims")[i],
                 f"column '{canon['victims']}': victims '{col('victims')[i]}' must be a whole "
-                "number >= 0",
+                f"number from 0 to {_MAX_COUNT}",
             )
-        victims = np.where(v_empty | v_bad, 0, np.nan_to_num(v_num)).astype(np.int64)
+        victims = np.where(v_empty | v_bad, 0, v_num)
+        victims = np.nan_to_num(victims).astype(np.int64)
     seq = None
     if "seq" in canon:
         s_num, s_empty, s_bad = _to_float(col("seq"))
-        s_bad |= ~s_empty & ~s_bad & (s_num != np.round(s_num))
+        s_bad |= (
+            ~s_empty & ~s_bad & ((s_num != np.round(s_num)) | (s_num < 0) | (s_num > _MAX_COUNT))
+        )
         for i in np.flatnonzero(s_bad):
             pr.add(
                 i,
                 "bad_value",
                 canon["seq"],
                 col("seq")[i],
-                f"column '{canon['seq']}': stop order '{col('seq')[i]}' must be a whole number",
+                f"column '{canon['seq']}': stop order '{col('seq')[i]}' must be a whole "
+                f"number from 0 to {_MAX_COUNT}",
             )
-        seq = np.where(s_empty | s_bad, -1, np.nan_to_num(s_num)).astype(np.int64)
+        seq = np.nan_to_num(np.where(s_empty | s_bad, -1, s_num)).astype(np.int64)
     if "precision" in canon:
         codes, uniq = pd.factorize(col("precision").astype(str))
         given_p = np.array([_norm(u) for u in uniq], dtype=object)[codes]
