@@ -669,11 +669,11 @@ def test_every_reason_code_is_produced_by_some_test_input(vi):
         hotspots.read_cases(
             pd.DataFrame(
                 {
-                    "tinh": ["Tỉnh Không Có", "15"],
-                    "xa": ["Mường Khương"] * 2,
-                    "role": ["", "ngoài hành tinh"],
-                    "reported_at": ["10/04/2023"] * 2,
-                    "khoi_to": ["", "x"],
+                    "tinh": ["Tỉnh Không Có", "15", "Tỉnh Yên Bái"],
+                    "xa": ["Mường Khương"] * 3,
+                    "role": ["", "ngoài hành tinh", ""],
+                    "reported_at": ["10/04/2023"] * 3,
+                    "khoi_to": ["", "x", ""],
                 }
             )
         )
@@ -916,3 +916,20 @@ def test_implausible_counts_are_bad_values():
     assert got == {3: "bad_value", 4: "bad_value", 5: "bad_value"}
     assert res.cases["victims"].tolist() == [3]
     assert "from 0 to 10000" in res.quarantine["message"].iloc[0]
+
+
+def test_pre_2025_province_names_resolve_to_the_merged_province():
+    df = pd.DataFrame(
+        {
+            "case_id": ["A", "B", "C"],
+            "tinh": ["Yên Bái", "Tỉnh Hà Giang", "Atlantis"],
+            "xa": ["Mường Khương", "", "Mường Khương"],
+        }
+    )
+    res = hotspots.read_cases(df)
+    c = res.cases.set_index("case_id")
+    assert c.loc["A", "province_code"] == "15" and "old_province" in c.loc["A", "flags"]
+    # B has no location: its province is known (Tuyên Quang, 08) but it is still missing
+    q = res.quarantine.set_index("source_row")
+    assert q.loc[3, "reason"] == "missing_coordinates"
+    assert q.loc[4, "reason"] == "unknown_province" and "Atlantis" in q.loc[4, "message"]

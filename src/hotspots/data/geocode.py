@@ -109,33 +109,48 @@ def province_label(code: str) -> str:
 
 
 def row_provinces(
-    names: pd.Series, codes: pd.Series, report: Callable[..., None], canon: dict[str, str]
+    names: pd.Series,
+    codes: pd.Series,
+    report: Callable[..., None],
+    canon: dict[str, str],
+    flag: Callable[[int, str], None] | None = None,
 ) -> np.ndarray:
     """Province code of each row from its province name or code column.
 
-    Unknown provinces are reported as ``report(i, "unknown_province", column, value,
-    message)`` (the message lists the closest names); their rows get None.
+    A pre-2025 province name (registers of 2021–2025 use them) resolves to the province
+    it was merged into, and the row is flagged ``old_province`` through ``flag(i,
+    code)``. Unknown provinces are reported as ``report(i, "unknown_province", column,
+    value, message)`` (the message lists the closest names); their rows get None.
     """
     from hotspots import geodata
     from hotspots.errors import LookupNameError
 
+    old = geodata.province_merge_2025()
+    old_names = {
+        geodata.normalize_name(n): str(c)
+        for n, c in zip(old["old_name_short"], old["new_code"], strict=True)
+    }
     out = np.full(len(names), None, dtype=object)
-    cache: dict[str, str | None | LookupNameError] = {}
+    cache: dict[str, tuple[str, bool] | LookupNameError] = {}
     for i, (nm, cd) in enumerate(zip(names, codes, strict=True)):
         key = str(cd).strip() or str(nm).strip()
         if not key:
             continue
         if key not in cache:
             try:
-                cache[key] = str(geodata.province(key)["code"])
+                cache[key] = (str(geodata.province(key)["code"]), False)
             except LookupNameError as exc:
-                cache[key] = exc
+                # names only: old and new codes overlap ("08" is both)
+                new = None if str(cd).strip() else old_names.get(geodata.normalize_name(key))
+                cache[key] = (new, True) if new is not None else exc
         r = cache[key]
         if isinstance(r, LookupNameError):
             c = canon.get("province_code") if str(cd).strip() else canon.get("province")
             report(i, "unknown_province", c, key, str(r))
         else:
-            out[i] = r
+            out[i] = r[0]
+            if r[1] and flag is not None:
+                flag(i, "old_province")
     return out
 
 

@@ -501,7 +501,13 @@ def read_cases(
     commune_code = np.full(n, None, dtype=object)
     row_prov = np.full(n, province_code, dtype=object)
     if province_code is None and ("province" in canon or "province_code" in canon):
-        row_prov = row_provinces(col("province"), col("province_code"), pr.add, canon)
+        row_prov = row_provinces(
+            col("province"),
+            col("province_code"),
+            pr.add,
+            canon,
+            lambda i, code: pr.flags[i].append(code),
+        )
     has_commune = "commune" in canon or "commune_code" in canon
     need = ~np.isfinite(lon) & ~pr.bad
     if has_commune and need.any():

@@ -102,6 +102,7 @@ REASONS: dict[str, str] = {
     "bad_value": "a value is not of the expected kind (role, victims, precision)",
     "converted_crs": "coordinates converted from VN-2000 or UTM to WGS84",
     "unknown_province": "the province name or code is not a province of the 2025 structure",
+    "old_province": "a pre-2025 province name; the 2025 province it was merged into is used",
     "malformed_row": "the row has more fields than the header has names",
     "unknown_role": "the location role is not known; kept as 'other'",
     "non_point_geometry": "a line or polygon was given; its representative point is used",
