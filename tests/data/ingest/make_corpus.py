@@ -14,7 +14,13 @@ from pathlib import Path
 HERE = Path(__file__).parent
 
 # One row per reason code, Vietnamese headers, Lào Cai (province 15).
-VI_ROWS = """Mã vụ,Ngày xảy ra,Ngày tố giác,Vĩ độ,Kinh độ,Xã/Phường,Vai trò,Số nạn nhân,Họ tên nạn nhân,Số điện thoại,Ghi chú thêm
+VI_HEADER = (
+    "Mã vụ,Ngày xảy ra,Ngày tố giác,Vĩ độ,Kinh độ,Xã/Phường,Vai trò,Số nạn nhân,"
+    "Họ tên nạn nhân,Số điện thoại,Ghi chú thêm\n"
+)
+VI_ROWS = (
+    VI_HEADER
+    + """\
 LC-001,05/04/2023,10/04/2023,22.4856,103.9707,,tuyển mộ,2,Giàng Thị Canary,0987654321,ok
 LC-002,05/04/2023,10/04/2023,103.9707,22.4856,,trung chuyển,1,,,swapped
 LC-003,05/04/2023,10/04/2023,,,Xã Mường Khương,nơi ở nạn nhân,1,,,commune only
@@ -36,6 +42,7 @@ LC-015,05/04/2023,10/04/2023,22.5000,103.9800,,,1,,,conflict B
 LC-016,2023-04-05,2023-04-06T08:30:00,22.4856,103.9707,,,1,,,iso dates
 LC-017,"22,4856","103,9707",,,,,1,,,misplaced
 """
+)
 VI_EXPECT_SPLIT = None  # see tests/test_ingest.py
 
 
@@ -77,7 +84,7 @@ def main() -> None:
     (HERE / "not_json.geojson").write_text(SMALL, encoding="utf-8")
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as z:
-        z.writestr("x.txt", "hello")
+        z.writestr(zipfile.ZipInfo("x.txt", date_time=(2024, 1, 1, 0, 0, 0)), "hello")
     (HERE / "zip_named.csv").write_bytes(buf.getvalue())
     (HERE / "malformed_rows.csv").write_text(
         "case_id,date,lat,lon\nA,05/04/2023,22.48,103.97\nB,05/04/2023,22.48,103.97,extra,x\n"
