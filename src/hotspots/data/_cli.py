@@ -37,9 +37,10 @@ def add_input_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--date-order",
-        choices=["dmy", "mdy", "ymd"],
-        default="dmy",
-        help="how to read ambiguous dates (default dmy: dd/mm/yyyy)",
+        choices=["auto", "dmy", "mdy", "ymd"],
+        default="auto",
+        help="how to read slash dates (default auto: per column, month first when a second "
+        "field is above 12 and no first field is, as in US exports; else dd/mm/yyyy)",
     )
     p.add_argument(
         "--outside",
@@ -61,7 +62,7 @@ def load_input(args: argparse.Namespace) -> IngestResult:
         crs=getattr(args, "crs", None),
         encoding=getattr(args, "encoding", None),
         sheet=getattr(args, "sheet", None),
-        date_order=getattr(args, "date_order", "dmy"),
+        date_order=getattr(args, "date_order", "auto"),
         outside=getattr(args, "outside", "quarantine"),
     )
 
@@ -85,7 +86,13 @@ def _validate(args: argparse.Namespace) -> int:
     if res.info.get("title_rows"):
         rows = ", ".join(str(r) for r in res.info["title_rows"])
         notes.append(f"rows {rows} above the header were read as a title, not as cases")
-    for key in ("lonlat_in_metres", "xy_order"):
+    from hotspots.data.dates import ORDER_NAMES
+
+    for dd in res.info.get("date_orders", {}).values():
+        if dd["why"] != "no slash dates":
+            how = ORDER_NAMES[dd["order"]]
+            notes.append(f"dates in '{dd['column']}' read as {how} ({dd['why']})")
+    for key in ("lonlat_in_metres", "xy_order", "commune_column_ignored"):
         if res.info.get(key):
             notes.append(res.info[key])
     for h, what in res.info.get("duplicate_columns", {}).items():

@@ -194,7 +194,10 @@ def _parse_unique(
     empty = np.zeros(n, dtype=bool)
     rest = np.flatnonzero(np.isnan(out))
     if len(rest):
-        codes, uniq = pd.factorize(ser.iloc[rest].astype(str).str.strip())
+        part = ser.iloc[rest]
+        # None/NaN (null GeoJSON geometries, empty cells) as "", never a -1 factor code
+        part = pd.Series([v if isinstance(v, str) else "" if pd.isna(v) else str(v) for v in part])
+        codes, uniq = pd.factorize(part.str.strip())
         blank = np.array([u == "" or u.lower() in {"nan", "none", "nat"} for u in uniq], bool)
         parsed = np.array(
             [np.nan if b else parse(u) for u, b in zip(uniq, blank, strict=True)], dtype=float

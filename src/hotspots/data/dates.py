@@ -18,7 +18,18 @@ import pandas as pd
 
 from hotspots.data.schema import TZ
 
-__all__ = ["DateProblem", "parse_date", "parse_dates", "EARLIEST"]
+__all__ = [
+    "DateProblem",
+    "parse_date",
+    "parse_dates",
+    "parse_times",
+    "detect_date_order",
+    "EARLIEST",
+    "ORDER_NAMES",
+]
+
+#: Plain names of the reading orders.
+ORDER_NAMES = {"dmy": "day/month/year", "mdy": "month/day/year", "ymd": "year-month-day"}
 
 #: Dates before this are taken as typing errors ("impossible").
 EARLIEST = pd.Timestamp("1990-01-01", tz=TZ)
@@ -37,6 +48,20 @@ _VI_LONG = re.compile(
 _YMD = re.compile(
     r"^(\d{4})[/.\-](\d{1,2})[/.\-](\d{1,2})"
     r"(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?\s*(Z|[+\-]\d{2}:?\d{2})?$"
+)
+# "2019/01/01 12:00:00 AM" (San Francisco open data): year first, 12-hour clock
+_YMD_HALF = re.compile(
+    r"^(\d{4})[/.\-](\d{1,2})[/.\-](\d{1,2})[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?"
+    r"(?:\.\d+)?\s*(AM|PM|SA|CH)$",
+    re.IGNORECASE,
+)
+# leading "a/b/yyyy" of a slash date, to decide its reading order
+_AB = re.compile(r"^\s*(\d{1,2})[/.\-](\d{1,2})[/.\-](?:\d{4}|\d{2})(?:\D|$)")
+# times of day: "2230" / "930" / "5" (HHMM, as Los Angeles writes TIME OCC), "23:45[:00]",
+# "10h30", "11:55 PM"
+_TIME = re.compile(
+    r"^(?:(\d{1,2})[:hH](\d{2})?(?::(\d{2}))?(?:\.\d+)?\s*(AM|PM|SA|CH)?|(\d{1,4}))$",
+    re.IGNORECASE,
 )
 _YM = re.compile(r"^(\d{4})[/.\-](\d{1,2})$")
 _SERIAL = re.compile(r"^\d{4,5}(?:\.\d+)?$")
@@ -114,6 +139,15 @@ def parse_date(value: object, order: str = "dmy") -> pd.Timestamp | DateProblem 
         if ts is None:
             return DateProblem("bad_date", f"'{text}' is not a real date")
         return ts
+    m = _YMD_HALF.match(text)
+    if m:
+        h = int(m[4])
+        if 1 <= h <= 12:
+            h = h % 12 + (12 if m[7].upper() in {"PM", "CH"} else 0)
+        ts = _mk(int(m[1]), int(m[2]), int(m[3]), h, int(m[5]), int(m[6] or 0))
+        if ts is None:
+            return DateProblem("bad_date", f"'{text}' is not a real date (read as year/month/day)")
+        return ts
     m = _YMD.match(text)
     if m:
         try:
@@ -179,3 +213,91 @@ def parse_dates(
         for i in np.flatnonzero(np.isin(codes, bad_codes)):
             problems[int(i)] = bad[int(codes[i])]
     return ser, problems
+
+
+def detect_date_order(values: Iterable[object]) -> tuple[str, str]:
+    """Decide how to read the slash dates of one column: day first or month first.
+
+    If some date has a first field above 12 and none a second field above 12, the
+    column is day-first; if some has a second field above 12 and none a first field
+    above 12, it is month-first (US exports such as ``03/18/2015 11:55:00 PM``);
+    otherwise day-first, the Vietnamese default.
+
+    Parameters
+    ----------
+    values
+        The column's values (only texts of the form ``a/b/yyyy`` count; ``-`` and ``.``
+        separators too; ISO and year-first dates are not ambiguous and are ignored).
+
+    Returns
+    -------
+    order : str
+        ``"dmy"`` or ``"mdy"``.
+    why : str
+        A plain sentence with the evidence (an example value), for ``validate``.
+    """
+    texts = pd.unique(pd.Series([v for v in values if isinstance(v, str)], dtype=object))
+    first_big = second_big = None
+    n = 0
+    for t in texts:
+        m = _AB.match(t)
+        if m is None:
+            continue
+        n += 1
+        a, b = int(m[1]), int(m[2])
+        if a > 12 and first_big is None:
+            first_big = t.strip()
+        if b > 12 and second_big is None:
+            second_big = t.strip()
+        if first_big is not None and second_big is not None:
+            break
+    if first_big is not None and second_big is None:
+        return "dmy", f"day first: '{first_big}' has a first field above 12"
+    if second_big is not None and first_big is None:
+        return "mdy", f"month first: '{second_big}' has a second field above 12"
+    if first_big is not None:
+        return "dmy", (
+            f"day first (default): mixed, '{first_big}' reads only day first and "
+            f"'{second_big}' only month first; pass --date-order to choose"
+        )
+    if n:
+        return "dmy", "day first (default): no slash date has a field above 12"
+    return "dmy", "no slash dates"
+
+
+def parse_times(values: Iterable[object]) -> tuple[np.ndarray, np.ndarray]:
+    """Parse a time-of-day column (``2230``, ``930``, ``23:45:00``, ``10h30``, ``11:55 PM``).
+
+    Returns
+    -------
+    seconds : numpy.ndarray
+        Seconds after midnight (float), NaN for empty or unreadable values.
+    bad : numpy.ndarray
+        True where a non-empty value cannot be read as a time of day.
+    """
+    arr = pd.Series(list(values), dtype=object).astype(str).str.strip()
+    codes, uniq = pd.factorize(arr)
+    sec = np.full(len(uniq), np.nan)
+    bad = np.zeros(len(uniq), dtype=bool)
+    for j, t in enumerate(uniq):
+        if t in {"", "nan", "None", "NaT", "<NA>"}:
+            continue
+        t = t.removesuffix(".0")
+        m = _TIME.match(t)
+        h = mi = s = -1
+        if m and m[5] is not None:  # HHMM as one number
+            h, mi, s = int(m[5]) // 100, int(m[5]) % 100, 0
+        elif m:
+            h, mi, s = int(m[1]), int(m[2] or 0), int(m[3] or 0)
+            if m[4]:
+                if not 1 <= h <= 12:
+                    h = -1
+                else:
+                    h = h % 12 + (12 if m[4].upper() in {"PM", "CH"} else 0)
+        if 0 <= h <= 23 and 0 <= mi <= 59 and 0 <= s <= 59:
+            sec[j] = h * 3600 + mi * 60 + s
+        else:
+            bad[j] = True
+    if len(codes) == 0:
+        return np.zeros(0), np.zeros(0, dtype=bool)
+    return sec[codes], bad[codes]

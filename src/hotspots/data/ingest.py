@@ -30,7 +30,7 @@ from hotspots.data.coords import (
     split_pair,
 )
 from hotspots.data.crs import WGS84, metric_crs
-from hotspots.data.dates import EARLIEST, parse_dates
+from hotspots.data.dates import EARLIEST, ORDER_NAMES, detect_date_order, parse_dates, parse_times
 from hotspots.data.duplicates import mark_duplicates
 from hotspots.data.geocode import (
     fill_commune_codes,
@@ -227,6 +227,15 @@ def _to_float(values: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return parse_numbers(values)
 
 
+def _in_vietnam(lon: np.ndarray, lat: np.ndarray) -> bool:
+    """True unless most finite points lie outside Vietnam's bounding box."""
+    ok = np.isfinite(lon) & np.isfinite(lat)
+    if not ok.any():
+        return True
+    inside = (lon[ok] > 102.0) & (lon[ok] < 110.0) & (lat[ok] > 8.0) & (lat[ok] < 23.5)
+    return bool(inside.mean() >= 0.5)
+
+
 def _norm(v: object) -> str:
     return cols.normalize_header(v) if v is not None else ""
 
@@ -241,7 +250,7 @@ def read_cases(
     encoding: str | None = None,
     delimiter: str | None = None,
     sheet: str | int | None = None,
-    date_order: Literal["dmy", "mdy", "ymd"] = "dmy",
+    date_order: Literal["auto", "dmy", "mdy", "ymd"] = "auto",
     outside: Literal["quarantine", "flag"] = "quarantine",
     area_tolerance_m: float = 1000.0,
     today: pd.Timestamp | str | None = None,
@@ -272,7 +281,11 @@ def read_cases(
         XLSX sheet or GeoPackage layer, by name or 0-based number (default: the sheet
         whose header has the most recognised names; the only layer with features).
     date_order
-        How to read ambiguous slash dates; ``"dmy"`` (Vietnamese usage) by default.
+        How to read ambiguous slash dates. ``"auto"`` (default) decides per date column:
+        day first when some date has a first field above 12 and none a second field
+        above 12, month first (US exports, ``03/18/2015``) in the opposite case, else day
+        first (Vietnamese usage). The decision is in ``info["date_orders"]``. ``"dmy"``,
+        ``"mdy"`` or ``"ymd"`` force one reading for every column.
     outside
         ``"quarantine"`` (default) or ``"flag"`` points outside the province or area.
     area_tolerance_m
@@ -509,6 +522,14 @@ def read_cases(
             lambda i, code: pr.flags[i].append(code),
         )
     has_commune = "commune" in canon or "commune_code" in canon
+    if has_commune and province_code is None and area_gdf is None and not _in_vietnam(lon, lat):
+        # located points elsewhere in the world (e.g. Chicago's 'Ward' numbers): the
+        # commune column is not a Vietnamese commune; keep it as an extra column
+        info["commune_column_ignored"] = (
+            f"column '{canon.get('commune', canon.get('commune_code'))}' not read as a "
+            "Vietnamese commune: the located points lie outside Vietnam"
+        )
+        has_commune = False
     need = ~np.isfinite(lon) & ~pr.bad
     if has_commune and need.any():
         from hotspots.data.geocode import commune_table, match_commune
@@ -605,14 +626,50 @@ def read_cases(
     if now.tzinfo is None:
         now = now.tz_localize(TZ)
     dates: dict[str, pd.Series] = {}
+    orders: dict[str, dict[str, str]] = {}
+
+    if date_order == "auto":
+        # per column; a column without evidence (every field <= 12) follows the other
+        # date columns of the same file when they all agree on month first
+        found = {
+            name: detect_date_order(col(name))
+            for name in ("occurred_at", "reported_at", *STATUS_FIELDS)
+            if name in canon
+        }
+        evidenced = {o for o, why in found.values() if why.startswith(("day first:", "month f"))}
+        for name, (o, why) in found.items():
+            if evidenced == {"mdy"} and "no slash date has a field above 12" in why:
+                src = next(canon[k] for k, (_, w) in found.items() if w.startswith("month f"))
+                o, why = "mdy", f"month first, like column '{src}' of the same file"
+            orders[name] = {"column": canon[name], "order": o, "why": why}
+    else:
+        for name in ("occurred_at", "reported_at", *STATUS_FIELDS):
+            if name in canon:
+                orders[name] = {"column": canon[name], "order": date_order, "why": "given"}
+
+    def order_of(name: str, values: pd.Series) -> str:
+        return orders[name]["order"]
+
     for name in ("occurred_at", "reported_at"):
         if name not in canon:
             dates[name] = pd.Series(pd.NaT, index=range(n), dtype=f"datetime64[ns, {TZ}]")
             continue
-        ser, problems = parse_dates(col(name), order=date_order)
+        ser, problems = parse_dates(col(name), order=order_of(name, col(name)))
         for i, p in problems.items():
             pr.add(i, "bad_date", canon[name], col(name)[i], f"column '{canon[name]}': {p.message}")
         dates[name] = ser
+    if "occurred_time" in canon and "occurred_at" in canon:
+        # a separate time-of-day column (NYC CMPLNT_FR_TM, LA TIME OCC "2230"): added to
+        # dates that carry no time of their own
+        secs, tbad = parse_times(col("occurred_time"))
+        occ = dates["occurred_at"]
+        midnight = (occ.notna() & (occ == occ.dt.normalize())).to_numpy()
+        add = midnight & np.isfinite(secs)
+        if add.any():
+            delta = pd.to_timedelta(np.where(add, secs, 0.0), unit="s")
+            dates["occurred_at"] = (occ.dt.tz_localize(None) + delta).dt.tz_localize(TZ)
+        for i in np.flatnonzero(tbad & occ.notna().to_numpy()):
+            pr.flags[i].append("bad_time")
     for name in STATUS_FIELDS:
         if name not in canon:
             dates[name] = pd.Series(pd.NaT, index=range(n), dtype=f"datetime64[ns, {TZ}]")
@@ -623,7 +680,7 @@ def read_cases(
         is_true = np.isin(normed, list(_TRUE))[codes]
         is_false = np.isin(normed, list(_FALSE))[codes]
         vals = raw_vals.where(~(is_true | is_false), "")
-        ser, problems = parse_dates(vals, order=date_order)
+        ser, problems = parse_dates(vals, order=order_of(name, vals))
         for i, p in problems.items():
             pr.add(
                 i,
@@ -642,6 +699,7 @@ def read_cases(
         c = canon.get(name, name)
         early = (ser < EARLIEST).to_numpy()
         late = (ser > now + pd.Timedelta(days=1)).to_numpy()
+        how = ORDER_NAMES[orders.get(name, {}).get("order", "dmy")]
         for i in np.flatnonzero(early):
             pr.add(
                 i,
@@ -656,8 +714,8 @@ def read_cases(
                 "future_date",
                 c,
                 col(name)[i],
-                f"column '{c}': {ser[i]:%d/%m/%Y} is in the future; check day/month order "
-                "(dd/mm/yyyy is the default reading)",
+                f"column '{c}': {ser[i]:%d/%m/%Y} is in the future; check the year and the "
+                f"day/month order (read as {how}; choose with --date-order)",
             )
     if "reported_at" in canon and "occurred_at" in canon:
         before = (dates["reported_at"] < dates["occurred_at"] - pd.Timedelta(days=1)).to_numpy()
@@ -670,6 +728,8 @@ def read_cases(
                 f"reported {dates['reported_at'][i]:%d/%m/%Y} before it occurred "
                 f"{dates['occurred_at'][i]:%d/%m/%Y}; check both dates",
             )
+
+    info["date_orders"] = orders
 
     # --- role, victims, seq, precision, case id ------------------------------------------
     role = np.full(n, "other", dtype=object)

@@ -96,6 +96,7 @@ REASONS: dict[str, str] = {
     "bad_date": "a date cannot be read",
     "impossible_date": "a date is impossible (before 1990 or reported before it occurred)",
     "future_date": "a date lies in the future",
+    "bad_time": "the time of day cannot be read; the date is kept without it",
     "missing_case_id": "the case id is empty; the row number stands in for it",
     "duplicate_merged": "exact duplicate of an earlier row (merged)",
     "conflicting_duplicate": "same case id and role as another row, with different values",
