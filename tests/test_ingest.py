@@ -682,6 +682,11 @@ def test_every_reason_code_is_produced_by_some_test_input(vi):
         {"case_id": ["A"]}, geometry=[shapely.box(103.9, 22.4, 104.0, 22.5)], crs=4326
     )
     seen |= _codes(hotspots.read_cases(gdf))
+    seen |= _codes(
+        hotspots.read_cases(
+            pd.DataFrame({"date": ["01/02/2020"], "time": ["25:99"], "lat": [22.4], "lon": [104.0]})
+        )
+    )
     assert seen == set(REASONS)
 
 

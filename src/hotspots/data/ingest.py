@@ -530,6 +530,9 @@ def read_cases(
             "Vietnamese commune: the located points lie outside Vietnam"
         )
         has_commune = False
+        for key in ("commune", "commune_code"):
+            if key in canon:
+                info["columns"].pop(canon.pop(key), None)
     need = ~np.isfinite(lon) & ~pr.bad
     if has_commune and need.any():
         from hotspots.data.geocode import commune_table, match_commune
