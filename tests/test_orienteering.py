@@ -156,3 +156,48 @@ def test_bad_inputs_raise_input_error():
         solve_team_orienteering(np.zeros((1, 2)), [-1.0], [0, 0], [0, 0], 5.0, 1)
     with pytest.raises(InputError):
         solve_team_orienteering(np.zeros((1, 2)), [1.0], [0, 0], [0, 0], [5.0, 4.0], 1)
+
+
+def test_route_of_exactly_the_budget_is_kept():
+    # 6 stops along a U whose only full route is 7 edges of 10 = the budget (70): with
+    # times rounded up and the budget down (the old model) it was lost for 5 stops
+    stops = np.array([[10, 0], [20, 0], [30, 0], [30, 10], [20, 10], [10, 10]], float)
+    sol = solve_team_orienteering(
+        stops, np.ones(6), np.array([0.0, 0.0]), np.array([0.0, 10.0]), 70.0, 1, time_limit=2
+    )
+    assert sol.score == 6 and sol.routes == [[0, 1, 2, 3, 4, 5]]
+    assert sol.times[0] == pytest.approx(70.0) and sol.feasible and sol.repaired == 0
+
+
+def _benchmark_module():
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "plan.py"
+    spec = importlib.util.spec_from_file_location("bench_plan", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_milp_oracle_of_the_benchmark_matches_brute_force_and_the_solver_reaches_it():
+    bench = _benchmark_module()
+    rng = np.random.default_rng(5)
+    for m, n in ((1, 6), (2, 6), (2, 7)):
+        pts = rng.uniform(0, 10, (n + 2, 2))
+        times = _euclid(pts)
+        scores = rng.integers(1, 10, n).astype(float)
+        opt = _brute_force(times, scores, [n] * m, [n + 1] * m, 14.0)
+        best, bound, proven, _ = bench.exact_top_milp(times, scores, n, n + 1, 14.0, m, 30)
+        assert proven and best == pytest.approx(opt) and bound == pytest.approx(opt)
+    # a 20-stop lattice instance shaped like Chao's set 5, with routes of exactly the budget
+    inst = bench.chao_like("grid", 20, 3, np.random.default_rng(11))
+    pts = np.vstack([inst["xy"], inst["start"], inst["end"]])
+    best, _, proven, _ = bench.exact_top_milp(
+        _euclid(pts), inst["scores"], 20, 21, inst["budget"], 3, 60
+    )
+    assert proven
+    sol = solve_team_orienteering(
+        inst["xy"], inst["scores"], inst["start"], inst["end"], inst["budget"], 3, time_limit=10
+    )
+    assert sol.score == pytest.approx(best)

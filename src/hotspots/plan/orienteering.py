@@ -6,10 +6,12 @@ that the total score of the visited stops is largest. Here it is solved as a
 prize-collecting vehicle routing problem with PyVRP (Wouda, Lan & Kool 2024), a
 state-of-the-art hybrid genetic search.
 
-PyVRP works on integers, so travel times are scaled and rounded **up** and the budget
-is rounded **down**: every route PyVRP finds is feasible under the true float times.
-Each route is checked again with the float times all the same, and repaired (the
-lowest-score stop dropped) if it ever were not.
+PyVRP works on integers, so travel times are scaled (the largest budget becomes 10^6
+ticks) and rounded to the nearest tick, and the budget gets half a tick of slack per
+edge a route can have: no route within the budget under the true float times is ever
+rejected (a route of exactly the budget, common on lattice instances like Chao's sets
+5-6, stays feasible). A route the rounding lets over the budget by those few ticks is
+caught by the float check that follows and repaired (its lowest-score stop dropped).
 """
 
 from __future__ import annotations
@@ -197,15 +199,17 @@ def solve_top_matrix(
             solver_info,
         )
 
-    # -- integer model, conservative: times up, budget down ------------------------
+    # -- integer model: times to the nearest tick, budget + half a tick per edge -------
     finite = times[np.isfinite(times)]
     scale_ref = max(float(budgets.max()), float(finite.max()) if finite.size else 1.0, 1e-9)
     scale = _TICKS / scale_ref
     big = 4 * _TICKS * max(m, 1)  # larger than any feasible sum of route lengths
-    t_int = np.where(np.isfinite(times), np.ceil(times * scale - 1e-9), big).astype(np.int64)
+    t_int = np.where(np.isfinite(times), np.rint(times * scale), big).astype(np.int64)
     np.fill_diagonal(t_int, 0)
-    svc_int = np.ceil(service * scale - 1e-9).astype(np.int64)
-    bud_int = np.floor(budgets * scale + 1e-9).astype(np.int64)
+    svc_int = np.rint(service * scale).astype(np.int64)
+    # A route has at most n + 1 edges and n services, each off by half a tick at most:
+    # this slack keeps every truly feasible route feasible in integers.
+    bud_int = np.floor(budgets * scale + 1e-9).astype(np.int64) + (2 * n + 2) // 2
 
     smax = float(scores.max()) if n else 0.0
     if np.all(scores == np.round(scores)) and smax <= _SCORE_UNITS:
