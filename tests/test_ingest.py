@@ -938,3 +938,58 @@ def test_pre_2025_province_names_resolve_to_the_merged_province():
     q = res.quarantine.set_index("source_row")
     assert q.loc[3, "reason"] == "missing_coordinates"
     assert q.loc[4, "reason"] == "unknown_province" and "Atlantis" in q.loc[4, "message"]
+
+
+_TRICKY_CSV = [
+    # blank line, short row, all-empty row, a quoted cell with a line break and a comma,
+    # a trailing delimiter
+    "Mã vụ,Ngày xảy ra,Vĩ độ,Kinh độ\nA,05/04/2023,22.4,103.9\n\nB,06/04/2023,22.5\n,,,\n"
+    '"C\nD",07/04/2023,"22,5",103.9\nE,08/04/2023,22.6,103.8,\n',
+    # title rows above the header
+    "DANH SÁCH VỤ VIỆC\n\nMã vụ,Ngày xảy ra,Vĩ độ,Kinh độ\nA,05/04/2023,22.4,103.9\nB,x,1,2\n",
+    # too many fields: in the first row, in a later row
+    "Mã vụ,Ngày xảy ra,Vĩ độ,Kinh độ\nA,05/04/2023,22.4,103.9,extra\nB,x,1,2\n",
+    "Mã vụ,Ngày xảy ra,Vĩ độ,Kinh độ\nB,x,1,2\nA,05/04/2023,22.4,103.9,extra,more\n",
+    "Mã vụ;Ngày xảy ra;Vĩ độ;Kinh độ\nA;05/04/2023;22,4;103,9\n  ;  ; ;\nB; x ;1;2\n",
+    "id,date,lat,lon,id\n1,2,3,4,5\n",
+    "id,date,lat,lon\r\n1,2,3,4\r\n\r\n5,6,7,8",
+    'id,date,lat,lon\n1,"a ""q"" b",3,4\n2,x"y,3,4\n',
+    # records of spaces only (blank), also quoted, with Windows line ends
+    "id,date,lat,lon\r\n1,2,3,4\r\n , , , \r\n5,6,7,8\r\n",
+    'id,date,lat,lon\n1,2,3,4\n" ","",,\n5,6,7,\u00a0\n',
+]
+
+
+@pytest.mark.parametrize("text", _TRICKY_CSV)
+def test_fast_csv_path_reads_exactly_as_the_csv_module(text, monkeypatch):
+    """Large texts go through pandas' C reader; rows, row numbers, malformed rows and
+    title rows are the same as with the csv module."""
+    from hotspots.data import readers
+
+    monkeypatch.setattr(readers, "_FAST_MIN_CHARS", 10**12)
+    slow = readers._read_text(text.encode(), "x.csv", None, None)
+    monkeypatch.setattr(readers, "_FAST_MIN_CHARS", 0)
+    fast = readers._read_text(text.encode(), "x.csv", None, None)
+    pd.testing.assert_frame_equal(fast.frame, slow.frame)
+    assert list(fast.rows) == list(slow.rows)
+    assert fast.malformed == slow.malformed and fast.title_rows == slow.title_rows
+
+
+def test_fast_csv_path_is_taken_for_a_large_regular_file(monkeypatch, tmp_path):
+    from hotspots.data import readers
+
+    calls = []
+    real = readers._read_text_fast
+
+    def spy(*a, **k):
+        calls.append(1)
+        return real(*a, **k)
+
+    monkeypatch.setattr(readers, "_read_text_fast", spy)
+    rows = "".join(f"C{i},05/04/2023,22.{i % 90:02d},103.9\n" for i in range(40_000))
+    text = "Mã vụ,Ngày xảy ra,Vĩ độ,Kinh độ\n" + rows
+    assert len(text) >= readers._FAST_MIN_CHARS
+    path = tmp_path / "big.csv"
+    path.write_text(text, encoding="utf-8")
+    res = hotspots.read_cases(path)
+    assert calls and res.accepted == 40_000 and res.cases["source_row"].iloc[-1] == 40_001
