@@ -473,3 +473,30 @@ def test_looks_synthetic_reads_flag_label_and_ids():
     assert not looks_synthetic(pd.DataFrame({"case_id": ["SYN-15-00001", "LC-2025-7"]}))
     assert not looks_synthetic(pd.DataFrame({"synthetic": ["no", ""], "label": ["Tuyến 1", ""]}))
     assert not looks_synthetic(pd.DataFrame({"case_id": []}))
+
+
+def test_key_line_ends_are_labelled_with_rank_and_gate_or_heading():
+    from hotspots.maps.layers import _end_labels
+
+    lines = gpd.GeoDataFrame(
+        {
+            "rank": [1, 2, 3],
+            "cases": [40, 12, 9],
+            "gate": ["Lào Cai", "unknown", "unknown"],
+            "heading": ["N", "W", "SW"],
+        },
+        geometry=[
+            shapely.LineString([(104.2, 22.3), (103.97, 22.50)]),
+            shapely.LineString([(105.9, 21.0), (105.5, 21.05)]),
+            # leaves by the same place as line 2 (about 1 km away): one label for both
+            shapely.LineString([(105.8, 21.2), (105.5, 21.06)]),
+        ],
+        crs=4326,
+    )
+    assert _end_labels(lines, "vi") == ["1 → Lào Cai", "2, 3 → hướng Tây", None]
+    assert _end_labels(lines, "en") == ["1 → Lào Cai", "2, 3 → W", None]
+    m = base_map(communes=False)
+    add_key_lines(m, lines)
+    (data, spec), = layers_in(map_html(m)).values()  # fmt: skip
+    assert spec["endLabel"] == "end"
+    assert [f["properties"]["end"] for f in data["features"]] == _end_labels(lines, "vi")

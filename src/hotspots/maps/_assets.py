@@ -48,7 +48,14 @@ function hsLayer(data,spec){
  if(spec.point){opts.pointToLayer=function(f,ll){
   return L.circleMarker(ll,Object.assign({},spec.style,
    {radius:spec.radius,fillColor:hsColor(spec,f.properties||{})}));};}
- return L.geoJSON(data,opts);}
+ var g=L.geoJSON(data,opts);
+ if(spec.endLabel){g.eachLayer(function(l){var p=l.feature.properties||{};
+  var t=p[spec.endLabel];if(t===null||t===undefined||!l.getLatLngs){return;}
+  var ll=l.getLatLngs();while(ll.length&&Array.isArray(ll[ll.length-1])){ll=ll[ll.length-1];}
+  if(!ll.length){return;}
+  g.addLayer(L.marker(ll[ll.length-1],{interactive:false,keyboard:false,
+   icon:L.divIcon({className:'hs-end-label',html:hsEsc(t),iconSize:null,iconAnchor:[-6,8]})}));});}
+ return g;}
 """
 
 #: Styles of popups, legend and banners (system fonts only: no web font).
@@ -73,6 +80,8 @@ PAGE_CSS = """
  color:#fff;font-weight:700;padding:4px 14px;border-radius:4px;font-size:15px;
  letter-spacing:.5px;box-shadow:0 1px 4px rgba(0,0,0,.4);display:table}
 .hs-restricted{background:#222;font-size:13px}
+.hs-end-label{background:rgba(255,255,255,.9);border:1px solid #08519c;border-radius:3px;
+ padding:0 4px;font-size:12px;font-weight:700;color:#08306b;white-space:nowrap}
 .hs-banner small{display:block;font-weight:400;font-size:11px;letter-spacing:0}
 """
 

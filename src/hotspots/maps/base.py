@@ -332,6 +332,7 @@ def base_map(
         tiles=None,
         prefer_canvas=True,
         control_scale=True,
+        zoom_snap=0.25,  # the province fills the page (whole zoom levels leave it small)
     )
     m._hotspots_lang = lang
     m._hotspots_privacy = privacy
@@ -457,7 +458,11 @@ def _finish(m: OfflineMap) -> None:
         return
     if not hasattr(m, "_hotspots_control"):
         m._hotspots_control = folium.LayerControl(collapsed=False)
-        m._hotspots_fit = folium.FitBounds([[-1.0, -1.0], [1.0, 1.0]])
+        # room at the top for the banner(s), so that they never hide a line's end
+        top = 70 if m._hotspots_synthetic or m._hotspots_privacy == "restricted" else 10
+        m._hotspots_fit = folium.FitBounds(
+            [[-1.0, -1.0], [1.0, 1.0]], padding_top_left=(10, top), padding_bottom_right=(10, 10)
+        )
     for name in ("hs_fit", "hs_control"):
         m._children.pop(name, None)  # re-added below: they render last
     if m._hotspots_bounds is not None:

@@ -158,11 +158,14 @@ def add_geojson_layer(
     simplify_m: float = 0.0,
     check_privacy: bool = True,
     count_columns: Sequence[str] | None = None,
+    end_label: str | None = None,
 ) -> Any:
     """Add ``gdf`` as one GeoJSON overlay (the building block of every other layer).
 
     ``fields`` are the columns shown in the popup, in order, with their labels in the
     map's language; only these (and the styling columns) are written into the page.
+    ``end_label`` names a column written as a permanent label at the last vertex of
+    each line (where a key line leaves: its rank and gate or heading), in the layer.
     With ``check_privacy`` the map's privacy level is applied first (PII and case ids
     dropped; in shareable maps counts below the threshold suppressed and case points
     refused).
@@ -176,7 +179,8 @@ def add_geojson_layer(
             pii=getattr(m, "_hotspots_pii", False),
             count_columns=count_columns,
         )
-    used = list(dict.fromkeys([*fields, *(c for c in (color_by, weight_by, tooltip) if c)]))
+    extra = (color_by, weight_by, tooltip, end_label)
+    used = list(dict.fromkeys([*fields, *(c for c in extra if c)]))
     used = [c for c in used if c in gdf.columns]
     data = features_json(gdf, used, simplify_m=simplify_m)
     vmax = None
@@ -208,6 +212,7 @@ def add_geojson_layer(
         "wmax": weight_range[1],
         "vmax": vmax,
         "tooltip": tooltip if tooltip in gdf.columns else None,
+        "endLabel": end_label if end_label in gdf.columns else None,
     }
     spec_js = _script_safe(json.dumps(spec, ensure_ascii=False, separators=(",", ":")))
     GeoJsonLayer(data, spec_js, name=name, show=show).add_to(m)

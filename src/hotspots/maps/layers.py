@@ -14,7 +14,9 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
+from hotspots.data.crs import metric_crs
 from hotspots.errors import InputError
 from hotspots.maps.geojson import (
     PALETTE_COUNTS,
@@ -393,6 +395,8 @@ def add_key_lines(
     if m._hotspots_privacy == "shareable" and "cases" in gdf.columns:
         cases = pd.to_numeric(gdf["cases"], errors="coerce")
         gdf = gdf[cases >= m._hotspots_threshold]
+    if "rank" in gdf.columns:
+        gdf = gdf.assign(end=_end_labels(gdf, lang))
     add_geojson_layer(
         m,
         gdf,
@@ -404,6 +408,7 @@ def add_key_lines(
         style={"color": color, "opacity": 0.8, "lineCap": "round"},
         show=show,
         tooltip="gate" if "gate" in gdf.columns else None,
+        end_label="end" if "rank" in gdf.columns else None,
     )
     items = [{"color": color, "label": name, "kind": "line", "weight": 6}]
     if weight_by in gdf.columns and len(gdf):
@@ -419,6 +424,45 @@ def add_key_lines(
         ]
     add_legend(m, name, items)
     return m
+
+
+_HEADINGS_VI = {
+    "N": "Bắc", "NE": "Đông Bắc", "E": "Đông", "SE": "Đông Nam",
+    "S": "Nam", "SW": "Tây Nam", "W": "Tây", "NW": "Tây Bắc",
+}  # fmt: skip
+
+
+def _end_labels(gdf: gpd.GeoDataFrame, lang: str) -> list[str | None]:
+    """``"1 → Lào Cai"`` at the end of each key line: its rank and gate, else its heading.
+
+    A line of an inland province ends at the province boundary with no gate near; the
+    label then says which way the cases go (``"2 → hướng Tây"``), never a guessed gate.
+    """
+    if len(gdf) == 0:
+        return []
+    # lines that leave by the same place (ends < 2 km apart) share one label
+    ends = shapely.get_point(gdf.geometry.values, -1)
+    ends_m = gpd.GeoSeries(ends, crs=gdf.crs).to_crs(metric_crs(gdf))
+    same: list[int] = []
+    for i in range(len(gdf)):
+        first = next((j for j in range(i) if ends_m.iloc[i].distance(ends_m.iloc[j]) < 2000), i)
+        same.append(same[first] if first != i else i)
+    out = []
+    for i, (_, row) in enumerate(gdf.iterrows()):
+        if same[i] != i:
+            out.append(None)
+            continue
+        ranks = ", ".join(str(r) for r, k in zip(gdf["rank"], same, strict=True) if k == i)
+        gate = row.get("gate")
+        heading = row.get("heading")
+        if isinstance(gate, str) and gate and gate != "unknown":
+            where = gate
+        elif isinstance(heading, str) and heading:
+            where = f"hướng {_HEADINGS_VI.get(heading, heading)}" if lang == "vi" else heading
+        else:
+            where = ""
+        out.append(f"{ranks} → {where}" if where else ranks)
+    return out
 
 
 def _points(
