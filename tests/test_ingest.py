@@ -687,6 +687,8 @@ def test_every_reason_code_is_produced_by_some_test_input(vi):
             pd.DataFrame({"date": ["01/02/2020"], "time": ["25:99"], "lat": [22.4], "lon": [104.0]})
         )
     )
+    far = pd.DataFrame({"lat": [22.4 + 0.001 * i for i in range(25)] + [-1.0], "lon": 104.0})
+    seen |= _codes(hotspots.read_cases(far))
     assert seen == set(REASONS)
 
 

@@ -333,3 +333,81 @@ def test_west_yorkshire_real_files(tmp_path, capsys):
     assert main(["map", str(WY[-1]), "-o", str(tmp_path / "m.html")]) == 0
     assert main(["backtest", str(both), "--cell", "1000"]) == 0
     assert "windows" in capsys.readouterr().out
+
+
+# --- other exports: x/y in degrees, placeholders far away ----------------------------------
+
+
+def test_sf_historical_x_y_in_degrees_with_date_and_time_columns():
+    # "Police Department Incident Reports: Historical 2003 to May 2018": X = longitude
+    df = pd.DataFrame(
+        {
+            "IncidntNum": ["150060275", "150098210", "150098226"],
+            "Category": ["NON-CRIMINAL", "ROBBERY", "VANDALISM"],
+            "Date": ["01/19/2015", "02/01/2015", "02/13/2015"],
+            "Time": ["14:00", "15:45", "16:20"],
+            "X": ["-122.421375", "-122.414406", "-122.396702"],
+            "Y": ["37.761701", "37.784191", "37.799999"],
+        }
+    )
+    res = hotspots.read_cases(df, today=TODAY)
+    assert res.accepted == 3 and "xy_in_degrees" in res.info
+    assert res.cases["occurred_at"].tolist() == [
+        ts("2015-01-19 14:00"),
+        ts("2015-02-01 15:45"),
+        ts("2015-02-13 16:20"),
+    ]
+    assert res.cases.geometry.x.tolist() == [-122.421375, -122.414406, -122.396702]
+    assert res.cases.geometry.y.tolist() == [37.761701, 37.784191, 37.799999]
+    assert res.cases["case_id"].tolist() == ["150060275", "150098210", "150098226"]
+
+
+def _boston(n: int = 40) -> pd.DataFrame:
+    rng = np.random.default_rng(0)
+    lat = (42.36 + rng.normal(0, 0.02, n)).round(6)
+    lon = (-71.06 + rng.normal(0, 0.02, n)).round(6)
+    lat[3], lon[3] = -1.0, -1.0  # Boston's placeholder for "no location"
+    lat[7], lon[7] = 36.619446, -91.686566  # a geocode in Missouri, as Chicago has some
+    return pd.DataFrame(
+        {
+            "INCIDENT_NUMBER": [f"I19207{i:04d}" for i in range(n)],
+            "OFFENSE_DESCRIPTION": "LARCENY THEFT FROM BUILDING",
+            "OCCURRED_ON_DATE": "2019-12-31 23:00:00",
+            "Lat": lat,
+            "Long": lon,
+        }
+    )
+
+
+def test_points_far_from_all_others_are_quarantined_without_an_area():
+    res = hotspots.read_cases(_boston(), today=TODAY)
+    q = res.quarantine.set_index("source_row")
+    assert q["reason"].to_dict() == {5: "far_from_others", 9: "far_from_others"}
+    # the distance told is the one from the median point; pyproj's geodesic as the oracle
+    # (the rule uses a sphere: within 0.5 %)
+    from pyproj import Geod
+
+    b = _boston()
+    for row, i in ((5, 3), (9, 7)):
+        _, _, m = Geod(ellps="WGS84").inv(
+            b["Long"].median(), b["Lat"].median(), b["Long"][i], b["Lat"][i]
+        )
+        km = int(q.loc[row, "message"].split(" is ")[1].split(" km")[0])
+        assert abs(km - m / 1000) < 0.005 * m / 1000 + 1, (row, km, m)
+    assert res.accepted == 38 and res.cases["case_id"].iloc[0] == "I192070000"
+    assert res.cases["offence"].iloc[0] == "LARCENY THEFT FROM BUILDING"
+    kept = hotspots.read_cases(_boston(), outside="flag", today=TODAY)
+    assert kept.accepted == 40 and kept.flagged() == {"far_from_others": 2}
+    # with the study area given, the area decides instead
+    box = __import__("shapely").box(-71.3, 42.2, -70.8, 42.5)
+    res_area = hotspots.read_cases(_boston(), area=box, today=TODAY)
+    assert set(res_area.quarantine["reason"]) == {"outside_area"}
+
+
+def test_compact_data_lose_nothing_to_the_far_rule():
+    # a whole country's cases (Vietnam, ~1,600 km north to south): nothing is "far"
+    rng = np.random.default_rng(1)
+    lat = rng.uniform(8.6, 23.3, 200)
+    lon = rng.uniform(102.2, 109.4, 200)
+    res = hotspots.read_cases(pd.DataFrame({"lat": lat, "lon": lon}), today=TODAY)
+    assert res.accepted == 200

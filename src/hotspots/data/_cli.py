@@ -92,7 +92,7 @@ def _validate(args: argparse.Namespace) -> int:
         if dd["why"] != "no slash dates":
             how = ORDER_NAMES[dd["order"]]
             notes.append(f"dates in '{dd['column']}' read as {how} ({dd['why']})")
-    for key in ("lonlat_in_metres", "xy_order", "commune_column_ignored"):
+    for key in ("lonlat_in_metres", "xy_order", "xy_in_degrees", "commune_column_ignored"):
         if res.info.get(key):
             notes.append(res.info[key])
     for h, what in res.info.get("duplicate_columns", {}).items():

@@ -236,6 +236,22 @@ def _in_vietnam(lon: np.ndarray, lat: np.ndarray) -> bool:
     return bool(inside.mean() >= 0.5)
 
 
+#: Fewest located points for telling points far from all the others.
+_FAR_MIN_POINTS = 20
+
+
+def _far_points(lon: np.ndarray, lat: np.ndarray, located: np.ndarray) -> np.ndarray:
+    """Distance (m) from the median point for points far from all others, else 0."""
+    lon0 = float(np.median(lon[located]))
+    lat0 = float(np.median(lat[located]))
+    la1, la2 = np.radians(lat0), np.radians(np.where(located, lat, lat0))
+    dlon = np.radians(np.where(located, lon, lon0) - lon0)
+    h = np.sin((la2 - la1) / 2) ** 2 + np.cos(la1) * np.cos(la2) * np.sin(dlon / 2) ** 2
+    d = 2 * 6_371_000.0 * np.arcsin(np.sqrt(np.clip(h, 0, 1)))
+    limit = max(10 * float(np.quantile(d[located], 0.9)), 50_000.0)
+    return np.where(located & (d > limit), d, 0.0)
+
+
 def _norm(v: object) -> str:
     return cols.normalize_header(v) if v is not None else ""
 
@@ -379,6 +395,20 @@ def read_cases(
     }
     if raw.title_rows:
         info["title_rows"] = list(raw.title_rows)
+    if has_xy and not has_ll and declared is None and raw.crs is None:
+        # x/y columns that hold degrees (San Francisco's historical X/Y, Philadelphia's
+        # point_x/point_y): read them as longitude/latitude
+        x_v, x_e, x_b = parse_numbers(col("x"))
+        y_v, y_e, y_b = parse_numbers(col("y"))
+        ok_xy = ~(x_e | y_e | x_b | y_b) & ~((x_v == 0) & (y_v == 0))
+        deg = ok_xy & (np.abs(x_v) <= 180) & (np.abs(y_v) <= 180)
+        if ok_xy.any() and deg.sum() >= 0.9 * ok_xy.sum():
+            canon["lon"], canon["lat"] = canon.pop("x"), canon.pop("y")
+            has_ll, has_xy = True, False
+            info["xy_in_degrees"] = (
+                f"columns '{canon['lon']}'/'{canon['lat']}' hold degrees, not metres: read "
+                "as longitude/latitude"
+            )
     if "__nonpoint" in frame.columns:
         np_mask = frame["__nonpoint"].astype(bool).to_numpy()
         for i in np.flatnonzero(np_mask):
@@ -622,6 +652,29 @@ def read_cases(
                     f"{lon[i]:.6f}, {lat[i]:.6f}",
                     f"point ({lat[i]:.5f} N, {lon[i]:.5f} E) lies outside {where}; check the "
                     "coordinates, or keep such points with --outside flag (outside='flag')",
+                )
+
+    elif area_m is None and located.sum() >= _FAR_MIN_POINTS:
+        # No area given: a point far from all the others is a placeholder or a bad geocode
+        # (Boston's -1/-1, Chicago's rows in Missouri); kept, it would stretch every grid
+        # over a continent. Far = beyond 10x the distance within which 90% of the points
+        # lie from their median, and at least 50 km.
+        far = _far_points(lon, lat, located)
+        if far.any():
+            info["far_points"] = int(far.sum())
+        for i in np.flatnonzero(far):
+            if outside == "flag":
+                pr.flags[i].append("far_from_others")
+            else:
+                pr.add(
+                    i,
+                    "far_from_others",
+                    loc_col,
+                    f"{lon[i]:.6f}, {lat[i]:.6f}",
+                    f"point ({lat[i]:.5f}, {lon[i]:.5f}) is {far[i] / 1000:.0f} km from the "
+                    "middle of the other cases, far beyond where they lie: a placeholder or a "
+                    "wrong location? Fix it, give the study area (--area), or keep such "
+                    "points with --outside flag",
                 )
 
     # --- dates -----------------------------------------------------------------------

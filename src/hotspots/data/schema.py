@@ -90,6 +90,7 @@ REASONS: dict[str, str] = {
     "coordinates_out_of_range": "coordinates outside the valid range of the CRS",
     "swapped_coordinates": "latitude and longitude were swapped (repaired)",
     "outside_area": "the point lies outside the chosen province or area",
+    "far_from_others": "no area given and the point lies far from all the other cases",
     "unknown_commune": "the commune name or code is not known",
     "ambiguous_commune": "the commune name matches several communes",
     "geocoded_commune": "placed at the commune seat (precision 'commune')",
