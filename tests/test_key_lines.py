@@ -247,6 +247,38 @@ def test_synthetic_planted_corridors_recovered(seed):
     assert ((rest["cases"] < 0.1 * truth["cases"].min()) | from_emerging).all()
 
 
+def test_inland_province_corridors_recovered_gate_never_guessed():
+    # Hà Nội has no border gate: the planted corridors leave the province at the point
+    # of its boundary nearest to their gate, 100+ km away. The lines are found, their
+    # gate is "unknown" (it cannot be told from stops inside the province) and their
+    # heading points towards the planted gate.
+    from hotspots.geodata import border_gates
+    from hotspots.synthetic import generate
+
+    synthetic = generate(province="Hà Nội", years=5, seed=0)
+    kl = key_lines(synthetic.routes)
+    truth = synthetic.truth["key_lines"]
+    top = kl.lines[kl.lines["rank"] <= len(truth)]
+    h = _match(truth, top)
+    best = h.argmin(axis=1)
+    assert sorted(best.tolist()) == list(range(len(truth)))
+    assert (h.min(axis=1) < 5_000).all()
+    assert (top["gate"] == "unknown").all()
+    gates = border_gates().set_index("name").to_crs(UTM48)
+    ends = shapely.get_point(top.to_crs(UTM48).geometry.values, -1)
+    for k, gate in zip(best, truth["gate"], strict=True):
+        g, e = gates.geometry.loc[gate], ends[k]
+        to_gate = np.degrees(np.arctan2(g.x - e.x, g.y - e.y)) % 360
+        diff = abs((to_gate - top["bearing_deg"].iloc[k] + 180) % 360 - 180)
+        assert diff < 60, (gate, diff)
+    rest = kl.lines[kl.lines["rank"] > len(truth)]
+    emerging = synthetic.truth["key_areas"]
+    emerging = emerging[emerging["emerging"].astype(bool)].to_crs(UTM48).union_all()
+    starts = shapely.get_point(rest.to_crs(UTM48).geometry.values, 0)
+    from_emerging = shapely.distance(starts, emerging) < 10_000
+    assert ((rest["cases"] < 0.1 * truth["cases"].min()) | from_emerging).all()
+
+
 # ---------------------------------------------------------------------------- CLI
 @pytest.fixture(scope="module")
 def synthetic_csv(tmp_path_factory):
