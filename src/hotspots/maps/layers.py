@@ -474,7 +474,6 @@ def _points(
     radius: float,
     show: bool,
     kind: str,
-    weight_by: str | None = None,
 ) -> Any:
     from hotspots.maps.base import add_legend
 

@@ -32,12 +32,6 @@ _TICKS = 1_000_000
 _SCORE_UNITS = 10_000
 
 
-def _PRIZE_UNIT(bmax: int, m: int) -> int:
-    """Prize per score unit: more than the travel of a whole route (lexicographic)."""
-    return bmax + 1
-
-
-_DIST_COST = 1
 #: PyVRP's default (1e5) is too low once prizes dominate travel; see ``_PRIZE_UNIT``.
 _MAX_PENALTY = 1e9
 
@@ -219,7 +213,7 @@ def solve_top_matrix(
     score_int = np.round(scores * q).astype(np.int64)
     # Prize per score unit: one unit of score outweighs the travel of a whole route,
     # so travel is only a tie-breaker among (near-)equal scores.
-    unit = _PRIZE_UNIT(int(bud_int.max()), m)
+    unit = int(bud_int.max()) + 1
     prize = score_int * unit
     if req.any():
         prize = np.where(req, prize + int(prize.sum()) + _SCORE_UNITS * unit, prize)
