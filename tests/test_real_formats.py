@@ -292,6 +292,26 @@ def test_cli_key_lines_on_a_trip_export_with_start_end_columns():
     assert main(["key-lines", str(DATA / "divvy_trips.csv")]) == 0
 
 
+def test_trip_export_error_says_how_to_make_it_an_od_table(tmp_path, capsys):
+    assert main(["key-lines", str(DATA / "divvy_trips.csv")]) == 2
+    err = capsys.readouterr().err
+    assert "look like an origin-destination table" in err
+    assert "'start_lng' -> origin_lon" in err and "'end_lat' -> dest_lat" in err
+    # renamed as told, the same file gives the key lines of od_flows.csv
+    trips = pd.read_csv(DATA / "divvy_trips.csv", dtype=str)
+    renamed = tmp_path / "trips.csv"
+    trips.rename(
+        columns={
+            "start_lat": "origin_lat",
+            "start_lng": "origin_lon",
+            "end_lat": "dest_lat",
+            "end_lng": "dest_lon",
+        }
+    ).to_csv(renamed, index=False)
+    assert main(["key-lines", str(renamed)]) == 0
+    assert "2 key lines from 30 routes" in capsys.readouterr().out
+
+
 # --- the real West Yorkshire police.uk files of crime_sim_toolkit ------------------------
 
 

@@ -236,6 +236,26 @@ def _in_vietnam(lon: np.ndarray, lat: np.ndarray) -> bool:
     return bool(inside.mean() >= 0.5)
 
 
+def _od_hint(headers: list[str]) -> str:
+    """A hint when the headers look like a trip (origin-destination) export."""
+    norm = {cols.normalize_header(h): h for h in headers}
+    for a, b in (("start", "end"), ("pickup", "dropoff"), ("from", "to"), ("o", "d")):
+        found = {}
+        for end, key in ((a, "origin"), (b, "dest")):
+            for lat_n, lon_n in (("lat", "lng"), ("lat", "lon"), ("latitude", "longitude")):
+                if f"{end}_{lat_n}" in norm and f"{end}_{lon_n}" in norm:
+                    found[f"{key}_lat"] = norm[f"{end}_{lat_n}"]
+                    found[f"{key}_lon"] = norm[f"{end}_{lon_n}"]
+                    break
+        if len(found) == 4:
+            pairs = ", ".join(f"'{v}' -> {k}" for k, v in found.items())
+            return (
+                ". These columns look like an origin-destination table: for key-lines, "
+                f"rename {pairs}"
+            )
+    return ""
+
+
 #: Fewest located points for telling points far from all the others.
 _FAR_MIN_POINTS = 20
 
@@ -348,7 +368,7 @@ def read_cases(
             " Expected longitude/latitude ('Kinh độ'/'Vĩ độ', 'lon'/'lat'), one "
             "'latitude, longitude' column ('Tọa độ'), projected 'x'/'y', or a commune name "
             "or code ('Xã/Phường', 'Mã xã'). Rename a column or pass a mapping file "
-            "(--mapping)"
+            "(--mapping)" + _od_hint(headers)
         )
     n_ok = len(frame)
     n = n_ok
