@@ -283,13 +283,19 @@ def chao_like(shape: str, n: int, m: int, rng: np.random.Generator) -> dict:
             "budget": float(budget), "m": m}  # fmt: skip
 
 
-def bench_milp(sizes: tuple[int, ...], milp_seconds: float, shapes: tuple[str, ...]) -> None:
-    """``solve_team_orienteering`` (10 s limit) against MILP optima on Chao-shaped instances."""
+def bench_milp(cases: tuple[tuple[str, tuple[int, ...]], ...], milp_seconds: float) -> None:
+    """``solve_team_orienteering`` (10 s limit) against MILP optima on Chao-shaped instances.
+
+    ``cases``: ``(shape, sizes)`` pairs. The diamond (shared start and end) is kept at 20
+    stops: beyond that HiGHS proves no optimum in minutes and its bound is far too weak
+    to say anything (26 stops: bound 240 against 198 found, 318 against 222).
+    """
     rng = np.random.default_rng(7)
     gaps: dict[bool, list[float]] = {True: [], False: []}
     slowest = 0.0
-    for shape in shapes:
-        for n in sizes:
+    sizes = [n for _, ns in cases for n in ns]
+    for shape, ns in cases:
+        for n in ns:
             for m in (2, 3, 4):
                 inst = chao_like(shape, n, m, rng)
                 pts = np.vstack([inst["xy"], inst["start"], inst["end"]])
@@ -404,12 +410,12 @@ def main() -> None:
     if args.quick:
         bench_week(60, 5, 3, 10.0)
         bench_exact(3, 9)
-        bench_milp((20,), 60.0, ("uniform", "diamond"))
+        bench_milp((("uniform", (20,)), ("diamond", (20,))), 60.0)
         bench_reference(1, 10.0, 1)
     else:
         bench_week(300, 20, 7, 40.0)
         bench_exact(6, 12)
-        bench_milp((20, 26, 32), 120.0, ("uniform", "grid", "diamond"))
+        bench_milp((("uniform", (20, 26, 32)), ("grid", (20, 26, 32)), ("diamond", (20,))), 120.0)
         bench_reference(6, 30.0, 2)
     bench_published()
 
