@@ -12,13 +12,17 @@ What is measured (issue 5):
 2. **Quality against exact optima**: team orienteering instances small enough for an
    exact dynamic programme (Held-Karp tours per subset, then a max-plus subset
    convolution over the vehicles): ``solve_team_orienteering`` must reach the optimum.
-3. **Quality on benchmark-sized instances**: 100-stop Euclidean instances shaped like
+3. **Quality against proven MILP optima** (``bench_milp``): 20-32-stop instances shaped
+   like Chao, Golden & Wasil's sets 4-7 (uniform, square lattice, diamond), solved
+   exactly by a MILP with scipy's HiGHS (independent of PyVRP); the default 10 s solve
+   must come within 2 %.
+4. **Quality on benchmark-sized instances**: 100-stop Euclidean instances shaped like
    Chao, Golden & Wasil's (1996) sets 4-7, solved with the default 10 s limit, against
    the best of longer PyVRP runs with other seeds (a reference, not a proven optimum).
 
 The public TOP instances of Chao et al. (and their best-known values) are not shipped
 by any package in the registry list available offline, and nothing may be downloaded;
-see docs/planning.md. Point 3 is therefore a self-referenced check; points 1-2 are exact.
+see docs/planning.md. Point 4 is therefore a self-referenced check; points 2-3 are exact.
 """
 
 from __future__ import annotations
