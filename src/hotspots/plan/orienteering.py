@@ -32,7 +32,7 @@ _TICKS = 1_000_000
 _SCORE_UNITS = 10_000
 
 
-#: PyVRP's default (1e5) is too low once prizes dominate travel; see ``_PRIZE_UNIT``.
+#: PyVRP's default (1e5) is too low once prizes dominate travel (a prize unit is a route's budget).
 _MAX_PENALTY = 1e9
 
 
