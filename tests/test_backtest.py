@@ -181,6 +181,15 @@ def test_bad_parameters_are_named():
         backtest(TINY, [], grid=GRID, coverage=[0])
     with pytest.raises(InputError, match="too short"):
         backtest(TINY, [], grid=GRID, train="365D", test="30D")
+    with pytest.raises(ConfigError, match=r"start \(--start\) 'xyz' is not a date"):
+        backtest(TINY, [], grid=GRID, start="xyz")
+    with pytest.raises(ConfigError, match=r"end \(--end\) '' is not a date"):
+        backtest(TINY, [], grid=GRID, end="")
+    # 0 used to slice origins[-0:], i.e. keep every window
+    with pytest.raises(ConfigError, match="max_windows"):
+        backtest(TINY, [], grid=GRID, train="2D", test="2D", max_windows=0)
+    one = backtest(TINY, [], grid=GRID, train="2D", test="2D", max_windows=1)
+    assert len(one.windows) == 1
 
 
 def test_plot_has_a_line_per_method():

@@ -88,6 +88,17 @@ def parse_period(text: str | pd.Timedelta | pd.DateOffset) -> pd.Timedelta | pd.
     return td
 
 
+def _timestamp(value: Any, name: str) -> pd.Timestamp:
+    """``value`` as a timestamp, or a ConfigError naming the parameter ``name``."""
+    try:
+        ts = pd.Timestamp(value)
+    except (ValueError, TypeError):
+        ts = pd.NaT
+    if ts is pd.NaT:
+        raise ConfigError(f"{name} (--{name}) {value!r} is not a date; write it as 2024-01-31")
+    return ts
+
+
 def _days(ts: pd.Timestamp) -> float:
     ts = pd.Timestamp(ts)
     if ts.tzinfo is not None:
@@ -330,6 +341,8 @@ def backtest(
 
     if view is not None and view not in VIEWS:
         raise ConfigError(f"view {view!r} is not known; use one of {', '.join(VIEWS)}")
+    if max_windows is not None and int(max_windows) < 1:
+        raise ConfigError(f"max_windows (--max-windows) must be 1 or more, got {max_windows}")
     if isinstance(events, Events):
         if grid is None:
             raise InputError("backtest: give a grid together with Events")
@@ -372,8 +385,10 @@ def backtest(
 
     t_first = to_ts(float(ev.t.min()))
     t_last = to_ts(float(ev.t.max()))
-    start_ts = pd.Timestamp(start) if start is not None else t_first.normalize()
-    end_ts = pd.Timestamp(end) if end is not None else t_last.normalize() + pd.Timedelta(days=1)
+    start_ts = _timestamp(start, "start") if start is not None else t_first.normalize()
+    end_ts = (
+        _timestamp(end, "end") if end is not None else t_last.normalize() + pd.Timedelta(days=1)
+    )
     if tz is not None:
         start_ts = start_ts.tz_localize(tz) if start_ts.tzinfo is None else start_ts
         end_ts = end_ts.tz_localize(tz) if end_ts.tzinfo is None else end_ts
