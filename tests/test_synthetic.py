@@ -9,7 +9,9 @@ import shapely
 
 import hotspots
 from hotspots import geodata
+from hotspots.cli import main
 from hotspots.data.crs import metric_crs
+from hotspots.errors import InputError
 from hotspots.synthetic import SYNTHETIC_LABEL, generate
 
 
@@ -24,6 +26,31 @@ def test_deterministic_for_a_seed():
     c = generate(province="15", years=2, seed=8, n_cases=80)
     pd.testing.assert_frame_equal(a.to_frame(), b.to_frame())
     assert not a.to_frame().equals(c.to_frame())
+
+
+@pytest.mark.parametrize(
+    ("kw", "message"),
+    [
+        ({"years": 0}, r"years \(--years\) must be a whole number of 1 or more, got 0"),
+        ({"years": 1.5}, "years"),
+        ({"n_cases": -3}, r"n_cases \(--cases\) must be a whole number of 0 or more, got -3"),
+        ({"end": "31/31/2025"}, "end '31/31/2025' is not a date"),
+    ],
+)
+def test_bad_parameters_are_named(kw, message):
+    with pytest.raises(InputError, match=message):
+        generate(province="15", **kw)
+
+
+def test_cli_bad_parameters_exit_2_without_traceback(tmp_path, capsys):
+    assert main(["synth", "--years", "-1", "--out", str(tmp_path / "a")]) == 2
+    assert capsys.readouterr().err.startswith("hotspots synth: error: years (--years)")
+    blocker = tmp_path / "file.txt"
+    blocker.write_text("x")  # --out below a regular file: an OSError, reported, not raised
+    assert main(["synth", "--years", "1", "--cases", "5", "--out", str(blocker / "sub")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("hotspots synth: error: ") and "file.txt" in err
+    assert "Traceback" not in err
 
 
 def test_size_roles_and_period(demo):

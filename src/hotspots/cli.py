@@ -6,7 +6,8 @@ errors into clear messages and exit codes (tracebacks are for bugs):
 
 * 0: done (an input file may still have had rows quarantined);
 * 1: done, but a ``--strict`` check failed;
-* 2: the input as a whole is unusable, or a parameter is wrong.
+* 2: the input as a whole is unusable, a parameter is wrong, or a file named on the
+  command line cannot be read or written (``OSError``).
 """
 
 from __future__ import annotations
@@ -66,6 +67,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.func(args) or 0)
     except HotspotsError as exc:
         print(f"hotspots {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # a file or folder named on the command line cannot be written
+        where = f": {exc.filename}" if exc.filename else ""
+        print(
+            f"hotspots {args.command}: error: {exc.strerror or exc}{where}; "
+            "check the path and its permissions",
+            file=sys.stderr,
+        )
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

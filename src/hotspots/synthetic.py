@@ -34,6 +34,7 @@ from shapely.geometry import LineString, Point
 
 from hotspots.data.crs import WGS84, metric_crs
 from hotspots.data.schema import STATUS_FIELDS, TZ
+from hotspots.errors import InputError
 
 __all__ = ["SyntheticData", "generate", "SYNTHETIC_LABEL"]
 
@@ -201,6 +202,16 @@ def generate(
     """
     from hotspots import geodata
 
+    if int(years) != years or years < 1:
+        raise InputError(f"years (--years) must be a whole number of 1 or more, got {years}")
+    if n_cases is not None and (int(n_cases) != n_cases or n_cases < 0):
+        raise InputError(f"n_cases (--cases) must be a whole number of 0 or more, got {n_cases}")
+    try:
+        end_day = pd.Timestamp(end, tz=TZ)
+    except (ValueError, TypeError):
+        end_day = pd.NaT
+    if end_day is pd.NaT:
+        raise InputError(f"end {end!r} is not a date; write it as 2025-12-31")
     rng = np.random.default_rng(seed)
     prov = geodata.province(province)
     code = str(prov["code"])
@@ -283,7 +294,7 @@ def generate(
     emerging_c = sxy[cand[rng.integers(len(cand))]]
 
     # --- cases --------------------------------------------------------------------------
-    end_ts = pd.Timestamp(end, tz=TZ) + pd.Timedelta(hours=23, minutes=59)
+    end_ts = end_day + pd.Timedelta(hours=23, minutes=59)
     start_ts = (end_ts - pd.DateOffset(years=years)).normalize() + pd.Timedelta(days=1)
     total_days = (end_ts - start_ts).days
     n = n_cases if n_cases is not None else 120 * years
