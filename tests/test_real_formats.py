@@ -282,22 +282,11 @@ def test_cli_key_lines_on_an_od_table(capsys):
     assert "2 key lines from 30 routes" in cap.out
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="lines/_cli.py _is_od_table only knows origin_lon/origin_lat/dest_lon/dest_lat; "
-    "a Divvy-style trip export (start_lat, start_lng, end_lat, end_lng) is not taken as an "
-    "OD table and read_cases finds no location column (exit 2)",
-)
-def test_cli_key_lines_on_a_trip_export_with_start_end_columns():
+def test_cli_key_lines_on_a_trip_export_with_start_end_columns(tmp_path, capsys):
     assert main(["key-lines", str(DATA / "divvy_trips.csv")]) == 0
-
-
-def test_trip_export_error_says_how_to_make_it_an_od_table(tmp_path, capsys):
-    assert main(["key-lines", str(DATA / "divvy_trips.csv")]) == 2
-    err = capsys.readouterr().err
-    assert "look like an origin-destination table" in err
-    assert "'start_lng' -> origin_lon" in err and "'end_lat' -> dest_lat" in err
-    # renamed as told, the same file gives the key lines of od_flows.csv
+    direct = capsys.readouterr()
+    assert "origin-destination table, 30 flows" in direct.err
+    # the same flows under the canonical names give the same key lines
     trips = pd.read_csv(DATA / "divvy_trips.csv", dtype=str)
     renamed = tmp_path / "trips.csv"
     trips.rename(
@@ -310,29 +299,22 @@ def test_trip_export_error_says_how_to_make_it_an_od_table(tmp_path, capsys):
     ).to_csv(renamed, index=False)
     assert main(["key-lines", str(renamed)]) == 0
     assert "2 key lines from 30 routes" in capsys.readouterr().out
+    assert "2 key lines from 30 routes" in direct.out
 
 
-# --- the real West Yorkshire police.uk files of crime_sim_toolkit ------------------------
-
-
-def _west_yorkshire() -> list[Path]:
-    try:
-        import crime_sim_toolkit
-    except ImportError:  # pragma: no cover
-        return []
-    base = Path(crime_sim_toolkit.__file__).parent / "tests" / "testing_data" / "test_policedata"
-    return sorted(base.glob("*/*-west-yorkshire-street.csv"))
-
-
-WY = _west_yorkshire()
+def test_validate_on_a_trip_export_points_to_key_lines(capsys):
+    assert main(["validate", str(DATA / "divvy_trips.csv")]) == 2
+    err = capsys.readouterr().err
+    assert "look like an origin-destination table" in err and "key-lines" in err
+    assert "'start_lng' -> origin_lon" in err and "'end_lat' -> dest_lat" in err
 
 
 @pytest.mark.realdata
 @pytest.mark.slow
-@pytest.mark.skipif(not WY, reason="crime_sim_toolkit test data not installed")
 def test_west_yorkshire_real_files(tmp_path, capsys):
-    res = hotspots.read_cases(WY[-1], today=TODAY)
-    with open(WY[-1], encoding="utf-8") as f:
+    wy = west_yorkshire_files()
+    res = hotspots.read_cases(wy[-1], today=TODAY)
+    with open(wy[-1], encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
     no_loc = sum(1 for r in rows if not r["Longitude"].strip())
     assert res.rows_read == len(rows)
@@ -343,14 +325,14 @@ def test_west_yorkshire_real_files(tmp_path, capsys):
     assert (res.cases["occurred_at"] == month).all()
     # one file per July: put together they span two years, enough for the default backtest
     both = tmp_path / "wy.csv"
-    lines = [WY[0].read_text(encoding="utf-8").splitlines()[0]]
-    for p in WY:
+    lines = [wy[0].read_text(encoding="utf-8").splitlines()[0]]
+    for p in wy:
         lines += p.read_text(encoding="utf-8").splitlines()[1:]
     both.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    assert main(["validate", str(WY[-1])]) == 0
-    assert main(["key-areas", str(WY[-1]), "--out", str(tmp_path / "a.gpkg")]) == 0
+    assert main(["validate", str(wy[-1])]) == 0
+    assert main(["key-areas", str(wy[-1]), "--out", str(tmp_path / "a.gpkg")]) == 0
     assert len(gpd.read_file(tmp_path / "a.gpkg")) >= 3
-    assert main(["map", str(WY[-1]), "-o", str(tmp_path / "m.html")]) == 0
+    assert main(["map", str(wy[-1]), "-o", str(tmp_path / "m.html")]) == 0
     assert main(["backtest", str(both), "--cell", "1000"]) == 0
     assert "windows" in capsys.readouterr().out
 

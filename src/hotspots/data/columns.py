@@ -21,6 +21,7 @@ from hotspots.data.schema import PII_COLUMNS, STATUS_FIELDS
 from hotspots.errors import UnusableInputError
 
 __all__ = [
+    "od_columns",
     "SYNONYMS",
     "CANONICAL",
     "SYNONYM_LOOKUP",
@@ -322,3 +323,49 @@ def map_columns(headers: list[str], mapping: dict[str, str] | None = None) -> di
             out[h] = canon
             used.add(canon)
     return out
+
+
+#: Column names of an origin-destination table (one row per flow).
+OD_COLUMNS = ("origin_lon", "origin_lat", "dest_lon", "dest_lat")
+
+_OD_ENDS = (
+    ("origin", "dest"),
+    ("origin", "destination"),
+    ("start", "end"),
+    ("pickup", "dropoff"),
+    ("from", "to"),
+    ("o", "d"),
+)
+_OD_COORDS = (
+    ("lat", "lon"),
+    ("lat", "lng"),
+    ("lat", "long"),
+    ("latitude", "longitude"),
+    ("y", "x"),
+)
+
+
+def od_columns(headers: list[str]) -> dict[str, str] | None:
+    """Recognise an origin-destination (trip) table from its headers.
+
+    ``origin_lon/origin_lat/dest_lon/dest_lat`` and the usual trip-export names
+    (``start_lat``/``start_lng``/``end_lat``/``end_lng``, ``pickup_…``/``dropoff_…``,
+    ``from_…``/``to_…``) are recognised, without case or diacritics.
+
+    Returns
+    -------
+    dict or None
+        ``{canonical OD column: source header}`` for the four coordinates, or None.
+    """
+    norm = {normalize_header(h): h for h in headers}
+    for a, b in _OD_ENDS:
+        found: dict[str, str] = {}
+        for end, key in ((a, "origin"), (b, "dest")):
+            for lat_n, lon_n in _OD_COORDS:
+                if f"{end}_{lat_n}" in norm and f"{end}_{lon_n}" in norm:
+                    found[f"{key}_lat"] = norm[f"{end}_{lat_n}"]
+                    found[f"{key}_lon"] = norm[f"{end}_{lon_n}"]
+                    break
+        if len(found) == 4:
+            return {k: found[k] for k in OD_COLUMNS}
+    return None

@@ -238,22 +238,14 @@ def _in_vietnam(lon: np.ndarray, lat: np.ndarray) -> bool:
 
 def _od_hint(headers: list[str]) -> str:
     """A hint when the headers look like a trip (origin-destination) export."""
-    norm = {cols.normalize_header(h): h for h in headers}
-    for a, b in (("start", "end"), ("pickup", "dropoff"), ("from", "to"), ("o", "d")):
-        found = {}
-        for end, key in ((a, "origin"), (b, "dest")):
-            for lat_n, lon_n in (("lat", "lng"), ("lat", "lon"), ("latitude", "longitude")):
-                if f"{end}_{lat_n}" in norm and f"{end}_{lon_n}" in norm:
-                    found[f"{key}_lat"] = norm[f"{end}_{lat_n}"]
-                    found[f"{key}_lon"] = norm[f"{end}_{lon_n}"]
-                    break
-        if len(found) == 4:
-            pairs = ", ".join(f"'{v}' -> {k}" for k, v in found.items())
-            return (
-                ". These columns look like an origin-destination table: for key-lines, "
-                f"rename {pairs}"
-            )
-    return ""
+    found = cols.od_columns(headers)
+    if found is None:
+        return ""
+    pairs = ", ".join(f"'{v}' -> {k}" for k, v in found.items() if v != k)
+    return (
+        ". These columns look like an origin-destination table: `hotspots key-lines` reads "
+        f"it as one ({pairs or 'names as they are'})"
+    )
 
 
 #: Fewest located points for telling points far from all the others.

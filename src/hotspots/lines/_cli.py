@@ -22,8 +22,6 @@ __all__ = ["register"]
 #: Key lines behind fewer cases are never published (suppression threshold).
 MIN_PUBLISHED_CASES = 3
 
-_OD_COLUMNS = ("origin_lon", "origin_lat", "dest_lon", "dest_lat")
-
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``key-lines`` subcommand."""
@@ -71,25 +69,24 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=_run)
 
 
-def _is_od_table(path: str, encoding: str | None) -> bool:
+def _od_table(path: str, encoding: str | None):
+    """The raw table and its OD column names when INPUT is an origin-destination table."""
+    from hotspots.data.columns import od_columns
     from hotspots.data.readers import read_raw
 
     try:
         raw = read_raw(path, encoding=encoding)
     except Exception:  # noqa: BLE001 - let read_cases report an unreadable file
-        return False
-    cols = {str(c).strip().lower() for c in raw.frame.columns}
-    return set(_OD_COLUMNS) <= cols
+        return None, None
+    return raw, od_columns([str(c) for c in raw.frame.columns])
 
 
-def _read_od(path: str, encoding: str | None):
+def _read_od(raw, names: dict[str, str]):
     import pandas as pd
 
-    from hotspots.data.readers import read_raw
     from hotspots.lines.routes import routes_from_od
 
-    raw = read_raw(path, encoding=encoding)
-    frame = raw.frame.copy()
+    frame = raw.frame.rename(columns={v: k for k, v in names.items()})
     frame.columns = [str(c).strip().lower() for c in frame.columns]
     frame = frame.replace("", pd.NA)
     return routes_from_od(frame)
@@ -113,8 +110,9 @@ def _run(args: argparse.Namespace) -> int:
     if not Path(args.input).exists():
         raise UnusableInputError(f"{args.input}: no such file")
 
-    if _is_od_table(args.input, args.encoding):
-        routes = _read_od(args.input, args.encoding)
+    raw, od_names = _od_table(args.input, args.encoding)
+    if od_names is not None:
+        routes = _read_od(raw, od_names)
         synthetic = False
         if args.province or args.area:
             routes = _clip_od(routes, args)
