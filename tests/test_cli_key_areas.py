@@ -13,6 +13,7 @@ import shapely
 
 from hotspots.areas.key_areas import KEY_AREA_COLUMNS
 from hotspots.cli import main
+from realdata import west_yorkshire_files
 
 
 def _run(capsys, *argv) -> tuple[int, str, str]:
@@ -23,7 +24,8 @@ def _run(capsys, *argv) -> tuple[int, str, str]:
 
 @pytest.fixture(scope="module")
 def demo_csv(tmp_path_factory) -> tuple[Path, object]:
-    synthetic = pytest.importorskip("hotspots.synthetic")
+    from hotspots import synthetic
+
     folder = tmp_path_factory.mktemp("demo")
     data = synthetic.generate(province="Lào Cai", years=5, seed=1, out=folder)
     return folder / "cases.csv", data
@@ -119,19 +121,9 @@ def test_no_accepted_row_is_an_input_error(tmp_path, capsys):
 
 
 # ----------------------------------------------------------------------------- real data
-def _west_yorkshire() -> Path:
-    import crime_sim_toolkit
-
-    root = Path(crime_sim_toolkit.__file__).parent
-    files = sorted(root.rglob("*west-yorkshire-street.csv"))
-    if not files:
-        pytest.skip("crime_sim_toolkit ships no West Yorkshire street file")
-    return files[0]
-
-
 @pytest.mark.realdata
 def test_key_areas_on_west_yorkshire_without_province(tmp_path, capsys):
-    src = _west_yorkshire()
+    src = west_yorkshire_files()[0]
     raw = pd.read_csv(src).dropna(subset=["Longitude", "Latitude"]).head(3000)
     csv = tmp_path / "wy.csv"
     raw.to_csv(csv, index=False)

@@ -1,5 +1,3 @@
-from pathlib import Path
-
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -10,6 +8,7 @@ from sklearn.cluster import DBSCAN, HDBSCAN
 
 from hotspots.areas.cluster import core_distances, default_eps, density_clusters, label_points
 from hotspots.errors import InputError
+from realdata import west_yorkshire_points
 
 
 def _same_partition(a: np.ndarray, b: np.ndarray) -> bool:
@@ -151,13 +150,7 @@ def test_density_clusters_empty_and_errors():
 
 @pytest.mark.realdata
 def test_dbscan_west_yorkshire_equals_sklearn_except_contested_border_points():
-    import crime_sim_toolkit
-
-    base = Path(crime_sim_toolkit.__file__).parent / "tests" / "testing_data" / "test_policedata"
-    files = sorted(base.glob("*/*west-yorkshire-street.csv"))
-    if not files:
-        pytest.skip("crime_sim_toolkit does not ship the West Yorkshire CSVs")
-    df = pd.concat([pd.read_csv(f, usecols=["Longitude", "Latitude"]) for f in files]).dropna()
+    df = west_yorkshire_points()
     pts = gpd.GeoSeries(gpd.points_from_xy(df.Longitude, df.Latitude), crs="EPSG:4326")
     pm = pts.to_crs("EPSG:32630")
     x, y = pm.x.to_numpy(), pm.y.to_numpy()

@@ -21,6 +21,7 @@ from hotspots.areas.key_areas import (
     key_areas,
 )
 from hotspots.errors import ConfigError, InputError
+from hotspots.synthetic import generate
 
 UTM48 = "EPSG:32648"
 X0, Y0, SIDE = 500_000.0, 2_450_000.0, 30_000.0
@@ -135,7 +136,7 @@ def test_hex_cells_and_no_area_work():
 
 # ----------------------------------------------------------------------------- oracle
 def test_z_max_equals_esda_gi_star_on_the_same_cells():
-    esda = pytest.importorskip("esda")
+    import esda
     from libpysal.weights import lat2W
 
     cases, _ = _planted(seed=1)
@@ -304,8 +305,7 @@ def test_explore_makes_an_offline_map():
 # ----------------------------------------------------------------------------- demo data
 @pytest.fixture(scope="module")
 def demo():
-    synthetic = pytest.importorskip("hotspots.synthetic")
-    return synthetic.generate(province="Lào Cai", years=5, seed=1)
+    return _demo(1)
 
 
 @pytest.mark.parametrize("view", ["operational", "origin"])
@@ -343,9 +343,8 @@ _DEMOS: dict[int, object] = {}
 
 
 def _demo(seed: int):
-    synthetic = pytest.importorskip("hotspots.synthetic")
     if seed not in _DEMOS:
-        _DEMOS[seed] = synthetic.generate(province="Lào Cai", years=5, seed=seed)
+        _DEMOS[seed] = generate(province="Lào Cai", years=5, seed=seed)
     return _DEMOS[seed]
 
 

@@ -280,7 +280,7 @@ def test_lisa_puts_high_high_cells_first():
 def test_kde_defaults_hold_up_against_naive_on_the_demo_data():
     """The default bandwidth (Silverman capped at one cell) on clustered case data: no worse
     than 0.8 x naive at 5 % coverage, and clearly better than Silverman's value alone."""
-    synthetic = pytest.importorskip("hotspots.synthetic")
+    from hotspots import synthetic
     from hotspots.areas.density import default_bandwidth
     from hotspots.data.ingest import resolve_area
 

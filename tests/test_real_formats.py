@@ -22,6 +22,7 @@ from hotspots.cli import main
 from hotspots.data.crs import metric_crs
 from hotspots.data.dates import detect_date_order, parse_date, parse_times
 from hotspots.data.schema import TZ
+from realdata import west_yorkshire_files
 
 DATA = Path(__file__).parent / "data" / "real_formats"
 TODAY = "2026-11-27"

@@ -3,10 +3,12 @@
 import warnings
 from pathlib import Path
 
+import esda
 import geopandas as gpd
+import libpysal
 import numpy as np
-import pandas as pd
 import pytest
+from libpysal import examples
 from scipy import sparse
 from scipy.stats import false_discovery_control
 
@@ -20,18 +22,15 @@ from hotspots.areas.weights import (
     polygon_contiguity,
 )
 from hotspots.errors import InputError
-
-libpysal = pytest.importorskip("libpysal")
-esda = pytest.importorskip("esda")
-from libpysal import examples  # noqa: E402
+from realdata import west_yorkshire_points
 
 TOL = 1e-9
 
 
 def _local_example(name: str) -> str:
     path = Path(examples.__file__).parent / name
-    if not path.exists():  # never download
-        pytest.skip(f"libpysal example {name} is not bundled")
+    # never download: columbus and stl ship inside the libpysal wheel
+    assert path.exists(), f"libpysal no longer bundles the example {name}"
     return str(path)
 
 
@@ -290,20 +289,9 @@ def test_confidence_classes_arcgis_bins():
 
 
 # ------------------------------------------------------------------ real crime data
-def _west_yorkshire() -> pd.DataFrame:
-    import crime_sim_toolkit
-
-    base = Path(crime_sim_toolkit.__file__).parent / "tests" / "testing_data" / "test_policedata"
-    files = sorted(base.glob("*/*west-yorkshire-street.csv"))
-    if not files:
-        pytest.skip("crime_sim_toolkit does not ship the West Yorkshire CSVs")
-    df = pd.concat([pd.read_csv(f, usecols=["Longitude", "Latitude"]) for f in files])
-    return df.dropna()
-
-
 @pytest.fixture(scope="module")
 def wy_grid():
-    df = _west_yorkshire()
+    df = west_yorkshire_points()
     pts = gpd.GeoSeries(gpd.points_from_xy(df.Longitude, df.Latitude), crs="EPSG:4326")
     grid = Grid.for_points(pts, cell=2000)
     pm = pts.to_crs(grid.crs)
