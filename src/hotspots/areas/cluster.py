@@ -22,6 +22,7 @@ import shapely
 from scipy.spatial import cKDTree
 from sklearn.cluster import DBSCAN, HDBSCAN
 
+from hotspots.areas.density import _xyw
 from hotspots.data.crs import WGS84, metric_crs
 from hotspots.errors import InputError
 
@@ -29,24 +30,6 @@ __all__ = ["density_clusters", "label_points", "core_distances", "default_eps", 
 
 #: Clustering methods of :func:`density_clusters`.
 METHODS = ("dbscan", "hdbscan")
-
-
-def _xyw(x, y, weights) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    x = np.asarray(x, dtype=float).reshape(-1)
-    y = np.asarray(y, dtype=float).reshape(-1)
-    if x.shape != y.shape:
-        raise InputError(f"x and y have different lengths ({x.size} and {y.size})")
-    if not (np.isfinite(x).all() and np.isfinite(y).all()):
-        raise InputError("x and y must be finite: drop cases without coordinates first")
-    if weights is None:
-        w = np.ones(x.size)
-    else:
-        w = np.asarray(weights, dtype=float).reshape(-1)
-        if w.shape != x.shape:
-            raise InputError(f"weights has {w.size} values for {x.size} points")
-        if not np.isfinite(w).all() or (w < 0).any():
-            raise InputError("weights must be finite and non-negative")
-    return x, y, w
 
 
 def _unique(x: np.ndarray, y: np.ndarray, w: np.ndarray):
@@ -82,7 +65,7 @@ def core_distances(
     Repeated locations count with their multiplicity (and weights), so a location holding
     ``min_samples`` cases has core distance 0. Computed on the distinct locations.
     """
-    x, y, w = _xyw(x, y, weights)
+    x, y, w = _xyw(x, y, weights, drop_missing=False)
     if x.size == 0:
         return np.zeros(0)
     uniq, inverse, sw = _unique(x, y, w)
@@ -159,7 +142,7 @@ def label_points(
     min_samples = int(min_samples)
     if min_samples < 1:
         raise InputError(f"min_samples must be at least 1, got {min_samples}")
-    x, y, w = _xyw(x, y, weights)
+    x, y, w = _xyw(x, y, weights, drop_missing=False)
     if x.size == 0:
         return np.zeros(0, dtype=np.int64)
     uniq, inverse, sw = _unique(x, y, w)

@@ -90,7 +90,7 @@ def default_bandwidth(
     >>> round(default_bandwidth(x, y), 3)  # SD = Dm = 707.107; 0.9 * 707.107 * 4**-0.2
     482.298
     """
-    x, y, w = _prepare(x, y, weights)
+    x, y, w = _xyw(x, y, weights)
     if x.size == 0 or w.sum() <= 0:
         raise InputError("no points (or zero total weight) to choose a bandwidth from")
     n = w.sum()
@@ -107,11 +107,18 @@ def default_bandwidth(
     return h
 
 
-def _prepare(x, y, weights):
+def _xyw(x, y, weights, drop_missing: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Points and weights as flat float arrays, checked (shared with ``cluster``).
+
+    With ``drop_missing`` points without finite coordinates and points of weight 0 are
+    dropped; otherwise non-finite coordinates are an InputError and every point is kept.
+    """
     x = np.asarray(x, dtype=float).reshape(-1)
     y = np.asarray(y, dtype=float).reshape(-1)
     if x.shape != y.shape:
         raise InputError(f"x and y have different lengths ({x.size} and {y.size})")
+    if not drop_missing and not (np.isfinite(x).all() and np.isfinite(y).all()):
+        raise InputError("x and y must be finite: drop cases without coordinates first")
     if weights is None:
         w = np.ones(x.size)
     else:
@@ -120,6 +127,8 @@ def _prepare(x, y, weights):
             raise InputError(f"weights has {w.size} values for {x.size} points")
         if (w < 0).any() or not np.isfinite(w).all():
             raise InputError("weights must be finite and non-negative")
+    if not drop_missing:
+        return x, y, w
     ok = np.isfinite(x) & np.isfinite(y) & (w > 0)
     if ok.all():
         return x, y, w
@@ -235,7 +244,7 @@ def kde(
     """
     if kernel not in KERNELS:
         raise InputError(f"kernel must be one of {KERNELS}, got {kernel!r}")
-    x, y, w = _prepare(x, y, weights)
+    x, y, w = _xyw(x, y, weights)
     if x.size == 0:
         return np.zeros(grid.shape)
     unit = weights is None
