@@ -57,7 +57,7 @@ class LocalMoran:
     seI_sim: np.ndarray | None = None
     _labels: dict = field(default_factory=lambda: dict(QUADRANTS), repr=False)
 
-    def significant(self, alpha: float = 0.05, use: str = "p_sim", fdr: bool = False):
+    def significant(self, alpha: float = 0.05, use: str = "p_sim", fdr: bool = False) -> np.ndarray:
         """Bool mask of significant observations by ``p_sim`` (default) or ``p``."""
         p = self._pick(use)
         if fdr:

@@ -44,7 +44,8 @@ import inspect
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -52,6 +53,11 @@ from scipy import ndimage
 from scipy.spatial import cKDTree
 
 from hotspots.errors import ConfigError, InputError
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+    from hotspots.areas.grid import Grid
 
 __all__ = [
     "Events",
@@ -145,7 +151,7 @@ class RiskMap:
     info: dict[str, Any] = field(default_factory=dict)
     grid: Any = None
 
-    def to_gdf(self, top_pct: float | None = None):
+    def to_gdf(self, top_pct: float | None = None) -> gpd.GeoDataFrame:
         """Cells (inside the mask) with ``risk`` and ``rank`` (1 = riskiest), in EPSG:4326.
 
         With ``top_pct`` only the riskiest cells covering that share of the area (whole
@@ -165,10 +171,8 @@ class RiskMap:
             gdf = gdf.head(int(np.ceil(len(gdf) * float(top_pct) / 100.0)))
         return gdf.to_crs("EPSG:4326").reset_index(drop=True)
 
-    def to_file(self, path, top_pct: float | None = None):
+    def to_file(self, path: str | Path, top_pct: float | None = None) -> Path:
         """Write :meth:`to_gdf` to a GeoPackage or GeoJSON (by extension)."""
-        from pathlib import Path
-
         path = Path(path)
         driver = "GeoJSON" if path.suffix.lower() in (".geojson", ".json") else "GPKG"
         self.to_gdf(top_pct).to_file(path, driver=driver)
@@ -181,7 +185,7 @@ MethodFn = Callable[..., "np.ndarray | RiskMap"]
 METHODS: dict[str, MethodFn] = {}
 
 
-def register_method(name: str, fn: MethodFn | None = None):
+def register_method(name: str, fn: MethodFn | None = None) -> Any:
     """Register a prediction method under ``name`` (usable as a decorator)."""
 
     def deco(f: MethodFn) -> MethodFn:
@@ -197,11 +201,11 @@ def method_names() -> list[str]:
 
 
 # ---------------------------------------------------------------------------- helpers
-def _cells(events: Events, grid) -> np.ndarray:
+def _cells(events: Events, grid: Grid) -> np.ndarray:
     return grid.cell_of(events.x, events.y)
 
 
-def _counts(events: Events, grid, weights: np.ndarray | None = None) -> np.ndarray:
+def _counts(events: Events, grid: Grid, weights: np.ndarray | None = None) -> np.ndarray:
     idx = _cells(events, grid)
     ok = idx >= 0
     w = None if weights is None else np.asarray(weights, dtype=float)[ok]
@@ -209,7 +213,7 @@ def _counts(events: Events, grid, weights: np.ndarray | None = None) -> np.ndarr
     return flat.reshape(grid.shape)
 
 
-def _gaussian(a: np.ndarray, grid, sigma_m: float) -> np.ndarray:
+def _gaussian(a: np.ndarray, grid: Grid, sigma_m: float) -> np.ndarray:
     """Gaussian smoothing of a cell array with ``sigma_m`` metres (0 = none)."""
     if sigma_m <= 0:
         return a
@@ -217,7 +221,7 @@ def _gaussian(a: np.ndarray, grid, sigma_m: float) -> np.ndarray:
     return ndimage.gaussian_filter(a, sigma=(sigma_m / dy, sigma_m / grid.cell), mode="constant")
 
 
-def _masked(risk: np.ndarray, grid) -> np.ndarray:
+def _masked(risk: np.ndarray, grid: Grid) -> np.ndarray:
     risk = np.asarray(risk, dtype=float).reshape(grid.shape)
     if grid.mask is not None:
         risk = np.where(grid.mask, risk, 0.0)
@@ -226,18 +230,22 @@ def _masked(risk: np.ndarray, grid) -> np.ndarray:
 
 # ---------------------------------------------------------------------------- methods
 @register_method("naive")
-def naive(events: Events, grid, *, t_start: float, t_end: float, horizon: float) -> np.ndarray:
+def naive(
+    events: Events, grid: Grid, *, t_start: float, t_end: float, horizon: float
+) -> np.ndarray:
     """Events per cell over the whole training window."""
     return _counts(events, grid)
 
 
 @register_method("naive_last")
-def naive_last(events: Events, grid, *, t_start: float, t_end: float, horizon: float) -> np.ndarray:
+def naive_last(
+    events: Events, grid: Grid, *, t_start: float, t_end: float, horizon: float
+) -> np.ndarray:
     """Events per cell over the last ``horizon`` days before ``t_end``."""
     return _counts(events.between(t_end - horizon, t_end), grid)
 
 
-def _kde(events: Events, grid, bandwidth: float | None, weights=None, kernel="gaussian"):
+def _kde(events: Events, grid: Grid, bandwidth: float | None, weights=None, kernel="gaussian"):
     if len(events) == 0:
         return np.zeros(grid.shape)
     from hotspots.areas.density import kde as density_kde
@@ -251,7 +259,7 @@ def _kde(events: Events, grid, bandwidth: float | None, weights=None, kernel="ga
 @register_method("kde")
 def kde(
     events: Events,
-    grid,
+    grid: Grid,
     *,
     t_start: float,
     t_end: float,
@@ -266,7 +274,7 @@ def kde(
 @register_method("decay")
 def decay(
     events: Events,
-    grid,
+    grid: Grid,
     *,
     t_start: float,
     t_end: float,
@@ -294,7 +302,7 @@ def _bowers_kernel(radius_cells: float) -> np.ndarray:
 @register_method("prospective")
 def prospective(
     events: Events,
-    grid,
+    grid: Grid,
     *,
     t_start: float,
     t_end: float,
@@ -328,7 +336,9 @@ def prospective(
 
 
 @register_method("gistar")
-def gistar(events: Events, grid, *, t_start: float, t_end: float, horizon: float) -> np.ndarray:
+def gistar(
+    events: Events, grid: Grid, *, t_start: float, t_end: float, horizon: float
+) -> np.ndarray:
     """Getis-Ord Gi* z-score of the training counts per cell (queen or hex contiguity)."""
     y = _counts(events, grid)
     mask = grid.mask if grid.mask is not None else np.ones(grid.shape, dtype=bool)
@@ -346,7 +356,7 @@ def gistar(events: Events, grid, *, t_start: float, t_end: float, horizon: float
 
 
 @register_method("lisa")
-def lisa(events: Events, grid, *, t_start: float, t_end: float, horizon: float) -> np.ndarray:
+def lisa(events: Events, grid: Grid, *, t_start: float, t_end: float, horizon: float) -> np.ndarray:
     """Local Moran's I of the training counts: high-high cells first, by analytic z.
 
     Cells in the high-high quadrant come first, ordered by their local Moran z-score
@@ -405,7 +415,7 @@ class SEPPFit:
     max_days: float
     t_end: float
 
-    def predict(self, grid, horizon: float) -> np.ndarray:
+    def predict(self, grid: Grid, horizon: float) -> np.ndarray:
         """Expected events per cell in ``[t_end, t_end + horizon)`` (first generation)."""
         age = self.t_end - self.events.t
         ok = (age >= 0) & (age <= self.max_days)
@@ -477,7 +487,7 @@ def _trigger_pairs(ev: Events, rmax: float, max_days: float) -> tuple[np.ndarray
 
 def fit_sepp(
     events: Events,
-    grid,
+    grid: Grid,
     t_start: float,
     t_end: float,
     *,
@@ -577,7 +587,7 @@ def fit_sepp(
 @register_method("sepp")
 def sepp(
     events: Events,
-    grid,
+    grid: Grid,
     *,
     t_start: float,
     t_end: float,
@@ -623,7 +633,7 @@ def auto_candidates(cell: float) -> list[tuple[str, dict[str, Any]]]:
 @register_method("auto")
 def auto(
     events: Events,
-    grid,
+    grid: Grid,
     *,
     t_start: float,
     t_end: float,
@@ -698,7 +708,7 @@ def auto(
 def predict(
     method: str,
     events: Events,
-    grid,
+    grid: Grid,
     *,
     t_end: float,
     horizon: float,

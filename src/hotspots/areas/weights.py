@@ -8,6 +8,8 @@ symmetric; k-nearest-neighbour matrices usually are not.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import geopandas as gpd
 import numpy as np
 import shapely
@@ -15,6 +17,9 @@ from scipy import sparse
 from scipy.spatial import cKDTree
 
 from hotspots.errors import InputError
+
+if TYPE_CHECKING:
+    from hotspots.areas.grid import Grid
 
 __all__ = [
     "grid_contiguity",
@@ -115,7 +120,7 @@ def grid_contiguity(
     return w
 
 
-def grid_weights(grid, kind: str | None = None) -> sparse.csr_array:
+def grid_weights(grid: Grid, kind: str | None = None) -> sparse.csr_array:
     """Contiguity of a :class:`~hotspots.areas.grid.Grid`, restricted to its mask.
 
     ``kind`` defaults to ``"queen"`` for square grids and ``"hex"`` for hexagonal ones.

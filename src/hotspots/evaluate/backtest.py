@@ -24,7 +24,7 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
@@ -36,6 +36,9 @@ from hotspots.areas.views import VIEWS, default_view, first_per_case, select_vie
 from hotspots.data.crs import WGS84, metric_crs
 from hotspots.errors import ConfigError, InputError
 from hotspots.evaluate.metrics import coverage_scores
+
+if TYPE_CHECKING:
+    import matplotlib.figure
 
 __all__ = ["BacktestResult", "backtest", "parse_period", "BASELINES", "ROW_FIELDS"]
 
@@ -212,7 +215,7 @@ class BacktestResult:
         path.write_text(json.dumps(self.rows(), ensure_ascii=False, indent=1), encoding="utf-8")
         return path
 
-    def plot(self, metrics: Sequence[str] = ("hit_rate", "pai")):
+    def plot(self, metrics: Sequence[str] = ("hit_rate", "pai")) -> matplotlib.figure.Figure:
         """Matplotlib figure: mean ``metrics`` against coverage, one line per method."""
         import matplotlib.pyplot as plt
 
