@@ -102,6 +102,7 @@ def test_area_file_instead_of_province(demo_csv, tmp_path, capsys):
         (["--out", "x.shp"], ".gpkg"),
         (["--province", "Atlantis"], "Atlantis"),
         (["--cell", "-10"], "cell"),
+        (["--top", "-1"], "--top -1"),
     ],
 )
 def test_bad_arguments_exit_2_with_a_clear_message(demo_csv, capsys, extra, message):

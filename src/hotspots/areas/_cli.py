@@ -13,11 +13,12 @@ import argparse
 import sys
 
 from hotspots.errors import ConfigError, UnusableInputError
+from hotspots.privacy import DEFAULT_THRESHOLD
 
 __all__ = ["register"]
 
 #: Counts below this are never published (the suppression threshold of shareable outputs).
-MIN_PUBLISHED_CASES = 3
+MIN_PUBLISHED_CASES = DEFAULT_THRESHOLD
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -81,6 +82,8 @@ def _run(args: argparse.Namespace) -> int:
             f"--min-cases {args.min_cases} would publish areas with fewer than "
             f"{MIN_PUBLISHED_CASES} cases; use {MIN_PUBLISHED_CASES} or more"
         )
+    if args.top < 0:
+        raise ConfigError(f"--top {args.top}: give the number of rows to print, 0 or more")
     if args.cell is not None and not args.cell > 0:
         raise ConfigError(f"--cell must be a positive number of metres, got {args.cell}")
     if args.out is not None and not str(args.out).lower().endswith((".gpkg", ".geojson", ".json")):
