@@ -336,6 +336,20 @@ def test_result_frames(columbus):
     assert (lm.loc[lm["p_sim"] >= 0.1, "label"] == "ns").all()
 
 
+def test_p_value_choice_is_named(columbus):
+    w = polygon_contiguity(columbus)
+    y = columbus["CRIME"].to_numpy(dtype=float)
+    g, lm = gi_star(y, w), local_moran(y, w, permutations=0)
+    np.testing.assert_array_equal(g.fdr(0.05, use="p"), fdr(g.p, 0.05))
+    np.testing.assert_array_equal(lm.significant(0.05, use="p"), lm.p < 0.05)
+    with pytest.raises(InputError, match="call gi_star with permutations > 0"):
+        g.fdr(0.05, use="p_sim")
+    with pytest.raises(InputError, match="call local_moran with permutations > 0"):
+        lm.significant(0.05)
+    with pytest.raises(InputError, match="use must be 'p' or 'p_sim', got 'q'"):
+        g.fdr(0.05, use="q")
+
+
 def test_fresh_process_needs_no_numba():
     """A scheduled run starts a fresh interpreter: no JIT compile on the way."""
     import subprocess

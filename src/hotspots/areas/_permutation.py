@@ -139,3 +139,14 @@ def _check_permutations(permutations: int) -> int:
     if permutations < 1:
         raise InputError(f"permutations must be a positive integer, got {permutations}")
     return permutations
+
+
+def _pick_p(p: np.ndarray, p_sim: np.ndarray | None, use: str, function: str) -> np.ndarray:
+    """The analytic (``use="p"``) or permutation (``"p_sim"``) p-values of a local statistic."""
+    if use == "p":
+        return p
+    if use == "p_sim":
+        if p_sim is None:
+            raise InputError(f"no permutation p-values: call {function} with permutations > 0")
+        return p_sim
+    raise InputError(f"use must be 'p' or 'p_sim', got {use!r}")

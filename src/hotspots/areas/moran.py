@@ -13,9 +13,8 @@ import pandas as pd
 from scipy import sparse
 from scipy.special import ndtr
 
-from hotspots.areas._permutation import _check, _check_permutations, _crand
+from hotspots.areas._permutation import _check, _check_permutations, _crand, _pick_p
 from hotspots.areas.significance import fdr as _fdr
-from hotspots.errors import InputError
 
 __all__ = ["LocalMoran", "local_moran", "QUADRANTS"]
 
@@ -85,13 +84,7 @@ class LocalMoran:
         return pd.DataFrame(cols)
 
     def _pick(self, use: str) -> np.ndarray:
-        if use == "p":
-            return self.p
-        if use == "p_sim":
-            if self.p_sim is None:
-                raise InputError("no permutation p-values: call local_moran with permutations > 0")
-            return self.p_sim
-        raise InputError(f"use must be 'p' or 'p_sim', got {use!r}")
+        return _pick_p(self.p, self.p_sim, use, "local_moran")
 
 
 def local_moran(
