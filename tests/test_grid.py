@@ -142,6 +142,11 @@ def test_invalid_inputs():
         Grid(0, 0, 10, 2, 2, UTM48, kind="tri")
     with pytest.raises(InputError, match="mask"):
         Grid(0, 0, 10, 2, 2, UTM48, mask=np.ones((3, 2), bool))
+    # a cell far too small for the area: an error naming the cell size that fits
+    # (4000 x 4000 cells of 1 m = 1.6e7 > 1e7: at least sqrt(1.6) = 1.26 m, so 2 m)
+    with pytest.raises(InputError, match=r"4,000 x 4,000 cells of 1 m .* at least 2 m"):
+        Grid.from_bounds((0, 0, 3999.5, 3999.5), 1.0, UTM48)
+    assert Grid.from_bounds((0, 0, 2999.5, 2999.5), 1.0, UTM48).size == 9_000_000
     g = Grid(0, 0, 10, 2, 2, UTM48)
     with pytest.raises(InputError, match="values"):
         g.to_gdf({"z": np.zeros(5)})

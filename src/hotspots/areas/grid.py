@@ -56,6 +56,7 @@ __all__ = [
     "MIN_CELL",
     "MIN_CELLS",
     "MAX_CELLS",
+    "MAX_GRID_CELLS",
 ]
 
 #: Number of cells the automatic rule aims for over the area.
@@ -66,6 +67,9 @@ MIN_CELL = 100.0
 MIN_CELLS = 400
 #: Most cells the spacing rule gives over the area (dense city data: no flood of tiny cells).
 MAX_CELLS = 50_000
+#: Most cells any grid may have (10^7: a float array of it is 80 MB; a given cell size
+#: that is far too small for the area is an error, not an out-of-memory crash).
+MAX_GRID_CELLS = 10_000_000
 _NICE = (1.0, 1.25, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0)
 
 _SQRT3 = math.sqrt(3.0)
@@ -195,6 +199,13 @@ class Grid:
         if int(self.nx) < 1 or int(self.ny) < 1:
             raise InputError(
                 f"grid needs at least one row and column, got ny={self.ny} nx={self.nx}"
+            )
+        if int(self.nx) * int(self.ny) > MAX_GRID_CELLS:
+            larger = self.cell * math.sqrt(int(self.nx) * int(self.ny) / MAX_GRID_CELLS)
+            raise InputError(
+                f"a grid of {int(self.nx):,} x {int(self.ny):,} cells of {self.cell:g} m "
+                f"is more than {MAX_GRID_CELLS:,} cells; use a cell size (--cell) of at "
+                f"least {math.ceil(larger):g} m, or a smaller area"
             )
         object.__setattr__(self, "nx", int(self.nx))
         object.__setattr__(self, "ny", int(self.ny))
