@@ -143,6 +143,17 @@ def test_declared_mapping(tmp_path):
     assert res.accepted == 2 and list(res.cases["case_id"]) == ["A", "B"]
     with pytest.raises(UnusableInputError, match="unknown column"):
         hotspots.read_cases(DATA / "custom_headers.csv", mapping=DATA / "bad_mapping.yaml")
+    # unreadable or empty mapping files are named errors, not parser tracebacks or a
+    # mapping silently ignored
+    for name, text, message in [
+        ("m.json", "{bad", "m.json cannot be read as JSON: Expecting property name"),
+        ("m.yaml", "a: [\n", "m.yaml cannot be read as YAML: while parsing"),
+        ("m.csv", "a;b\n", "m.csv: expected 'source header: target' pairs"),
+        ("e.yaml", "", "e.yaml: expected 'source header: target' pairs"),
+    ]:
+        (tmp_path / name).write_text(text, encoding="utf-8")
+        with pytest.raises(UnusableInputError, match=message):
+            hotspots.read_cases(DATA / "custom_headers.csv", mapping=tmp_path / name)
 
 
 def test_xlsx_with_serial_and_datetime_cells(tmp_path):

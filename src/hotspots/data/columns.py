@@ -276,17 +276,25 @@ def read_mapping(path: str | Path) -> dict[str, str]:
     if not p.exists():
         raise UnusableInputError(f"mapping file {p} does not exist")
     text = p.read_text(encoding="utf-8-sig")
-    if p.suffix.lower() in {".yaml", ".yml"}:
-        data = yaml.safe_load(text) or {}
-    elif p.suffix.lower() == ".json":
-        data = json.loads(text)
+    if p.suffix.lower() in {".yaml", ".yml", ".json"}:
+        try:  # JSON is YAML, but json gives the clearer message for a .json file
+            data = json.loads(text) if p.suffix.lower() == ".json" else yaml.safe_load(text)
+        except (ValueError, yaml.YAMLError) as exc:
+            raise UnusableInputError(
+                f"mapping file {p} cannot be read as {p.suffix.lower()[1:].upper()}: "
+                + " ".join(str(exc).split())
+            ) from None
+        data = {} if data is None else data
     else:
         rows = [r for r in csv.reader(text.splitlines()) if r and len(r) >= 2]
         if rows and normalize_header(rows[0][0]) == "source":
             rows = rows[1:]
         data = {r[0].strip(): r[1].strip() for r in rows}
-    if not isinstance(data, dict):
-        raise UnusableInputError(f"mapping file {p}: expected 'source header: target' pairs")
+    if not isinstance(data, dict) or not data:
+        raise UnusableInputError(
+            f"mapping file {p}: expected 'source header: target' pairs (YAML/JSON mapping, "
+            "or CSV rows 'source,target'), found none"
+        )
     out: dict[str, str] = {}
     for src, dst in data.items():
         canon = _LOOKUP.get(normalize_header(dst), str(dst))
