@@ -9,13 +9,14 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+import shapely
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import hotspots
 from hotspots.cli import main
 from hotspots.data.schema import REASONS
-from hotspots.errors import UnusableInputError
+from hotspots.errors import InputError, UnusableInputError
 
 DATA = Path(__file__).parent / "data" / "ingest"
 TODAY = "2026-11-27"
@@ -1006,3 +1007,20 @@ def test_fast_csv_path_is_taken_for_a_large_regular_file(monkeypatch, tmp_path):
     path.write_text(text, encoding="utf-8")
     res = hotspots.read_cases(path)
     assert calls and res.accepted == 40_000 and res.cases["source_row"].iloc[-1] == 40_001
+
+
+def test_study_area_errors_are_named(tmp_path):
+    from hotspots.data.ingest import resolve_area
+
+    table = tmp_path / "area.csv"
+    table.write_text("lon,lat\n104,22\n", encoding="utf-8")  # a table, not a polygon
+    with pytest.raises(UnusableInputError, match="area file .*area.csv holds no geometry"):
+        resolve_area(table)
+    with pytest.raises(UnusableInputError, match=r"at least one polygon \(found Point\)"):
+        resolve_area(shapely.Point(104, 22))
+    with pytest.raises(InputError, match="got int"):
+        resolve_area(5)
+    with pytest.raises(InputError, match="either a province or an area"):
+        resolve_area(shapely.box(0, 0, 1, 1), province="Lào Cai")
+    box = resolve_area(shapely.box(104, 22, 104.1, 22.1))
+    assert box.crs.to_epsg() == 4326 and box.geometry.iloc[0].area == pytest.approx(0.01)

@@ -210,15 +210,29 @@ def resolve_area(area: AreaLike = None, province: str | None = None) -> gpd.GeoD
             area = gpd.read_file(p)
         except Exception as exc:  # noqa: BLE001
             raise UnusableInputError(f"area file {p} cannot be read: {exc}") from None
+        if not isinstance(area, gpd.GeoDataFrame):  # e.g. a CSV: a table without geometry
+            raise UnusableInputError(
+                f"area file {p} holds no geometry; give the area's polygon as GeoJSON, "
+                "GeoPackage or Shapefile"
+            )
     if isinstance(area, shapely.Geometry):
         area = gpd.GeoSeries([area], crs=WGS84)
     if isinstance(area, gpd.GeoDataFrame):
         area = area.geometry
+    if not isinstance(area, gpd.GeoSeries):
+        raise InputError(
+            f"area must be a polygon file, GeoDataFrame, GeoSeries or shapely polygon, "
+            f"got {type(area).__name__}"
+        )
     if area.crs is None:
         area = area.set_crs(WGS84)
     geom = shapely.union_all(area.to_crs(WGS84).geometry.values)
     if geom.is_empty or geom.geom_type not in {"Polygon", "MultiPolygon"}:
-        raise UnusableInputError("the area must contain at least one polygon")
+        found = "nothing" if geom.is_empty else geom.geom_type
+        raise UnusableInputError(
+            f"the area must contain at least one polygon (found {found}); give the outline "
+            "of the study area, or --province"
+        )
     return gpd.GeoDataFrame({"name": ["area"]}, geometry=[geom], crs=WGS84)
 
 
