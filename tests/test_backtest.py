@@ -431,3 +431,14 @@ def test_cli_view_option(tmp_path, capsys):
         main(base + ["--view", "routes"])
     assert exc.value.code == 2
     assert "--view" in capsys.readouterr().err
+
+
+def test_cli_no_accepted_row_names_the_reason(tmp_path, capsys):
+    from hotspots.cli import main
+
+    csv = tmp_path / "leeds.csv"
+    csv.write_text("lon,lat,date\n-1.5,53.8,2024-01-01\n", encoding="utf-8")
+    assert main(["backtest", str(csv), "--province", "Lào Cai"]) == 2
+    err = capsys.readouterr().err
+    assert "1 rows read, 0 accepted, 1 quarantined" in err
+    assert "error: " in err and "no row was accepted" in err and "'outside_area'" in err

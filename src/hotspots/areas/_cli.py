@@ -10,9 +10,8 @@ data's own extent is analysed in its UTM zone, so any city's points work.
 from __future__ import annotations
 
 import argparse
-import sys
 
-from hotspots.errors import ConfigError, UnusableInputError
+from hotspots.errors import ConfigError
 from hotspots.privacy import DEFAULT_THRESHOLD
 
 __all__ = ["register"]
@@ -88,19 +87,7 @@ def _run(args: argparse.Namespace) -> int:
         raise ConfigError(f"--cell must be a positive number of metres, got {args.cell}")
     if args.out is not None and not str(args.out).lower().endswith((".gpkg", ".geojson", ".json")):
         raise ConfigError(f"--out {args.out}: use a .gpkg or .geojson file name")
-    res = load_input(args)
-    print(
-        f"{args.input}: {res.rows_read} rows read, {res.accepted} accepted, "
-        f"{res.quarantined} quarantined (run `hotspots validate` for the reasons)",
-        file=sys.stderr,
-    )
-    if res.accepted == 0:
-        reasons = res.by_reason()
-        top = max(reasons, key=reasons.get) if reasons else "unknown"
-        raise UnusableInputError(
-            f"{args.input}: no row was accepted ({res.quarantined} quarantined, mostly "
-            f"{top!r}); run `hotspots validate {args.input}` to see why"
-        )
+    res = load_input(args, need_cases=True)
     area = args.province if args.province is not None else args.area
     ka = key_areas(
         res.cases,

@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from hotspots.errors import UnusableInputError
+
 if TYPE_CHECKING:
     from hotspots.data.ingest import IngestResult
 
@@ -50,11 +52,16 @@ def add_input_arguments(p: argparse.ArgumentParser) -> None:
     )
 
 
-def load_input(args: argparse.Namespace) -> IngestResult:
-    """Read INPUT with the shared options; returns an :class:`IngestResult`."""
+def load_input(args: argparse.Namespace, *, need_cases: bool = False) -> IngestResult:
+    """Read INPUT with the shared options; returns an :class:`IngestResult`.
+
+    With ``need_cases`` (the analysis commands) the row counts go to stderr and a file
+    with no accepted row is an :class:`~hotspots.errors.UnusableInputError` that names
+    the commonest reason.
+    """
     from hotspots.data.ingest import read_cases
 
-    return read_cases(
+    res = read_cases(
         args.input,
         province=getattr(args, "province", None),
         area=getattr(args, "area", None),
@@ -65,6 +72,20 @@ def load_input(args: argparse.Namespace) -> IngestResult:
         date_order=getattr(args, "date_order", "auto"),
         outside=getattr(args, "outside", "quarantine"),
     )
+    if need_cases:
+        print(
+            f"{args.input}: {res.rows_read} rows read, {res.accepted} accepted, "
+            f"{res.quarantined} quarantined (run `hotspots validate` for the reasons)",
+            file=sys.stderr,
+        )
+        if res.accepted == 0:
+            reasons = res.by_reason()
+            top = max(reasons, key=reasons.get) if reasons else "unknown"
+            raise UnusableInputError(
+                f"{args.input}: no row was accepted ({res.quarantined} quarantined, mostly "
+                f"{top!r}); run `hotspots validate {args.input}` to see why"
+            )
+    return res
 
 
 def _validate(args: argparse.Namespace) -> int:

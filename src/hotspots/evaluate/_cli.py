@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from hotspots.errors import ConfigError, InputError
+from hotspots.errors import ConfigError
 
 __all__ = ["register"]
 
@@ -51,10 +51,7 @@ def _run(args: argparse.Namespace) -> int:
     coverage = _floats(args.coverage, "coverage")
     if args.cell is not None and args.cell <= 0:
         raise ConfigError(f"--cell must be a positive number of metres, got {args.cell}")
-    res = load_input(args)
-    cases = res.cases
-    if len(cases) == 0:
-        raise InputError(f"{args.input}: no usable case rows (see `hotspots validate`)")
+    cases = load_input(args, need_cases=True).cases
     area = resolve_area(args.area, args.province)
     result = backtest(
         cases,
