@@ -15,10 +15,6 @@ __all__ = ["WGS84", "metric_crs", "to_metric", "utm_crs_for", "vn2000_crs"]
 
 WGS84 = "EPSG:4326"
 
-# VN-2000 geographic CRS and its UTM zones (EPSG registry).
-VN2000_GEOGRAPHIC = "EPSG:4756"
-VN2000_UTM = {48: "EPSG:3405", 49: "EPSG:3406"}
-
 # VN-2000 Helmert parameters (towgs84) used by the Vietnamese national standard.
 _VN2000_TOWGS84 = (
     "-191.90441429,-39.30318279,-111.45032835,-0.00928836,0.01975479,-0.00427372,0.252906278"
