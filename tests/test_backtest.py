@@ -258,6 +258,25 @@ def test_cli_writes_the_json_rows(tmp_path, capsys):
     code = main(["backtest", str(src), "--coverage", "5,x"])
     assert code == 2
     assert "--coverage" in capsys.readouterr().err
+    # --params: inline JSON or a JSON file, the same rows either way
+    pfile = tmp_path / "params.json"
+    pfile.write_text('{"kde": {"bandwidth": 500}}', encoding="utf-8")
+    tables = []
+    for given in (str(pfile), '{"kde": {"bandwidth": 500}}', None):
+        argv = ["backtest", str(src), "--method", "kde", "--cell", "1000", "--train", "90D"]
+        argv += ["--coverage", "5", "--json", str(out)]
+        assert main(argv + (["--params", given] if given else [])) == 0
+        tables.append(out.read_text(encoding="utf-8"))
+    # the same rows from the file and the inline JSON; the default bandwidth (one cell,
+    # 1000 m) scores otherwise, so the parameter was used
+    assert tables[0] == tables[1] != tables[2]
+    capsys.readouterr()
+    # a long inline JSON was taken for a file name (OSError: file name too long)
+    long = '{"kde": {"bandwidth": 500}, "' + "x" * 300 + '": {}}'
+    assert main(["backtest", str(src), "--params", long]) == 2
+    assert "unknown method 'xxx" in capsys.readouterr().err
+    assert main(["backtest", str(src), "--params", "nofile.json"]) == 2
+    assert "neither JSON (starting with '{') nor a file" in capsys.readouterr().err
 
 
 @pytest.mark.realdata

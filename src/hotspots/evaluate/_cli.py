@@ -29,8 +29,13 @@ def _floats(text: str, what: str) -> list[float]:
 def _params(text: str | None) -> dict[str, dict]:
     if not text:
         return {}
-    p = Path(text)
-    raw = p.read_text(encoding="utf-8") if p.exists() else text
+    if text.lstrip().startswith("{"):
+        raw = text
+    else:
+        p = Path(text)
+        if not p.is_file():
+            raise ConfigError(f"--params {text!r} is neither JSON (starting with '{{') nor a file")
+        raw = p.read_text(encoding="utf-8")
     try:
         data = json.loads(raw)
     except json.JSONDecodeError as exc:
@@ -49,6 +54,7 @@ def _run(args: argparse.Namespace) -> int:
 
     methods = [m.strip() for m in args.method.split(",") if m.strip()]
     coverage = _floats(args.coverage, "coverage")
+    params = _params(args.params)
     if args.cell is not None and args.cell <= 0:
         raise ConfigError(f"--cell must be a positive number of metres, got {args.cell}")
     cases = load_input(args, need_cases=True).cases
@@ -64,7 +70,7 @@ def _run(args: argparse.Namespace) -> int:
         area=area,
         seed=args.seed,
         time_column=args.time_column,
-        params=_params(args.params),
+        params=params,
         start=args.start,
         end=args.end,
         max_windows=args.max_windows,
