@@ -74,9 +74,14 @@ def test_planted_corridor_stops_lie_in_planted_areas(demo):
         inside |= shapely.contains_xy(geom, exact.geometry.x, exact.geometry.y)
     # corridor cases are 80% of cases; their stops fall in the planted areas (2 sigma)
     assert inside.mean() > 0.6
-    # each planted line passes through its areas: stops of corridor cases hug the line
+    # each planted line passes through the four areas of its own corridor (home,
+    # recruitment, transit, exit): they are planted around the line's stops
     lines = demo.truth["key_lines"].to_crs(crs)
     assert len(lines) >= 2 and lines["gate"].notna().all()
+    for line in lines.itertuples():
+        own = areas["name"].str.startswith(f"corridor {line.corridor} ")
+        assert own.sum() == 4
+        assert areas.loc[own].intersects(line.geometry).all(), line.corridor
 
 
 def test_emerging_area_only_in_last_year(demo):
