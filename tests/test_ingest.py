@@ -307,6 +307,8 @@ def test_cli_unusable_file_exit_2_without_traceback(capsys):
     assert "empty" in err and "Traceback" not in err
     assert main(["validate", str(DATA / "cases_vi.csv"), "--province", "Lao Caii"]) == 2
     assert "Lào Cai" in capsys.readouterr().err  # closest match suggested
+    assert main(["validate", str(DATA / "cases_vi.csv"), "--show", "-1"]) == 2
+    assert "--show -1: give the number of rows to list" in capsys.readouterr().err
 
 
 # --- hard inputs (review of issue 2) -------------------------------------------------

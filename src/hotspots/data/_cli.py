@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from hotspots.errors import UnusableInputError
+from hotspots.errors import ConfigError, UnusableInputError
 
 if TYPE_CHECKING:
     from hotspots.data.ingest import IngestResult
@@ -89,6 +89,8 @@ def load_input(args: argparse.Namespace, *, need_cases: bool = False) -> IngestR
 
 
 def _validate(args: argparse.Namespace) -> int:
+    if args.show is not None and args.show < 0:
+        raise ConfigError(f"--show {args.show}: give the number of rows to list, 0 or more")
     res = load_input(args)
     d = res.to_dict()
     print(
