@@ -16,11 +16,12 @@ import sys
 from pathlib import Path
 
 from hotspots.errors import ConfigError, UnusableInputError
+from hotspots.privacy import DEFAULT_THRESHOLD
 
 __all__ = ["register"]
 
 #: Key lines behind fewer cases are never published (suppression threshold).
-MIN_PUBLISHED_CASES = 3
+MIN_PUBLISHED_CASES = DEFAULT_THRESHOLD  # no line behind fewer cases than shareable counts
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -163,14 +164,9 @@ def _run(args: argparse.Namespace) -> int:
 
 def _clip_od(routes, args):
     """Keep the flows with an origin or a destination inside the province / area."""
-    import geopandas as gpd
+    from hotspots.data.ingest import resolve_area
 
-    if args.province:
-        from hotspots.geodata import province
-
-        shape = province(args.province).geometry
-    else:
-        shape = gpd.read_file(args.area).to_crs("EPSG:4326").union_all()
+    shape = resolve_area(args.area, args.province).geometry.iloc[0]
     inside = routes.geometry.within(shape)
     keep = inside.groupby(routes["case_id"]).transform("any")
     return routes[keep].reset_index(drop=True)

@@ -45,7 +45,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    import geopandas as gpd
 
     from hotspots.data._cli import load_input
     from hotspots.errors import InputError
@@ -59,7 +58,9 @@ def _run(args: argparse.Namespace) -> int:
         raise InputError(f"{args.input}: no usable case row; run `hotspots validate` to see why")
     province = args.province
     if args.area:
-        province = gpd.read_file(args.area)
+        from hotspots.data.ingest import resolve_area
+
+        province = resolve_area(args.area)
     synthetic = args.synthetic or looks_synthetic(res.cases)
     m = cases_per_commune_map(
         res.cases,
