@@ -5,9 +5,11 @@ a ``register(subparsers)`` function; this module only assembles them and turns n
 errors into clear messages and exit codes (tracebacks are for bugs):
 
 * 0: done (an input file may still have had rows quarantined);
-* 1: done, but a ``--strict`` check failed;
+* 1: done, but a ``--strict`` check failed; for ``report``/``demo``: a notebook failed
+  and the previous report was kept;
 * 2: the input as a whole is unusable, a parameter is wrong, or a file named on the
-  command line cannot be read or written (``OSError``).
+  command line cannot be read or written (``OSError``);
+* 3: ``report``/``demo``: another run holds the lock.
 """
 
 from __future__ import annotations
