@@ -366,3 +366,38 @@ def test_kernel_start_failure_is_retried_once_but_cell_errors_are_not(monkeypatc
     with pytest.raises(RuntimeError, match="no kernel"):
         _execute(tmp_path / "a.ipynb", tmp_path / "b.ipynb", {}, tmp_path, False, 10, said.append)
     assert len(calls) == 2
+
+
+def test_synthetic_cache_is_reused_only_for_the_same_generator(monkeypatch, tmp_path):
+    import hotspots
+    import hotspots.synthetic
+    from hotspots.report import inputs
+
+    calls = []
+
+    def fake_generate(province, years, seed, out):
+        calls.append((province, years, seed))
+        Path(out, "cases.csv").write_text(f"case_id\nrun{len(calls)}\n")
+        if len(calls) == 1:
+            Path(out, "routes.csv").write_text("case_id,seq\n")
+
+    monkeypatch.setattr(hotspots.synthetic, "generate", fake_generate)
+    cases, routes = inputs.synthetic_files(tmp_path, "Lào Cai", 2, 7)
+    assert calls == [("Lào Cai", 2, 7)] and routes is not None
+    again, _ = inputs.synthetic_files(tmp_path, "Lào Cai", 2, 7)
+    assert again == cases and len(calls) == 1  # same generator and parameters: reused
+    # a new hotspots version (or changed generator source) regenerates into a clean folder
+    monkeypatch.setattr(hotspots, "__version__", "999.0")
+    cases, routes = inputs.synthetic_files(tmp_path, "Lào Cai", 2, 7)
+    assert len(calls) == 2 and "run2" in cases.read_text() and routes is None
+    # a marker from before the key existed ("ok") is stale too
+    (cases.parent / ".complete").write_text("ok\n")
+    inputs.synthetic_files(tmp_path, "Lào Cai", 2, 7)
+    assert len(calls) == 3
+    # the key follows the generator's source text
+    real_read = Path.read_bytes
+    src = Path(hotspots.synthetic.__file__)
+    before = inputs._generator_key("Lào Cai", 2, 7)
+    monkeypatch.setattr(Path, "read_bytes", lambda p: real_read(p) + (b"#x" if p == src else b""))
+    assert inputs._generator_key("Lào Cai", 2, 7) != before
+    assert inputs._generator_key("Lào Cai", 2, 8) != inputs._generator_key("Lào Cai", 2, 7)

@@ -53,24 +53,54 @@ class Inputs:
     truth: dict | None = None
 
 
+def _generator_key(province: str, years: int, seed: int) -> str:
+    """Hash of what the synthetic files depend on: generator source, geography, version.
+
+    The source of :mod:`hotspots.synthetic` and :mod:`hotspots.geodata`, the packaged
+    geography files, the hotspots version and the parameters. Any change gives another key,
+    so files made by an older generator are never reused.
+    """
+    import hashlib
+
+    import hotspots
+    import hotspots.geodata
+    import hotspots.synthetic
+
+    h = hashlib.sha256()
+    h.update(json.dumps([hotspots.__version__, province, int(years), int(seed)]).encode())
+    sources = [Path(hotspots.synthetic.__file__), Path(hotspots.geodata.__file__)]
+    sources += sorted(p for p in Path(hotspots.geodata.DATA_DIR).glob("*") if p.is_file())
+    for path in sources:
+        h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
 def synthetic_files(
     folder: str | Path, province: str = "Lào Cai", years: int = 5, seed: int = 0
 ) -> tuple[Path, Path | None]:
-    """Generate the synthetic province into ``folder/synthetic-<seed>-<years>`` once.
+    """Generate the synthetic province into ``folder/synthetic-<province>-<years>y-seed<seed>``.
 
-    The files are reused while they exist (same province, years and seed give the same
-    files). Returns the paths of ``cases.csv`` and ``routes.csv`` (``None`` if absent).
+    The files are reused only while the ``.complete`` marker in that folder holds the key
+    of the current generator (a hash of the generator and geography sources, the hotspots
+    version and the parameters); otherwise the folder is emptied and generated again.
+    Returns the paths of ``cases.csv`` and ``routes.csv`` (``None`` if absent).
     """
+    import shutil
+
     from hotspots.synthetic import generate
 
     slug = "".join(ch for ch in province if ch.isalnum()) or "province"
     target = Path(folder) / f"synthetic-{slug}-{years}y-seed{seed}"
     cases = target / "cases.csv"
     done = target / ".complete"
-    if not done.exists():
-        target.mkdir(parents=True, exist_ok=True)
+    key = _generator_key(province, years, seed)
+    stored = done.read_text(encoding="utf-8").strip() if done.exists() else None
+    if stored != key:
+        if target.exists():
+            shutil.rmtree(target)
+        target.mkdir(parents=True)
         generate(province=province, years=years, seed=seed, out=target)
-        done.write_text("ok\n")
+        done.write_text(key + "\n", encoding="utf-8")
     routes = target / "routes.csv"
     return cases, routes if routes.exists() else None
 
