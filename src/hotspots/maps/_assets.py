@@ -16,6 +16,8 @@ from hotspots.errors import HotspotsError
 __all__ = ["LEAFLET_VERSION", "HELPERS_JS", "PAGE_CSS", "leaflet_css", "leaflet_js"]
 
 LEAFLET_VERSION = "1.9.3"
+# folium-offline keys its embedded copies by the URL folium would have loaded; the URL is
+# only a dictionary key here and is never requested (tests/test_maps.py checks the pages).
 _BASE = f"https://cdn.jsdelivr.net/npm/leaflet@{LEAFLET_VERSION}/dist/"
 
 #: Page helpers shared by every layer: HTML escaping, colour classes, popups, ``hsLayer``.
