@@ -500,3 +500,14 @@ def test_key_line_ends_are_labelled_with_rank_and_gate_or_heading():
     (data, spec), = layers_in(map_html(m)).values()  # fmt: skip
     assert spec["endLabel"] == "end"
     assert [f["properties"]["end"] for f in data["features"]] == _end_labels(lines, "vi")
+
+
+def test_every_role_and_backtest_method_has_a_vietnamese_and_english_label():
+    from hotspots.areas.predict import method_names
+    from hotspots.data.schema import ROLES
+    from hotspots.maps.labels import label
+
+    for key in (*ROLES, *method_names(), "year", "hit_rate", "coverage_pct"):
+        vi, en = label(key, "vi"), label(key, "en")
+        assert vi != key and en != key and vi != en, key
+    assert label("victim_home", "vi") == "Nơi cư trú của nạn nhân"

@@ -175,6 +175,33 @@ for _p, _vi in _PATTERNS_VI.items():
     LABELS["vi"][f"{_p}_cold_spot"] = f"Điểm lạnh {_vi}"
     LABELS["en"][f"{_p}_hot_spot"] = f"{_p.capitalize()} hot spot"
     LABELS["en"][f"{_p}_cold_spot"] = f"{_p.capitalize()} cold spot"
+# Roles of a case location (hotspots.data.schema.ROLES), prediction methods of the
+# backtest and chart axes, so that notebook tables and figures speak the reader's language.
+_EXTRA = {
+    "victim_home": ("Nơi cư trú của nạn nhân", "Victim's home"),
+    "recruitment": ("Nơi lôi kéo, tuyển mộ", "Recruitment"),
+    "transit": ("Nơi trung chuyển", "Transit"),
+    "exit": ("Nơi xuất cảnh", "Exit"),
+    "rescue": ("Nơi giải cứu", "Rescue"),
+    "destination": ("Nơi bị đưa đến", "Destination"),
+    "other": ("Khác", "Other"),
+    "year": ("Năm", "Year"),
+    "naive": ("Cách đơn giản (cả giai đoạn trước)", "Naive (whole training window)"),
+    "naive_last": ("Cách đơn giản (kỳ gần nhất)", "Naive (last period)"),
+    "kde": ("Mật độ hạt nhân (KDE)", "Kernel density (KDE)"),
+    "decay": ("Mật độ giảm dần theo thời gian", "Time-decayed density"),
+    "prospective": ("Điểm nóng dự báo (prospective)", "Prospective hot spots"),
+    "gistar": ("Điểm nóng Gi*", "Gi* hot spots"),
+    "lisa": ("Cụm Moran địa phương (LISA)", "Local Moran clusters (LISA)"),
+    "sepp": ("Mô hình tự kích thích (SEPP)", "Self-exciting model (SEPP)"),
+    "auto": ("Tự chọn phương pháp (auto)", "Automatic choice (auto)"),
+    "hit_rate": ("Tỷ lệ trúng", "Hit rate"),
+    "pai": ("PAI (tỷ lệ trúng / tỷ lệ diện tích)", "PAI"),
+    "coverage_pct": ("Diện tích được chỉ ra (% diện tích)", "Coverage (% of area)"),
+}
+for _key, (_vi, _en) in _EXTRA.items():
+    LABELS["vi"][_key] = _vi
+    LABELS["en"][_key] = _en
 LABELS["vi"]["no_pattern"] = "Không có xu hướng"
 LABELS["en"]["no_pattern"] = "No pattern"
 LABELS["vi"]["not_computed"] = "Chưa tính (thiếu số liệu theo thời gian)"
