@@ -134,13 +134,21 @@ NOTEBOOKS["01_data_quality"] = notebook(
         cảnh, giải cứu... / Role: victim's home, recruitment, transit, exit, rescue...
         """),
         code("""
+        from hotspots.maps.labels import label
+
         by_year = (cases.assign(year=cases["occurred_at"].dt.year)
                    .pivot_table(index="year", columns="role", values="case_id",
                                 aggfunc="nunique", fill_value=0))
+        by_year = by_year.rename(columns=lambda r: label(r, lang))
+        by_year.index.name = label("year", lang)
+        by_year.columns.name = label("role", lang)
         display(by_year)
         fig, ax = plt.subplots(figsize=(8, 3.5))
         by_year.plot.bar(stacked=True, ax=ax)
         ax.set_ylabel(L("số vụ", "cases"))
+        ax.tick_params(axis="x", labelrotation=0)
+        ax.legend(title=label("role", lang), loc="upper left", bbox_to_anchor=(1.01, 1))
+        fig.tight_layout()
         ax.set_title(L("Vụ việc theo năm", "Cases per year")
                      + (" — SYNTHETIC / DỮ LIỆU GIẢ LẬP" if synthetic else ""))
         out.figure(fig, "cases_per_year", "Vụ việc theo năm", "Cases per year")
@@ -445,8 +453,11 @@ NOTEBOOKS["04_patrol_plan"] = notebook(
         display(patrol.drop(columns="geometry"))
         out.layer(patrol, "patrol_routes", "Lộ trình tuần tra", "Patrol routes")
         cols = ["unit", "base", "start", "end", "n_stops", "distance_km", "duration_min"]
-        out.index_table(patrol[[c for c in cols if c in patrol]], "Lộ trình tuần tra",
-                        "Patrol routes")
+        shown = patrol[[c for c in cols if c in patrol]].copy()
+        for c in ("start", "end"):  # 30/11/2026 07:00, not 2026-11-30 07:00:00+07:00
+            if c in shown:
+                shown[c] = pd.to_datetime(shown[c]).dt.strftime("%d/%m/%Y %H:%M")
+        out.index_table(shown, "Lộ trình tuần tra", "Patrol routes")
         gpx = write_gpx(plan, out.root / "layers" / "patrol_plan.gpx")
         out.file(gpx, "Lộ trình tuần tra (GPX)", "Patrol routes (GPX)", kind="layer")
         out.headline(f"{len(patrol)} lộ trình tuần tra, thăm {plan.visits().size} địa bàn",
@@ -468,6 +479,7 @@ NOTEBOOKS["04_patrol_plan"] = notebook(
         out.save("Kế hoạch tuần tra, chốt kiểm soát", "Patrol and checkpoint plan")
         """),
     ],
+    imports="import pandas as pd\n",
 )
 
 NOTEBOOKS["05_backtest"] = notebook(
@@ -512,20 +524,30 @@ NOTEBOOKS["05_backtest"] = notebook(
         ## So với cách đơn giản, ở 5% diện tích / Against the naive baseline at 5% of the area
         """),
         code("""
+        from hotspots.maps.labels import label
+
         cmp5 = bt.compare(5.0)
         display(cmp5)
         out.table(cmp5, "backtest_vs_naive", "So với cách đơn giản (5%)",
                   "Against the naive baseline (5%)")
         fig = bt.plot()
         fig = getattr(fig, "figure", fig)
+        for ax in fig.axes:  # the library draws English axes and method names
+            ax.set_xlabel(label("coverage_pct", lang))
+            if ax.get_ylabel() == "hit rate":
+                ax.set_ylabel(label("hit_rate", lang))
+            if ax.get_legend() is not None:
+                for text in ax.get_legend().get_texts():
+                    text.set_text(label(text.get_text(), lang))
+        fig.suptitle("")
         if synthetic:
             fig.suptitle("SYNTHETIC / DỮ LIỆU GIẢ LẬP", color="crimson")
         out.figure(fig, "backtest", "Tỷ lệ trúng và PAI", "Hit rate and PAI")
         best = cmp5[~cmp5["method"].str.startswith("naive")].sort_values("mean_hit_rate").iloc[-1]
         out.headline(
-            f"Ở 5% diện tích, {best['method']} chỉ đúng {best['mean_hit_rate']:.0%} vụ của giai "
+            f"Ở 5% diện tích, {label(best['method'], 'vi')} chỉ đúng {best['mean_hit_rate']:.0%} vụ của giai "
             f"đoạn sau (cách đơn giản: {best['naive_mean_hit_rate']:.0%})",
-            f"On 5% of the area, {best['method']} caught {best['mean_hit_rate']:.0%} of the next "
+            f"On 5% of the area, {label(best['method'], 'en')} caught {best['mean_hit_rate']:.0%} of the next "
             f"period's cases (naive: {best['naive_mean_hit_rate']:.0%})",
         )
         display(fig)
@@ -562,9 +584,23 @@ NOTEBOOKS["06_program_kpis"] = notebook(
     """,
     [
         code("""
+        from hotspots.data.schema import STATUS_FIELDS
         from hotspots.kpi import programme_kpis
 
-        overall = programme_kpis(cases)
+        # years after the newest status date: the statuses were extracted before those
+        # reports came in, so every one would count as "not received"; leave them out
+        status_dates = [cases[c] for c in STATUS_FIELDS if c in cases]
+        newest = max((d.max() for d in status_dates if d.notna().any()), default=None)
+        kpi_years = None
+        if newest is not None:
+            kpi_years = range(1900, newest.year + 1)  # every year up to the newest status
+            later = cases["reported_at"].dt.year > newest.year if "reported_at" in cases else []
+            if len(later) and later.any():
+                print(L(f"Bỏ {int(later.sum())} vụ báo sau năm {newest.year} (ngày cập nhật "
+                        "trạng thái mới nhất).",
+                        f"Left out {int(later.sum())} cases reported after {newest.year} "
+                        "(the newest status date)."))
+        overall = programme_kpis(cases, years=kpi_years)
         display(overall.wide(lang))
         out.table(overall.wide(lang), "kpis_by_year", "Chỉ tiêu theo năm (%)",
                   "KPIs per year (%)")
@@ -583,7 +619,7 @@ NOTEBOOKS["06_program_kpis"] = notebook(
         code("""
         from hotspots import geodata
 
-        by_unit = programme_kpis(cases, by=unit_column)
+        by_unit = programme_kpis(cases, by=unit_column, years=kpi_years)
         if privacy == "shareable":
             by_unit = by_unit.suppress(suppress_below)
         under = by_unit.under_target()
