@@ -130,6 +130,10 @@ def test_unreadable_network_file_is_unusable_input(tmp_path):
     bad.write_text("<osm><node", encoding="utf-8")
     with pytest.raises(UnusableInputError):
         read_network(bad)
+    table = tmp_path / "roads.csv"  # a table without geometry was an AttributeError traceback
+    table.write_text("a,b\n1,2\n", encoding="utf-8")
+    with pytest.raises(UnusableInputError, match="no geometry"):
+        read_network(table)
 
 
 def test_travel_model_without_network_is_straight_line():

@@ -266,6 +266,11 @@ def read_network(path: str | Path) -> gpd.GeoDataFrame:
             lines = gpd.read_file(path)
         except Exception as exc:
             raise UnusableInputError(f"cannot read network file {path}: {exc}") from exc
+        if not isinstance(lines, gpd.GeoDataFrame) or "geometry" not in lines:
+            raise UnusableInputError(
+                f"network file {path} has no geometry; give road lines as a GeoPackage, "
+                "GeoJSON or Shapefile, an OSM XML (.osm) or a GraphML (.graphml) file"
+            )
         if lines.crs is None:
             lines = lines.set_crs(WGS84)
         lines = lines.to_crs(WGS84)
