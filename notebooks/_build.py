@@ -112,13 +112,23 @@ NOTEBOOKS["01_data_quality"] = notebook(
     [
         md("""
         ## Đọc và kiểm tra / Reading and checks
-        `rows_read` = `accepted` + `quarantined`, luôn luôn / always.
+        Bản ghi đọc được = được nhận + bị loại, luôn luôn. / Records read = accepted +
+        rejected, always.
         """),
         code("""
         ing = inputs.ingest
         counts = pd.Series(ing.to_dict()).drop(["by_reason", "flagged"])
+        counts = counts.rename({"rows_read": L("Bản ghi đọc được", "Records read"),
+                                "accepted": L("Được nhận", "Accepted"),
+                                "quarantined": L("Bị loại", "Rejected")})
         display(counts.to_frame(L("số bản ghi", "records")))
-        display(ing.summary())
+        reasons = ing.summary()
+        if lang == "vi":
+            reasons = reasons.replace({"outcome": {"flagged": "nhận, có sửa",
+                                                   "quarantined": "bị loại"}})
+            reasons = reasons.rename(columns={"outcome": "Kết quả", "reason": "Mã lý do",
+                                              "rows": "Số bản ghi", "meaning": "Giải thích"})
+        display(reasons.set_index(reasons.columns[0]))
         out.headline(
             f"{ing.rows_read} bản ghi đọc được, {ing.accepted} được nhận, "
             f"{ing.quarantined} bị loại",
@@ -163,6 +173,7 @@ NOTEBOOKS["01_data_quality"] = notebook(
         code("""
         from hotspots import geodata
         from hotspots.maps import cases_per_commune_map
+        from hotspots.maps.labels import label
         from hotspots.privacy import aggregate_for_sharing
 
         m = cases_per_commune_map(cases, province, lang=lang, privacy=privacy,
@@ -173,8 +184,9 @@ NOTEBOOKS["01_data_quality"] = notebook(
                                             threshold=suppress_below)
         out.layer(per_commune, "cases_per_commune", "Số vụ theo xã", "Cases per commune")
         print(L("Bản đồ:", "Map:"), "maps/cases_per_commune.html")
-        display(per_commune.drop(columns="geometry").sort_values("cases", ascending=False)
-                .head(10))
+        top = per_commune.sort_values("cases", ascending=False).head(10)
+        display(top[["name", "cases", "victims"]].rename(columns=lambda c: label(c, lang))
+                .set_index(label("name", lang)))
         """),
         code("""
         out.save("Chất lượng dữ liệu", "Data quality")
@@ -586,6 +598,7 @@ NOTEBOOKS["06_program_kpis"] = notebook(
         code("""
         from hotspots.data.schema import STATUS_FIELDS
         from hotspots.kpi import programme_kpis
+        from hotspots.maps.labels import label
 
         # years after the newest status date: the statuses were extracted before those
         # reports came in, so every one would count as "not received"; leave them out
@@ -596,12 +609,13 @@ NOTEBOOKS["06_program_kpis"] = notebook(
             kpi_years = range(1900, newest.year + 1)  # every year up to the newest status
             later = cases["reported_at"].dt.year > newest.year if "reported_at" in cases else []
             if len(later) and later.any():
-                print(L(f"Bỏ {int(later.sum())} vụ báo sau năm {newest.year} (ngày cập nhật "
+                n_later = cases.loc[later, "case_id"].nunique()
+                print(L(f"Bỏ {n_later} vụ báo sau năm {newest.year} (ngày cập nhật "
                         "trạng thái mới nhất).",
-                        f"Left out {int(later.sum())} cases reported after {newest.year} "
+                        f"Left out {n_later} cases reported after {newest.year} "
                         "(the newest status date)."))
         overall = programme_kpis(cases, years=kpi_years)
-        display(overall.wide(lang))
+        display(overall.wide(lang).rename_axis(label("year", lang)))
         out.table(overall.wide(lang), "kpis_by_year", "Chỉ tiêu theo năm (%)",
                   "KPIs per year (%)")
         out.index_table(overall.wide(lang), "Chỉ tiêu theo năm (%)", "KPIs per year (%)")
@@ -626,7 +640,18 @@ NOTEBOOKS["06_program_kpis"] = notebook(
         if unit_column == "commune_code":
             names = geodata.communes(province).set_index("code")["name"]
             under.insert(2, "commune", under["unit"].map(names))
-        display(under)
+        names_kpi = {k.name: k.label(lang) for k in by_unit.kpis}
+        shown = pd.DataFrame({
+            L("Năm", "Year"): under["year"],
+            L("Đơn vị", "Unit"): under.get("commune", under["unit"]).fillna(under["unit"]),
+            L("Chỉ tiêu", "KPI"): under["kpi"].map(names_kpi),
+            L("Đạt (%)", "Rate (%)"): (under["rate"] * 100).round(1),
+            L("Yêu cầu (%)", "Target (%)"): (under["target"] * 100).round(0),
+            L("Ghi chú", "Note"): under["suppressed"].map(
+                {True: L("dưới ngưỡng, ẩn số liệu", "suppressed"), False: ""}
+            ) if "suppressed" in under else "",
+        })
+        display(shown.set_index([L("Năm", "Year"), L("Đơn vị", "Unit")]).fillna("–"))
         out.table(under, "kpis_under_target", "Đơn vị dưới chỉ tiêu", "Units under target")
         out.table(by_unit.table, "kpis_by_unit", "Chỉ tiêu theo đơn vị và năm",
                   "KPIs per unit and year")
@@ -644,7 +669,7 @@ NOTEBOOKS["06_program_kpis"] = notebook(
         out.save("Chỉ tiêu chương trình", "Programme KPIs")
         """),
     ],
-    imports="import matplotlib.pyplot as plt\n",
+    imports="import matplotlib.pyplot as plt\nimport pandas as pd\n",
 )
 
 
