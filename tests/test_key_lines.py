@@ -344,3 +344,18 @@ def test_cli_errors(synthetic_csv, tmp_path, capsys):
     )
     assert main(["key-lines", str(tmp_path / "points.csv")]) == 2
     assert "route" in capsys.readouterr().err
+
+
+def test_cli_rejects_negative_top_gate_distance_and_unwritable_out(synthetic_csv, tmp_path, capsys):
+    from hotspots.cli import main
+
+    # --top -1 printed every line but the last (head(-1)); a negative gate distance
+    # silently matched no gate; both are errors before anything is read
+    assert main(["key-lines", str(synthetic_csv), "--top", "-1"]) == 2
+    assert "--top -1" in capsys.readouterr().err
+    assert main(["key-lines", str(synthetic_csv), "--gate-distance", "-1"]) == 2
+    assert "--gate-distance" in capsys.readouterr().err
+    out = tmp_path / "missing-folder" / "lines.gpkg"
+    assert main(["key-lines", str(synthetic_csv), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "does not exist or is not writable" in err and "Traceback" not in err

@@ -12,10 +12,11 @@ network) or a GeoJSON of the lines with sibling files; a ranked table goes to st
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
-from hotspots.errors import ConfigError, UnusableInputError
+from hotspots.errors import ConfigError, HotspotsError, UnusableInputError
 from hotspots.privacy import DEFAULT_THRESHOLD
 
 __all__ = ["register"]
@@ -106,6 +107,18 @@ def _run(args: argparse.Namespace) -> int:
         raise ConfigError(f"--eps must be a positive number of metres, got {args.eps}")
     if args.out is not None and not str(args.out).lower().endswith((".gpkg", ".geojson", ".json")):
         raise ConfigError(f"--out {args.out}: use a .gpkg or .geojson file name")
+    if args.top < 0:
+        raise ConfigError(f"--top {args.top}: give 0 or more rows to print")
+    if args.gate_distance is not None and not args.gate_distance >= 0:
+        raise ConfigError(
+            f"--gate-distance {args.gate_distance}: give a distance in metres, 0 or more"
+        )
+    if args.out is not None:
+        folder = Path(args.out).resolve().parent
+        if not folder.is_dir() or not os.access(folder, os.W_OK):
+            raise ConfigError(
+                f"--out {args.out}: folder {folder} does not exist or is not writable"
+            )
     if args.network is not None and not Path(args.network).exists():
         raise ConfigError(f"--network {args.network}: no such file")
     if not Path(args.input).exists():
@@ -157,7 +170,12 @@ def _run(args: argparse.Namespace) -> int:
         kl.corridors["synthetic"] = "yes"
         print("SYNTHETIC / DỮ LIỆU GIẢ LẬP: the input is synthetic data")
     if args.out:
-        path = kl.to_file(args.out)
+        try:
+            path = kl.to_file(args.out)
+        except Exception as exc:  # pyogrio's DataSourceError is not an OSError
+            if isinstance(exc, HotspotsError):
+                raise
+            raise UnusableInputError(f"--out {args.out}: cannot write the file ({exc})") from exc
         print(f"wrote {path}")
     return 0
 
