@@ -176,3 +176,13 @@ def test_synthetic_layer_marks_the_plan_and_routes_errors(inputs, capsys):
     )
     code, _ = _run(tmp, a, ln, "--routes", str(one_stop))
     assert code == 2 and "no case has two stops" in capsys.readouterr().err
+
+
+def test_province_that_holds_no_key_area_is_an_error(inputs, capsys):
+    # areas in Lào Cai planned with --province Hà Nội used Hà Nội's bases and gates and
+    # published a plan with 1 visit in 7 patrols; now it names the province the areas are in
+    tmp, a, ln = inputs
+    code, out = _run(tmp, a, ln, "--province", "Hà Nội")
+    err = capsys.readouterr().err
+    assert code == 2 and "--province Hà Nội" in err and "Lào Cai" in err
+    assert not (out / "plan.json").exists()

@@ -144,6 +144,23 @@ def _province_of(areas: gpd.GeoDataFrame) -> str:
     return str(hit["code"].iloc[0])
 
 
+def _check_areas_in(areas: gpd.GeoDataFrame, province: str) -> None:
+    """Raise when no key area touches ``--province`` (bases and gates would be elsewhere)."""
+    import geopandas as gpd
+
+    from hotspots import geodata
+
+    row = geodata.province(province)  # an unknown name is a LookupNameError with matches
+    shape = gpd.GeoSeries([row.geometry], crs="EPSG:4326").to_crs(areas.crs).iloc[0]
+    if not areas.geometry.intersects(shape).any():
+        found = _province_of(areas)
+        name = geodata.province(found)["name"]
+        raise InputError(
+            f"--province {province}: none of the key areas lies in it (they are in {name}); "
+            f"give --province {name} or leave --province out"
+        )
+
+
 def _area_candidates(areas, gates, seats):
     """Candidate sites for area coverage: gates, commune seats, a point in each area."""
     import geopandas as gpd
@@ -197,6 +214,8 @@ def run_plan(args: argparse.Namespace) -> int:
     lines = _read_layer(args.lines, "lines", ("LineString", "MultiLineString"))
     synthetic = bool(args.synthetic) or looks_synthetic(areas) or looks_synthetic(lines)
     province = args.province or _province_of(areas)
+    if args.province:
+        _check_areas_in(areas, province)
     try:
         start = pd.Timestamp(args.start) if args.start else _next_monday()
     except ValueError as exc:
