@@ -117,7 +117,16 @@ def test_geopackage_graphml_and_osm_xml_give_the_same_times(tmp_path):
     osm_path = tmp_path / "roads.osm"
     osm_path.write_text("\n".join(osm), encoding="utf-8")
     assert len(read_network(osm_path)) == 3  # the river is not a road
-    for path in (gpkg, graphml, osm_path):
+    # a projected graph (osmnx project_graph): x/y in metres and the CRS in the graph
+    projected = nx.Graph(crs="EPSG:32648")
+    for r in ROADS:
+        a, b = (f"{x}_{y}" for x, y in r)
+        projected.add_node(a, x=X0 + r[0][0], y=Y0 + r[0][1])
+        projected.add_node(b, x=X0 + r[1][0], y=Y0 + r[1][1])
+        projected.add_edge(a, b)
+    graphml_utm = tmp_path / "roads_utm.graphml"
+    nx.write_graphml(projected, graphml_utm)
+    for path in (gpkg, graphml, graphml_utm, osm_path):
         m = travel_model(path, speed_kmh=36.0)
         assert m.source == str(path)
         _check_network_model(m)

@@ -325,7 +325,10 @@ def _read_graphml(path: Path) -> gpd.GeoDataFrame:
             pd.Series([data.get("speed_kph", data.get("maxspeed"))]), errors="coerce"
         ).iloc[0]
         rows.append({"highway": data.get("highway"), "speed_kmh": speed, "geometry": geom})
-    return gpd.GeoDataFrame(rows, geometry="geometry", crs=WGS84)
+    # osmnx writes the graph's CRS (a projected graph has x/y in metres), as
+    # hotspots.lines.network.RoadNetwork.from_graphml reads it
+    crs = g.graph.get("crs", WGS84)
+    return gpd.GeoDataFrame(rows, geometry="geometry", crs=crs).to_crs(WGS84)
 
 
 def from_network(
