@@ -313,6 +313,11 @@ def test_checkpoints_and_patrols_tolerate_missing_columns():
     pdata, pspec = layer_named(html, m, "Tuyến tuần tra")
     assert pdata["features"][0]["properties"]["distance_km"] == 12.346
     assert set(pspec["colors"]) == {"T1", "T2"}
+    # legend: names as they are, bare numbers with the word for unit (not "Tổ tuần tra Tổ 1")
+    m2 = base_map()
+    add_patrol_routes(m2, routes.assign(unit=["Tổ 1", "2"]))
+    html2 = map_html(m2)
+    assert "Tổ tuần tra 2" in html2 and "Tổ tuần tra Tổ 1" not in html2 and "Tổ 1" in html2
 
 
 def test_features_json_rounds_and_reprojects():

@@ -561,8 +561,15 @@ def add_patrol_routes(
         show=show,
         tooltip="unit" if colors else None,
     )
+    # a bare number gets the word for unit ("Tổ tuần tra 3"); a name ("Tổ 1", "Đồn Biên
+    # phòng Bát Xát") is shown as it is, not as "Tổ tuần tra Tổ 1"
     items = [
-        {"color": c, "label": f"{label('unit', lang)} {u}", "kind": "line", "weight": 4}
+        {
+            "color": c,
+            "label": f"{label('unit', lang)} {u}" if u.strip().isdigit() else u,
+            "kind": "line",
+            "weight": 4,
+        }
         for u, c in colors.items()
     ] or [{"color": "#1b9e77", "label": name, "kind": "line"}]
     add_legend(m, name, items)
