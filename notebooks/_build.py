@@ -645,13 +645,14 @@ NOTEBOOKS["06_program_kpis"] = notebook(
             L("Năm", "Year"): under["year"],
             L("Đơn vị", "Unit"): under.get("commune", under["unit"]).fillna(under["unit"]),
             L("Chỉ tiêu", "KPI"): under["kpi"].map(names_kpi),
-            L("Đạt (%)", "Rate (%)"): (under["rate"] * 100).round(1),
+            L("Đạt (%)", "Rate (%)"): (under["rate"] * 100).map(
+                lambda v: "–" if pd.isna(v) else f"{v:.1f}"),
             L("Yêu cầu (%)", "Target (%)"): (under["target"] * 100).round(0),
             L("Ghi chú", "Note"): under["suppressed"].map(
                 {True: L("dưới ngưỡng, ẩn số liệu", "suppressed"), False: ""}
             ) if "suppressed" in under else "",
         })
-        display(shown.set_index([L("Năm", "Year"), L("Đơn vị", "Unit")]).fillna("–"))
+        display(shown.set_index([L("Năm", "Year"), L("Đơn vị", "Unit")]))
         out.table(under, "kpis_under_target", "Đơn vị dưới chỉ tiêu", "Units under target")
         out.table(by_unit.table, "kpis_by_unit", "Chỉ tiêu theo đơn vị và năm",
                   "KPIs per unit and year")
