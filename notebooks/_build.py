@@ -225,6 +225,7 @@ NOTEBOOKS["02_key_areas"] = notebook(
         """),
         code("""
         from hotspots.areas.key_areas import key_areas
+        from hotspots.maps.labels import label, trend_key
 
         results = {m: key_areas(cases, method=m, cell=cell_m, area=province, seed=seed)
                    for m in methods}
@@ -233,7 +234,9 @@ NOTEBOOKS["02_key_areas"] = notebook(
              L("số vụ trong địa bàn", "cases inside"): int(r.to_gdf()["cases"].sum()),
              "km²": float(r.to_gdf()["area_km2"].sum())}
             for m, r in results.items()])
-        display(compare)
+        display(compare.assign(method=compare["method"].map(lambda m: label(m, lang)))
+                .rename(columns={"method": L("Phương pháp", "Method")})
+                .set_index(L("Phương pháp", "Method")))
         out.table(compare, "key_areas_methods", "So sánh phương pháp", "Methods compared")
         """),
         md("""
@@ -249,7 +252,13 @@ NOTEBOOKS["02_key_areas"] = notebook(
                            view="origin", seed=seed)
         shown = ["rank", "score", "cases", "victims", "z_max", "trend", "communes"]
         ops = operational.to_gdf()
-        display(ops[[c for c in shown if c in ops]].head(top))
+        table = ops[[c for c in shown if c in ops]].head(top).copy()
+        if "trend" in table:
+            table["trend"] = table["trend"].map(lambda t: label(trend_key(t), lang))
+        if "z_max" in table:
+            table["z_max"] = table["z_max"].round(1)
+        display(table.rename(columns=lambda c: label("communes_list" if c == "communes" else c,
+                                                     lang)).set_index(label("rank", lang)))
         for name, res, vi, en in [
             ("key_areas", operational, "Địa bàn trọng điểm hoạt động", "Operational key areas"),
             ("key_areas_origin", origin, "Địa bàn trọng điểm nguồn", "Origin key areas"),
@@ -284,9 +293,16 @@ NOTEBOOKS["02_key_areas"] = notebook(
         code("""
         truth = (inputs.truth or {}).get("key_areas")
         if truth is not None:
-            found = truth.geometry.intersects(ops.to_crs(truth.crs).union_all())
+            # origin areas are looked for among the origin key areas, the others among
+            # the operational ones (each view is computed from its own roles)
+            is_origin = (truth["kind"] == "origin").to_numpy() if "kind" in truth else False
+            found_ops = truth.geometry.intersects(ops.to_crs(truth.crs).union_all())
+            origin_gdf = origin.to_gdf()
+            found_origin = (truth.geometry.intersects(origin_gdf.to_crs(truth.crs).union_all())
+                            if len(origin_gdf) else found_ops & False)
+            found = found_origin.where(is_origin, found_ops)
             check = truth.drop(columns="geometry").assign(found=found.to_numpy())
-            display(check)
+            display(check.drop(columns=[c for c in ("label",) if c in check]))
             print(L(f"Tìm thấy {int(found.sum())}/{len(found)} địa bàn cài sẵn",
                     f"Found {int(found.sum())}/{len(found)} planted areas"))
         else:
