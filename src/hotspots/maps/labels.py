@@ -10,7 +10,16 @@ from typing import Literal
 
 from hotspots.errors import ConfigError
 
-__all__ = ["LANGS", "LABELS", "Lang", "label", "labels_for", "looks_synthetic", "trend_key"]
+__all__ = [
+    "LANGS",
+    "LABELS",
+    "HEADINGS_VI",
+    "Lang",
+    "label",
+    "labels_for",
+    "looks_synthetic",
+    "trend_key",
+]
 
 Lang = Literal["vi", "en"]
 LANGS: tuple[str, ...] = ("vi", "en")
@@ -195,6 +204,13 @@ _EXTRA = {
     "lisa": ("Cụm Moran địa phương (LISA)", "Local Moran clusters (LISA)"),
     "sepp": ("Mô hình tự kích thích (SEPP)", "Self-exciting model (SEPP)"),
     "auto": ("Tự chọn phương pháp (auto)", "Automatic choice (auto)"),
+    # kinds of checkpoint site (hotspots.plan.checkpoints)
+    "line_vertex": ("Đỉnh tuyến", "Line vertex"),
+    "line_point": ("Điểm trên tuyến", "Point on the line"),
+    "border_gate": ("Cửa khẩu", "Border gate"),
+    "commune_seat": ("Trụ sở xã", "Commune seat"),
+    "road_vertex": ("Điểm trên đường", "Point on a road"),
+    "key_area": ("Trong địa bàn", "Inside a key area"),
     "hit_rate": ("Tỷ lệ trúng", "Hit rate"),
     "pai": ("PAI (tỷ lệ trúng / tỷ lệ diện tích)", "PAI"),
     "coverage_pct": ("Diện tích được chỉ ra (% diện tích)", "Coverage (% of area)"),
@@ -206,6 +222,13 @@ LABELS["vi"]["no_pattern"] = "Không có xu hướng"
 LABELS["en"]["no_pattern"] = "No pattern"
 LABELS["vi"]["not_computed"] = "Chưa tính (thiếu số liệu theo thời gian)"
 LABELS["en"]["not_computed"] = "Not computed (too few time steps)"
+
+
+#: Compass headings of key lines (``N``, ``NE``...) in Vietnamese.
+HEADINGS_VI: dict[str, str] = {
+    "N": "Bắc", "NE": "Đông Bắc", "E": "Đông", "SE": "Đông Nam",
+    "S": "Nam", "SW": "Tây Nam", "W": "Tây", "NW": "Tây Bắc",
+}  # fmt: skip
 
 
 def trend_key(value: object) -> str:

@@ -25,7 +25,7 @@ from hotspots.maps.geojson import (
     add_geojson_layer,
     features_json,
 )
-from hotspots.maps.labels import label, trend_key
+from hotspots.maps.labels import HEADINGS_VI, label, trend_key
 from hotspots.privacy import apply_privacy
 
 __all__ = [
@@ -426,12 +426,6 @@ def add_key_lines(
     return m
 
 
-_HEADINGS_VI = {
-    "N": "Bắc", "NE": "Đông Bắc", "E": "Đông", "SE": "Đông Nam",
-    "S": "Nam", "SW": "Tây Nam", "W": "Tây", "NW": "Tây Bắc",
-}  # fmt: skip
-
-
 def _end_labels(gdf: gpd.GeoDataFrame, lang: str) -> list[str | None]:
     """``"1 → Lào Cai"`` at the end of each key line: its rank and gate, else its heading.
 
@@ -458,7 +452,7 @@ def _end_labels(gdf: gpd.GeoDataFrame, lang: str) -> list[str | None]:
         if isinstance(gate, str) and gate and gate != "unknown":
             where = gate
         elif isinstance(heading, str) and heading:
-            where = f"hướng {_HEADINGS_VI.get(heading, heading)}" if lang == "vi" else heading
+            where = f"hướng {HEADINGS_VI.get(heading, heading)}" if lang == "vi" else heading
         else:
             where = ""
         out.append(f"{ranks} → {where}" if where else ranks)

@@ -20,6 +20,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
+from hotspots.maps.labels import LABELS
 from hotspots.plan.checkpoints import CheckpointPlan
 
 __all__ = ["write_gpx", "write_gpx_per_route", "write_geo", "write_html", "GPX_NS"]
@@ -27,13 +28,9 @@ __all__ = ["write_gpx", "write_gpx_per_route", "write_geo", "write_html", "GPX_N
 GPX_NS = "http://www.topografix.com/GPX/1/1"
 
 _KIND_VI = {
-    "line_vertex": "Đỉnh tuyến",
-    "line_point": "Điểm trên tuyến",
-    "border_gate": "Cửa khẩu",
-    "commune_seat": "Trụ sở xã",
-    "road_vertex": "Điểm trên đường",
-    "key_area": "Trong địa bàn",
-}
+    k: LABELS["vi"][k]
+    for k in ("line_vertex", "line_point", "border_gate", "commune_seat", "road_vertex", "key_area")
+}  # one list of words with the maps and notebooks (hotspots.maps.labels)
 
 
 def _fmt_time(t) -> str:
