@@ -338,6 +338,7 @@ NOTEBOOKS["03_key_lines"] = notebook(
     [
         code("""
         from hotspots.lines.key_lines import key_lines
+        from hotspots.maps.labels import HEADINGS_VI, label
         from hotspots.privacy import apply_privacy
 
         if routes is None or routes.empty:
@@ -349,7 +350,16 @@ NOTEBOOKS["03_key_lines"] = notebook(
             kl = lines.to_gdf()
             shown = ["rank", "cases", "victims", "share", "length_km", "heading", "gate",
                      "n_communes"]
-            display(kl[[c for c in shown if c in kl]])
+            table = kl[[c for c in shown if c in kl]].copy()
+            for c, factor in (("share", 100), ("length_km", 1)):
+                if c in table:
+                    table[c] = (table[c] * factor).round(1)
+            if "heading" in table and lang == "vi":
+                table["heading"] = table["heading"].map(HEADINGS_VI).fillna(table["heading"])
+            names = {"share": L("Tỷ lệ (%)", "Share (%)"),
+                     "n_communes": L("Số xã, phường", "Communes")}
+            display(table.rename(columns=lambda c: names.get(c, label(c, lang)))
+                    .set_index(label("rank", lang)))
             out.layer(apply_privacy(kl, privacy, threshold=suppress_below), "key_lines",
                       "Tuyến trọng điểm", "Key lines")
             out.table(apply_privacy(kl, privacy, threshold=suppress_below)
@@ -444,7 +454,8 @@ NOTEBOOKS["04_patrol_plan"] = notebook(
             lines = None
         reused = [p.name for p in (layers / "key_areas.gpkg", layers / "key_lines.gpkg") if p.exists()]
         if reused:
-            print(L("Dùng lại kết quả của trang 02, 03:", "Reusing the results of 02, 03:"), reused)
+            print(L("Dùng lại kết quả của trang 02, 03:", "Reusing the results of 02, 03:"),
+                  ", ".join(reused))
         print(L(f"{len(areas)} địa bàn, {0 if lines is None else len(lines)} tuyến",
                 f"{len(areas)} key areas, {0 if lines is None else len(lines)} key lines"))
         """),
@@ -452,13 +463,21 @@ NOTEBOOKS["04_patrol_plan"] = notebook(
         ## Chốt kiểm soát / Checkpoints
         """),
         code("""
+        from hotspots.maps.labels import label
         from hotspots.plan import site_checkpoints
 
         cp = None
         if lines is not None and len(lines):
             cp = site_checkpoints(lines, p=checkpoints, time_limit=solver_seconds)
             sites = cp.to_gdf()
-            display(sites.drop(columns="geometry"))
+            table = sites.drop(columns="geometry")
+            if "kind" in table:
+                table["kind"] = table["kind"].map(lambda k: label(k, lang))
+            names = {"volume": L("Lưu lượng (vụ)", "Volume (cases)"),
+                     "marginal": L("Chặn thêm (vụ)", "Added (cases)"),
+                     "covers": L("Tuyến chặn được", "Lines covered")}
+            display(table.rename(columns=lambda c: names.get(c, label(c, lang)))
+                    .set_index(label("rank", lang)))
             print(L(f"Chặn được {cp.share:.0%} lưu lượng trên các tuyến",
                     f"Intercepts {cp.share:.0%} of the flow on the key lines"))
             out.layer(sites, "checkpoints", "Chốt kiểm soát", "Checkpoints")
@@ -478,13 +497,16 @@ NOTEBOOKS["04_patrol_plan"] = notebook(
         if cp is not None:
             plan.checkpoints = cp
         patrol = plan.to_gdf()
-        display(patrol.drop(columns="geometry"))
         out.layer(patrol, "patrol_routes", "Lộ trình tuần tra", "Patrol routes")
         cols = ["unit", "base", "start", "end", "n_stops", "distance_km", "duration_min"]
         shown = patrol[[c for c in cols if c in patrol]].copy()
         for c in ("start", "end"):  # 30/11/2026 07:00, not 2026-11-30 07:00:00+07:00
             if c in shown:
                 shown[c] = pd.to_datetime(shown[c]).dt.strftime("%d/%m/%Y %H:%M")
+        for c in ("distance_km", "duration_min"):
+            if c in shown:
+                shown[c] = shown[c].round(1)
+        display(shown.rename(columns=lambda c: label(c, lang)).set_index(label("unit", lang)))
         out.index_table(shown, "Lộ trình tuần tra", "Patrol routes")
         gpx = write_gpx(plan, out.root / "layers" / "patrol_plan.gpx")
         out.file(gpx, "Lộ trình tuần tra (GPX)", "Patrol routes (GPX)", kind="layer")
@@ -545,7 +567,7 @@ NOTEBOOKS["05_backtest"] = notebook(
         bt = backtest(cases, methods=backtest_methods, cell=backtest_cell_m, area=study_area,
                       train=train, test=test, max_windows=windows, seed=seed)
         summary = bt.summary()
-        display(summary)
+        display(summary.round(3))
         out.table(summary, "backtest_summary", "Kết quả kiểm định", "Backtest summary")
         """),
         md("""
@@ -555,7 +577,19 @@ NOTEBOOKS["05_backtest"] = notebook(
         from hotspots.maps.labels import label
 
         cmp5 = bt.compare(5.0)
-        display(cmp5)
+        names = {"method": L("Phương pháp", "Method"),
+                 "mean_hit_rate": L("Tỷ lệ trúng (%)", "Hit rate (%)"),
+                 "mean_pai": "PAI",
+                 "naive_mean_hit_rate": L("Cách đơn giản (%)", "Naive (%)"),
+                 "ratio_to_baseline": L("Gấp cách đơn giản (lần)", "Times the naive rate"),
+                 "wins": L("Số kỳ tốt hơn", "Windows better"),
+                 "windows": L("Số kỳ kiểm tra", "Windows")}
+        view = cmp5[[c for c in names if c in cmp5]].copy()
+        view["method"] = view["method"].map(lambda m: label(m, lang))
+        for c in ("mean_hit_rate", "naive_mean_hit_rate"):
+            view[c] = (view[c] * 100).round(1)
+        view = view.round({"mean_pai": 1, "ratio_to_baseline": 2})
+        display(view.rename(columns=names).set_index(names["method"]))
         out.table(cmp5, "backtest_vs_naive", "So với cách đơn giản (5%)",
                   "Against the naive baseline (5%)")
         fig = bt.plot()
