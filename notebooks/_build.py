@@ -225,7 +225,7 @@ NOTEBOOKS["02_key_areas"] = notebook(
         """),
         code("""
         from hotspots.areas.key_areas import key_areas
-        from hotspots.maps.labels import label, trend_key
+        from hotspots.maps.labels import label, localize_table, trend_key
 
         results = {m: key_areas(cases, method=m, cell=cell_m, area=province, seed=seed)
                    for m in methods}
@@ -234,9 +234,8 @@ NOTEBOOKS["02_key_areas"] = notebook(
              L("số vụ trong địa bàn", "cases inside"): int(r.to_gdf()["cases"].sum()),
              "km²": float(r.to_gdf()["area_km2"].sum())}
             for m, r in results.items()])
-        display(compare.assign(method=compare["method"].map(lambda m: label(m, lang)))
-                .rename(columns={"method": L("Phương pháp", "Method")})
-                .set_index(L("Phương pháp", "Method")))
+        display(localize_table(compare, lang, {"method": L("Phương pháp", "Method")},
+                               words=["method"], index="method"))
         out.table(compare, "key_areas_methods", "So sánh phương pháp", "Methods compared")
         """),
         md("""
@@ -255,10 +254,8 @@ NOTEBOOKS["02_key_areas"] = notebook(
         table = ops[[c for c in shown if c in ops]].head(top).copy()
         if "trend" in table:
             table["trend"] = table["trend"].map(lambda t: label(trend_key(t), lang))
-        if "z_max" in table:
-            table["z_max"] = table["z_max"].round(1)
-        display(table.rename(columns=lambda c: label("communes_list" if c == "communes" else c,
-                                                     lang)).set_index(label("rank", lang)))
+        display(localize_table(table.round({"z_max": 1}), lang,
+                               {"communes": label("communes_list", lang)}, index="rank"))
         for name, res, vi, en in [
             ("key_areas", operational, "Địa bàn trọng điểm hoạt động", "Operational key areas"),
             ("key_areas_origin", origin, "Địa bàn trọng điểm nguồn", "Origin key areas"),
@@ -338,7 +335,7 @@ NOTEBOOKS["03_key_lines"] = notebook(
     [
         code("""
         from hotspots.lines.key_lines import key_lines
-        from hotspots.maps.labels import HEADINGS_VI, label
+        from hotspots.maps.labels import HEADINGS_VI, localize_table
         from hotspots.privacy import apply_privacy
 
         if routes is None or routes.empty:
@@ -350,16 +347,14 @@ NOTEBOOKS["03_key_lines"] = notebook(
             kl = lines.to_gdf()
             shown = ["rank", "cases", "victims", "share", "length_km", "heading", "gate",
                      "n_communes"]
-            table = kl[[c for c in shown if c in kl]].copy()
-            for c, factor in (("share", 100), ("length_km", 1)):
-                if c in table:
-                    table[c] = (table[c] * factor).round(1)
+            table = kl[[c for c in shown if c in kl]].round({"length_km": 1})
+            if "share" in table:
+                table["share"] = (table["share"] * 100).round(1)
             if "heading" in table and lang == "vi":
                 table["heading"] = table["heading"].map(HEADINGS_VI).fillna(table["heading"])
             names = {"share": L("Tỷ lệ (%)", "Share (%)"),
                      "n_communes": L("Số xã, phường", "Communes")}
-            display(table.rename(columns=lambda c: names.get(c, label(c, lang)))
-                    .set_index(label("rank", lang)))
+            display(localize_table(table, lang, names, index="rank"))
             out.layer(apply_privacy(kl, privacy, threshold=suppress_below), "key_lines",
                       "Tuyến trọng điểm", "Key lines")
             out.table(apply_privacy(kl, privacy, threshold=suppress_below)
@@ -463,21 +458,17 @@ NOTEBOOKS["04_patrol_plan"] = notebook(
         ## Chốt kiểm soát / Checkpoints
         """),
         code("""
-        from hotspots.maps.labels import label
+        from hotspots.maps.labels import localize_table
         from hotspots.plan import site_checkpoints
 
         cp = None
         if lines is not None and len(lines):
             cp = site_checkpoints(lines, p=checkpoints, time_limit=solver_seconds)
             sites = cp.to_gdf()
-            table = sites.drop(columns="geometry")
-            if "kind" in table:
-                table["kind"] = table["kind"].map(lambda k: label(k, lang))
             names = {"volume": L("Lưu lượng (vụ)", "Volume (cases)"),
                      "marginal": L("Chặn thêm (vụ)", "Added (cases)"),
                      "covers": L("Tuyến chặn được", "Lines covered")}
-            display(table.rename(columns=lambda c: names.get(c, label(c, lang)))
-                    .set_index(label("rank", lang)))
+            display(localize_table(sites, lang, names, words=["kind"], index="rank"))
             print(L(f"Chặn được {cp.share:.0%} lưu lượng trên các tuyến",
                     f"Intercepts {cp.share:.0%} of the flow on the key lines"))
             out.layer(sites, "checkpoints", "Chốt kiểm soát", "Checkpoints")
@@ -503,10 +494,8 @@ NOTEBOOKS["04_patrol_plan"] = notebook(
         for c in ("start", "end"):  # 30/11/2026 07:00, not 2026-11-30 07:00:00+07:00
             if c in shown:
                 shown[c] = pd.to_datetime(shown[c]).dt.strftime("%d/%m/%Y %H:%M")
-        for c in ("distance_km", "duration_min"):
-            if c in shown:
-                shown[c] = shown[c].round(1)
-        display(shown.rename(columns=lambda c: label(c, lang)).set_index(label("unit", lang)))
+        shown = shown.round({"distance_km": 1, "duration_min": 1})
+        display(localize_table(shown, lang, index="unit"))
         out.index_table(shown, "Lộ trình tuần tra", "Patrol routes")
         gpx = write_gpx(plan, out.root / "layers" / "patrol_plan.gpx")
         out.file(gpx, "Lộ trình tuần tra (GPX)", "Patrol routes (GPX)", kind="layer")
@@ -574,7 +563,7 @@ NOTEBOOKS["05_backtest"] = notebook(
         ## So với cách đơn giản, ở 5% diện tích / Against the naive baseline at 5% of the area
         """),
         code("""
-        from hotspots.maps.labels import label
+        from hotspots.maps.labels import label, localize_table
 
         cmp5 = bt.compare(5.0)
         names = {"method": L("Phương pháp", "Method"),
@@ -585,11 +574,10 @@ NOTEBOOKS["05_backtest"] = notebook(
                  "wins": L("Số kỳ tốt hơn", "Windows better"),
                  "windows": L("Số kỳ kiểm tra", "Windows")}
         view = cmp5[[c for c in names if c in cmp5]].copy()
-        view["method"] = view["method"].map(lambda m: label(m, lang))
         for c in ("mean_hit_rate", "naive_mean_hit_rate"):
             view[c] = (view[c] * 100).round(1)
         view = view.round({"mean_pai": 1, "ratio_to_baseline": 2})
-        display(view.rename(columns=names).set_index(names["method"]))
+        display(localize_table(view, lang, names, words=["method"], index="method"))
         out.table(cmp5, "backtest_vs_naive", "So với cách đơn giản (5%)",
                   "Against the naive baseline (5%)")
         fig = bt.plot()

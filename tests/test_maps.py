@@ -516,3 +516,19 @@ def test_every_role_and_backtest_method_has_a_vietnamese_and_english_label():
         vi, en = label(key, "vi"), label(key, "en")
         assert vi != key and en != key and vi != en, key
     assert label("victim_home", "vi") == "Nơi cư trú của nạn nhân"
+
+
+def test_localize_table_translates_headers_coded_values_and_index():
+    from hotspots.maps.labels import localize_table
+
+    frame = gpd.GeoDataFrame(
+        {"rank": [1, 2], "kind": ["line_point", "mystery"], "cases": [5, 3], "share": [0.5, 0.2]},
+        geometry=[shapely.Point(104, 22)] * 2,
+        crs="EPSG:4326",
+    )
+    vi = localize_table(frame, "vi", {"share": "Tỷ lệ (%)"}, words=["kind"], index="rank")
+    assert list(vi.columns) == ["Loại", "Số vụ", "Tỷ lệ (%)"] and vi.index.name == "Thứ hạng"
+    assert vi["Loại"].tolist() == ["Điểm trên tuyến", "mystery"]  # unknown code kept
+    en = localize_table(frame, "en")
+    assert list(en.columns) == ["Rank", "Kind", "Cases", "Share"]
+    assert "geometry" in frame.columns and frame["kind"].iloc[0] == "line_point"  # a copy

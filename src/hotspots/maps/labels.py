@@ -6,7 +6,8 @@ The Vietnamese terms follow the programme plan (``Địa bàn trọng điểm``,
 
 from __future__ import annotations
 
-from typing import Literal
+from collections.abc import Sequence
+from typing import Any, Literal
 
 from hotspots.errors import ConfigError
 
@@ -17,6 +18,7 @@ __all__ = [
     "Lang",
     "label",
     "labels_for",
+    "localize_table",
     "looks_synthetic",
     "trend_key",
 ]
@@ -257,6 +259,41 @@ def label(key: str, lang: Lang = "vi", **fmt: object) -> str:
     _check_lang(lang)
     text = LABELS[lang].get(key, key)
     return text.format(**fmt) if fmt else text
+
+
+def localize_table(
+    frame: Any,
+    lang: Lang = "vi",
+    names: dict[str, str] | None = None,
+    words: Sequence[str] = (),
+    index: str | None = None,
+) -> Any:
+    """Return a copy of a table for display: headers and coded values in ``lang``.
+
+    Parameters
+    ----------
+    frame
+        A pandas DataFrame (a ``geometry`` column is dropped).
+    lang
+        ``"vi"`` or ``"en"``.
+    names
+        Headers that override :func:`label` (``{"share": "Tỷ lệ (%)"}``).
+    words
+        Columns whose values are keys of :data:`LABELS` (roles, methods, site kinds...)
+        and are replaced by their words; unknown values stay as they are.
+    index
+        Column (before renaming) to show as the row index instead of 0, 1, 2...
+    """
+    _check_lang(lang)
+    out = frame.drop(columns=[c for c in ("geometry",) if c in frame.columns])
+    out = out.copy()
+    for col in words:
+        if col in out.columns:
+            out[col] = out[col].map(lambda v: label(v, lang) if isinstance(v, str) else v)
+    names = names or {}
+    header = {c: names.get(c, label(c, lang)) for c in out.columns}
+    out = out.rename(columns=header)
+    return out.set_index(header[index]) if index in header else out
 
 
 def labels_for(lang: Lang = "vi") -> dict[str, str]:
