@@ -201,3 +201,73 @@ def test_milp_oracle_of_the_benchmark_matches_brute_force_and_the_solver_reaches
         inst["xy"], inst["scores"], inst["start"], inst["end"], inst["budget"], 3, time_limit=10
     )
     assert sol.score == pytest.approx(best)
+
+
+# -- balancing the work between vehicles (issue 5 review) ------------------------------
+_CHORD = 2 * 10 * np.sin(np.pi / 8)  # side of a regular octagon of radius 10
+
+
+def _octagon() -> np.ndarray:
+    a = np.arange(8) * np.pi / 4
+    return 10 * np.c_[np.cos(a), np.sin(a)]
+
+
+def test_balance_splits_an_octagon_in_two_halves():
+    # Shared depot at the centre, 8 stops on a circle, budget far beyond need. The least
+    # total travel is one vehicle touring all 8 (10 + 7 chords + 10 = 73.58) and the
+    # other idle; the min-max optimum gives each vehicle 4 neighbouring stops
+    # (10 + 3 chords + 10 = 42.96 each; a 5/3 split needs 50.6).
+    xy = _octagon()
+    off = solve_team_orienteering(xy, np.ones(8), np.zeros(2), np.zeros(2), 200.0, 2,
+                                  time_limit=2, balance=False)  # fmt: skip
+    assert sorted(len(r) for r in off.routes) == [0, 8]
+    assert off.times.max() == pytest.approx(20 + 7 * _CHORD, abs=1e-9)
+    assert off.solver["balance"]["applied"] is False
+    on = solve_team_orienteering(xy, np.ones(8), np.zeros(2), np.zeros(2), 200.0, 2,
+                                 time_limit=2)  # fmt: skip
+    assert on.score == off.score == 8.0
+    assert [len(r) for r in on.routes] == [4, 4]
+    for r in on.routes:  # neighbours on the circle: 4 consecutive positions mod 8
+        assert any({(k + j) % 8 for j in range(4)} == set(r) for k in range(8))
+    np.testing.assert_allclose(on.times, 20 + 3 * _CHORD, atol=1e-9)
+    b = on.solver["balance"]
+    assert b["applied"] is True
+    assert b["longest_before"] == pytest.approx(20 + 7 * _CHORD, abs=1e-9)
+    assert b["longest_after"] == pytest.approx(20 + 3 * _CHORD, abs=1e-9)
+    assert b["lower_bound"] == pytest.approx(20.0, abs=1e-9)
+    assert on.feasible
+
+
+def test_balance_two_bases_each_serves_its_own_stops():
+    near = np.array([[1, 0], [0, 1], [-1, 0], [0, -1]], float)
+    xy = np.vstack([near, near + [30, 0]])
+    st = np.array([[0.0, 0.0], [30.0, 0.0]])
+    sol = solve_team_orienteering(xy, np.ones(8), st, st, 500.0, 2, time_limit=2)
+    assert sorted(sol.routes[0]) == [0, 1, 2, 3]
+    assert sorted(sol.routes[1]) == [4, 5, 6, 7]
+    np.testing.assert_allclose(sol.times, 2 + 3 * np.sqrt(2), atol=1e-9)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_balance_never_loses_score_nor_lengthens_the_longest_route(seed):
+    rng = np.random.default_rng(seed)
+    xy = rng.uniform(0, 100, (25, 2))
+    sc = rng.integers(1, 10, 25).astype(float)
+    st = rng.uniform(0, 100, (3, 2))
+    for budget in (120.0, 400.0):  # tight (some stops left) and loose (all visited)
+        off = solve_team_orienteering(xy, sc, st, st, budget, 3, time_limit=2, seed=seed,
+                                      balance=False)  # fmt: skip
+        on = solve_team_orienteering(xy, sc, st, st, budget, 3, time_limit=2, seed=seed)
+        assert on.score >= off.score - 1e-9
+        assert on.times.max() <= off.times.max() + 1e-9
+        assert on.feasible and np.all(on.times <= budget + 1e-9)
+        if budget == 400.0:
+            assert len(on.visited) == 25
+
+
+def test_balance_same_seed_same_routes():
+    a = solve_team_orienteering(_octagon(), np.ones(8), np.zeros(2), np.zeros(2), 200.0, 2,
+                                time_limit=2, seed=3)  # fmt: skip
+    b = solve_team_orienteering(_octagon(), np.ones(8), np.zeros(2), np.zeros(2), 200.0, 2,
+                                time_limit=2, seed=3)  # fmt: skip
+    assert a.routes == b.routes and a.solver["balance"] == b.solver["balance"]

@@ -146,3 +146,53 @@ def test_bad_parameters():
         weekly_schedule(areas, units, shift_starts=("25:00",))
     with pytest.raises(InputError):
         plan_patrols(areas, units, dwell_min=-1)
+
+
+def _octagon_areas(radius_m=10_000.0):
+    a = np.arange(8) * np.pi / 4
+    return gpd.GeoDataFrame(
+        {"rank": range(1, 9)},
+        geometry=[Point(X0 + radius_m * np.cos(t), Y0 + radius_m * np.sin(t)) for t in a],
+        crs=UTM48,
+    ).to_crs(4326)
+
+
+def _octagon_minutes(n_chords: int, n_stops: int, dwell=12.0) -> float:
+    chord = 2 * 10_000 * np.sin(np.pi / 8)
+    return (20_000 + n_chords * chord) * 1.3 / (40 / 3.6) / 60 + n_stops * dwell
+
+
+def test_one_shift_balanced_between_two_units_at_one_base():
+    # Both units at the centre of 8 areas on a 10 km circle: without balance one unit
+    # tours all 8 (least total travel), with balance each takes 4 neighbouring areas.
+    areas, units = _octagon_areas(), _units([(0, 0), (0, 0)])
+    kw = dict(travel=straight_line(40.0, 1.3), dwell_min=12, time_limit=2)
+    off = plan_patrols(areas, units, balance=False, **kw)
+    assert sorted(off.routes["n_stops"]) == [0, 8]
+    assert off.meta["balance"]["applied"] is False
+    on = plan_patrols(areas, units, **kw)
+    assert list(on.routes["n_stops"]) == [4, 4]
+    np.testing.assert_allclose(on.routes["duration_min"], _octagon_minutes(3, 4), rtol=1e-6)
+    b = on.meta["balance"]
+    assert b["applied"] is True and b["enabled"] is True
+    assert b["longest_before_min"] == pytest.approx(_octagon_minutes(7, 8), rel=1e-6)
+    assert b["longest_after_min"] == pytest.approx(_octagon_minutes(3, 4), rel=1e-6)
+    assert on.meta["risk_covered"] == pytest.approx(off.meta["risk_covered"], abs=1e-9)
+    _check_feasible(on)
+
+
+def test_week_shift_balanced_and_recorded_in_meta():
+    areas, units = _octagon_areas(), _units([(0, 0), (0, 0)])
+    kw = dict(travel=straight_line(40.0, 1.3), days=1, shift_starts=("07:00",), time_limit=4)
+    on = weekly_schedule(areas, units, **kw)
+    assert list(on.routes["n_stops"]) == [4, 4]
+    b = on.meta["balance"]
+    assert b["shifts_rebalanced"] == 1 and b["applied"] is True
+    assert b["longest_after_min"] == pytest.approx(_octagon_minutes(3, 4), rel=1e-6)
+    off = weekly_schedule(areas, units, balance=False, **kw)
+    assert sorted(off.routes["n_stops"]) == [0, 8]
+    assert off.meta["balance"]["shifts_rebalanced"] == 0
+    assert off.meta["balance"]["longest_before_min"] == pytest.approx(
+        _octagon_minutes(7, 8), rel=1e-6
+    )
+    _check_feasible(on)

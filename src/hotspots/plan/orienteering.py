@@ -34,6 +34,9 @@ _SCORE_UNITS = 10_000
 
 #: PyVRP's default (1e5) is too low once prizes dominate travel (a prize unit is a route's budget).
 _MAX_PENALTY = 1e9
+#: Balancing is tried only when the longest route exceeds the mean route by this share
+#: (little is to be gained otherwise, and each try is another solve).
+_BALANCE_MIN_GAIN = 0.15
 
 
 @dataclass
@@ -58,7 +61,8 @@ class TOPSolution:
         Number of stops dropped by the float-time check (0 unless rounding misled the
         solver).
     solver
-        Name and settings of the solver used.
+        Name and settings of the solver used; ``solver["balance"]`` says whether the
+        routes were rebalanced (``applied``) and the longest route before and after.
     """
 
     routes: list[list[int]]
@@ -124,6 +128,8 @@ def solve_top_matrix(
     seed: int = 0,
     required: np.ndarray | None = None,
     no_improvement: int | None = None,
+    balance: bool = True,
+    balance_steps: int = 3,
 ) -> TOPSolution:
     """Solve a team orienteering problem given a travel-time matrix.
 
@@ -154,6 +160,17 @@ def solve_top_matrix(
     no_improvement
         Stop after this many iterations without improvement (default: scaled with
         the instance size).
+    balance
+        When every stop is visited and the longest route is more than 15 % above the
+        mean route, re-solve with a common cap on the route length (bisection between
+        the mean route, or the longest quickest out-and-back to one stop if larger, and
+        the current longest route) and keep a re-solve only if it still visits every
+        stop with the same total score: the work is spread over the vehicles instead of
+        one vehicle doing everything. A heuristic min-max, not a proven optimum.
+        ``solver["balance"]`` records whether it was applied and the longest route
+        before and after.
+    balance_steps
+        Most re-solves for the balancing (each gets ``time_limit / (steps + 1)``).
 
     Returns
     -------
@@ -235,50 +252,98 @@ def solve_top_matrix(
         for i in range(n)
     ]
     depots = [pyvrp.Depot(n + k) for k in range(len(used_depots))]
-    groups: dict[tuple[int, int, int], list[int]] = {}
-    for v in range(m):
-        key = (depot_pos[int(starts[v])], depot_pos[int(ends[v])], int(bud_int[v]))
-        groups.setdefault(key, []).append(v)
-    vtypes = []
-    type_vehicles = []
-    for (s, e, b), vs in groups.items():
-        vtypes.append(
-            pyvrp.VehicleType(len(vs), start_depot=s, end_depot=e, shift_duration=b, max_distance=b)
-        )
-        type_vehicles.append(vs)
-    data = pyvrp.ProblemData(locations, clients, depots, vtypes, [sub], [sub])
-
     if no_improvement is None:
         no_improvement = max(2_000, 40 * n)
-    stop = MultipleCriteria([MaxRuntime(time_limit), NoImprovement(no_improvement)])
-    params = pyvrp.SolveParams(penalty=pyvrp.PenaltyParams(max_penalty=_MAX_PENALTY))
-    result = pyvrp.solve(data, stop, seed=seed, display=False, collect_stats=False, params=params)
-    solver_info.update(
-        iterations=int(result.num_iterations),
-        runtime=float(result.runtime),
-        # Stopping on the iteration criterion is reproducible; on the clock it is not.
-        stopped_by="time" if result.runtime >= time_limit else "no_improvement",
-    )
 
-    routes: list[list[int]] = [[] for _ in range(m)]
-    next_slot = [0] * len(vtypes)
-    for r in result.best.routes():
-        t = r.vehicle_type()
-        v = type_vehicles[t][next_slot[t]]
-        next_slot[t] += 1
-        routes[v] = [int(a.idx) for a in r.schedule() if not a.is_depot()]
+    def run(caps: np.ndarray, limit: float, patience: int) -> tuple[list[list[int]], int, dict]:
+        """Solve with per-vehicle budgets ``caps`` (float); check and repair in floats."""
+        cap_int = np.floor(caps * scale + 1e-9).astype(np.int64) + (2 * n + 2) // 2
+        groups: dict[tuple[int, int, int], list[int]] = {}
+        for v in range(m):
+            key = (depot_pos[int(starts[v])], depot_pos[int(ends[v])], int(cap_int[v]))
+            groups.setdefault(key, []).append(v)
+        vtypes = []
+        type_vehicles = []
+        for (s, e, b), vs in groups.items():
+            vtypes.append(
+                pyvrp.VehicleType(
+                    len(vs), start_depot=s, end_depot=e, shift_duration=b, max_distance=b
+                )
+            )
+            type_vehicles.append(vs)
+        data = pyvrp.ProblemData(locations, clients, depots, vtypes, [sub], [sub])
+        stop = MultipleCriteria([MaxRuntime(limit), NoImprovement(patience)])
+        params = pyvrp.SolveParams(penalty=pyvrp.PenaltyParams(max_penalty=_MAX_PENALTY))
+        result = pyvrp.solve(
+            data, stop, seed=seed, display=False, collect_stats=False, params=params
+        )
+        info = {
+            "iterations": int(result.num_iterations),
+            "runtime": float(result.runtime),
+            # Stopping on the iteration criterion is reproducible; on the clock it is not.
+            "stopped_by": "time" if result.runtime >= limit else "no_improvement",
+        }
+        routes: list[list[int]] = [[] for _ in range(m)]
+        next_slot = [0] * len(vtypes)
+        for r in result.best.routes():
+            t = r.vehicle_type()
+            v = type_vehicles[t][next_slot[t]]
+            next_slot[t] += 1
+            routes[v] = [int(a.idx) for a in r.schedule() if not a.is_depot()]
+        # -- check with float times (against the true budgets and the cap), repair -----
+        repaired = 0
+        for v in range(m):
+            while routes[v] and (
+                route_time(times, routes[v], int(starts[v]), int(ends[v]), service_full)
+                > caps[v] * (1 + 1e-12) + 1e-9
+            ):
+                drop = min(range(len(routes[v])), key=lambda k: scores[routes[v][k]])
+                routes[v].pop(drop)
+                repaired += 1
+        return routes, repaired, info
 
-    # -- check with float times, repair if needed -----------------------------------
-    repaired = 0
-    for v in range(m):
-        while routes[v] and (
-            route_time(times, routes[v], int(starts[v]), int(ends[v]), service_full)
-            > budgets[v] * (1 + 1e-12) + 1e-9
-        ):
-            drop = min(range(len(routes[v])), key=lambda k: scores[routes[v][k]])
-            routes[v].pop(drop)
-            repaired += 1
+    routes, repaired, info = run(budgets, time_limit, no_improvement)
+    solver_info.update(info)
     route_times = _times_of(times, routes, starts, ends, service_full)
+    total = float(sum(scores[i] for r in routes for i in r))
+
+    # -- balance: min-max the longest route without losing score ----------------------
+    n_visited = sum(len(r) for r in routes)
+    longest = float(route_times.max())
+    bal = {"applied": False, "longest_before": longest, "longest_after": longest, "steps": 0}
+    mean = float(route_times.mean())
+    if balance and m > 1 and n_visited == n and longest > (1 + _BALANCE_MIN_GAIN) * mean:
+        # No route can be shorter than the quickest out-and-back to its hardest stop.
+        direct = times[starts][:, :n] + service[None, :] + times[:n, ends].T  # start->i->end
+        lower = float(np.max(np.min(direct, axis=0)))
+        bal["lower_bound"] = lower
+        # Nor, in practice, than the mean route: the solver already minimised the total
+        # travel, so the bisection starts there rather than at the (weak) lower bound.
+        lo, hi = max(lower, mean), longest
+        tol = 1e-9 * max(1.0, abs(total))
+        for _ in range(balance_steps):
+            if hi - lo <= 0.01 * hi:
+                break
+            cap = (lo + hi) / 2
+            bal["steps"] += 1
+            cand, rep, cinfo = run(
+                np.minimum(budgets, cap),
+                max(0.1, time_limit / (balance_steps + 1)),
+                max(500, no_improvement // 2),
+            )
+            c_total = float(sum(scores[i] for r in cand for i in r))
+            if sum(len(r) for r in cand) == n and c_total >= total - tol:
+                c_times = _times_of(times, cand, starts, ends, service_full)
+                routes, repaired, route_times = cand, rep, c_times
+                hi = float(c_times.max())
+                bal["applied"] = True
+                if cinfo["stopped_by"] == "time":
+                    solver_info["stopped_by"] = "time"
+            else:
+                lo = cap
+        bal["longest_after"] = float(route_times.max())
+    solver_info["balance"] = bal
+
     feasible = bool(np.all(route_times <= budgets * (1 + 1e-12) + 1e-9))
     total = float(sum(scores[i] for r in routes for i in r))
     return TOPSolution(routes, total, route_times, budgets, feasible, repaired, solver_info)
@@ -312,6 +377,7 @@ def solve_team_orienteering(
     service_time: float = 0,
     time_limit: float = 10,
     seed: int = 0,
+    balance: bool = True,
 ) -> TOPSolution:
     """Solve a Euclidean team orienteering problem.
 
@@ -337,6 +403,9 @@ def solve_team_orienteering(
         Wall-clock seconds for the solver.
     seed
         Random seed.
+    balance
+        Spread the work over the vehicles when every stop is visited (see
+        :func:`solve_top_matrix`).
 
     Returns
     -------
@@ -370,5 +439,13 @@ def solve_team_orienteering(
     s_idx = np.array([idx(p) for p in st])
     e_idx = np.array([idx(p) for p in en])
     return solve_top_matrix(
-        times, scores, s_idx, e_idx, budget, service_time, time_limit=time_limit, seed=seed
+        times,
+        scores,
+        s_idx,
+        e_idx,
+        budget,
+        service_time,
+        time_limit=time_limit,
+        seed=seed,
+        balance=balance,
     )

@@ -194,6 +194,7 @@ def _route_rows(
     seed: int,
     day: int,
     shift_label: str,
+    balance: bool = True,
 ) -> tuple[list[dict], list[dict], dict]:
     """Solve one shift for the given units over the given stops; return table rows."""
     bases = net.base_index[unit_idx]
@@ -211,6 +212,7 @@ def _route_rows(
         time_limit=time_limit,
         seed=seed,
         required=required,
+        balance=balance,
     )
     route_rows, stop_rows = [], []
     date = start.normalize()
@@ -317,6 +319,7 @@ def plan_patrols(
     date: str | pd.Timestamp = "2026-11-30",
     time_limit: float = 10.0,
     seed: int = 0,
+    balance: bool = True,
 ) -> PatrolPlan:
     """Plan one shift of patrols: each unit's route over the key areas.
 
@@ -342,6 +345,10 @@ def plan_patrols(
         Seconds for the routing solver.
     seed
         Random seed.
+    balance
+        When every area fits in the shift, spread the areas over the units (shorten
+        the longest route) without losing any covered risk; ``meta["balance"]`` says
+        whether it was applied and gives the longest route before and after, in minutes.
 
     Returns
     -------
@@ -375,6 +382,7 @@ def plan_patrols(
         seed,
         1,
         shift_start,
+        balance,
     )
     routes, stop_df = _frames(route_rows, stop_rows)
     meta = {
@@ -388,5 +396,16 @@ def plan_patrols(
         "seed": seed,
         "risk_covered": info["score"],
         "risk_total": float(stops["score"].sum()),
+        "balance": _balance_minutes(info["solver"].get("balance"), balance),
     }
     return PatrolPlan(routes, stop_df, None, meta)
+
+
+def _balance_minutes(bal: dict | None, enabled: bool) -> dict:
+    """The solver's balance record with route lengths in minutes (times are seconds)."""
+    bal = bal or {}
+    out = {"enabled": bool(enabled), "applied": bool(bal.get("applied", False))}
+    for k in ("longest_before", "longest_after"):
+        if k in bal:
+            out[f"{k}_min"] = float(bal[k]) / 60.0
+    return out

@@ -94,6 +94,7 @@ def weekly_schedule(
     min_visits: int | str = 1,
     seed: int = 0,
     time_limit: float = 40.0,
+    balance: bool = True,
 ) -> PatrolPlan:
     """Plan ``days`` days of patrols over the key areas.
 
@@ -123,6 +124,11 @@ def weekly_schedule(
         Random seed (use e.g. the ISO week number to vary weeks reproducibly).
     time_limit
         Total seconds for the routing solver, shared over all shifts.
+    balance
+        In each shift whose visits all fit, spread them over the shift's units (shorten
+        the longest route) without dropping a visit. ``meta["balance"]`` counts the
+        shifts rebalanced and gives the longest route of the week before and after, in
+        minutes.
 
     Returns
     -------
@@ -166,7 +172,7 @@ def weekly_schedule(
     # capacity: how many stops all units reach in one shift, times the days
     _, _, probe = _route_rows(
         net, units, list(range(len(units))), np.arange(n), risk, None, day0, shift_s,
-        dwell_s, per_solve, seed, 0, "",
+        dwell_s, per_solve, seed, 0, "", balance=False,
     )  # fmt: skip
     capacity = len(probe["visited"]) * days
     counts = visit_counts(risk, mins, capacity, days, rng)
@@ -185,6 +191,7 @@ def weekly_schedule(
     timed_out = 0  # solves stopped by the clock (not reproducible across machines)
     carry: list[int] = []  # required visits that did not fit, moved on
     done = np.zeros(n, int)
+    bal_applied, bal_before, bal_after = 0, 0.0, 0.0  # shifts rebalanced, longest route (s)
     for d in range(days):
         todo = {i: r for i, r in visit_days[d]}
         for i in carry:
@@ -211,8 +218,13 @@ def weekly_schedule(
             required = np.array([todo[i] for i in s_items], bool)
             r_rows, s_rows, info = _route_rows(
                 net, units, u_idx, idx, risk[idx], required, start, shift_s[u_idx],
-                dwell_s, per_solve, seed + 1000 * d + s, d + 1, shift_starts[s],
+                dwell_s, per_solve, seed + 1000 * d + s, d + 1, shift_starts[s], balance,
             )  # fmt: skip
+            b = info["solver"].get("balance", {})
+            bal_applied += bool(b.get("applied"))
+            if "longest_before" in b:
+                bal_before = max(bal_before, float(b["longest_before"]))
+                bal_after = max(bal_after, float(b["longest_after"]))
             feasible &= info["feasible"]
             timed_out += info["solver"].get("stopped_by") == "time"
             route_rows += r_rows
@@ -254,5 +266,12 @@ def weekly_schedule(
         "min_visits_met": not short,
         "shortfall": short,
         "risk_total": float(risk.sum()),
+        "balance": {
+            "enabled": bool(balance),
+            "applied": bal_applied > 0,
+            "shifts_rebalanced": int(bal_applied),
+            "longest_before_min": bal_before / 60.0,
+            "longest_after_min": bal_after / 60.0,
+        },
     }
     return PatrolPlan(routes, stop_df, None, meta)
