@@ -62,6 +62,7 @@ def test_plan_writes_all_outputs_with_units_file(inputs):
     assert meta["travel"]["model"] == "straight-line"
     assert meta["units"] == 3 and meta["days"] == 2 and meta["province"] == "15"
     assert meta["checkpoints"]["gap"] == 0.0 and meta["feasible"]
+    assert meta["balance"]["enabled"] is True
     routes = gpd.read_file(out / "plan.gpkg", layer="routes")
     assert set(routes["unit"]) == {"Tổ Cốc Lếu (1)", "Tổ Cốc Lếu (2)", "Tổ Bảo Thắng"}
     assert (routes.loc[routes["unit"] != "Tổ Bảo Thắng", "shift_min"] == 360).all()
@@ -83,9 +84,10 @@ def test_plan_default_bases_and_network(inputs):
     )
     net = tmp / "roads.gpkg"
     roads.to_file(net)
-    code, out = _run(tmp, a, ln, "--network", str(net), "--max-bases", "2")
+    code, out = _run(tmp, a, ln, "--network", str(net), "--max-bases", "2", "--no-balance")
     assert code == 0
     meta = json.loads((out / "plan.json").read_text(encoding="utf-8"))
+    assert meta["balance"]["enabled"] is False and meta["balance"]["shifts_rebalanced"] == 0
     assert meta["travel"]["model"] == "network" and meta["travel"]["source"] == str(net)
     assert meta["units"] == 2
     stops = gpd.read_file(out / "plan.gpkg", layer="stops")

@@ -64,6 +64,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--time-limit", type=float, default=40.0, help="routing seconds in total")
     p.add_argument("--seed", type=int, default=0, help="random seed (e.g. the week number)")
     p.add_argument(
+        "--no-balance",
+        action="store_true",
+        help="do not spread a shift's stops over its units (default: when every stop fits, "
+        "the longest route is shortened without dropping a stop; plan.json 'balance')",
+    )
+    p.add_argument(
         "--routes",
         metavar="CASES_FILE",
         help="case file with route stops (case_id, seq; read like `hotspots validate`): "
@@ -261,6 +267,7 @@ def run_plan(args: argparse.Namespace) -> int:
         min_visits=args.min_visits,
         seed=args.seed,
         time_limit=args.time_limit,
+        balance=not args.no_balance,
     )
     plan.checkpoints = checkpoints
     plan.meta["checkpoints"] = {
