@@ -16,9 +16,6 @@ from hotspots.errors import HotspotsError
 __all__ = ["LEAFLET_VERSION", "HELPERS_JS", "PAGE_CSS", "leaflet_css", "leaflet_js"]
 
 LEAFLET_VERSION = "1.9.3"
-# folium-offline keys its embedded copies by the URL folium would have loaded; the URL is
-# only a dictionary key here and is never requested (tests/test_maps.py checks the pages).
-_BASE = f"https://cdn.jsdelivr.net/npm/leaflet@{LEAFLET_VERSION}/dist/"
 
 #: Page helpers shared by every layer: HTML escaping, colour classes, popups, ``hsLayer``.
 HELPERS_JS = r"""
@@ -108,8 +105,11 @@ def _resources() -> dict[str, str]:
 
 def _get(name: str) -> str:
     res = _resources()
-    key = _BASE + name
-    if key not in res:  # pragma: no cover - guards against a package change
+    # folium-offline keys its embedded copies by the address folium would have loaded;
+    # the key is only looked up here, nothing is ever requested.
+    suffix = f"/leaflet@{LEAFLET_VERSION}/dist/{name}"
+    key = next((k for k in res if isinstance(k, str) and k.endswith(suffix)), None)
+    if key is None:  # pragma: no cover - guards against a package change
         raise HotspotsError(
             f"Leaflet {LEAFLET_VERSION} ({name}) not found in folium-offline; "
             "pin folium-offline==0.20.0.2"
