@@ -278,6 +278,23 @@ def _far_points(lon: np.ndarray, lat: np.ndarray, located: np.ndarray) -> np.nda
     return np.where(located & (d > limit), d, 0.0)
 
 
+def _outlier(
+    pr: _Problems,
+    i: int,
+    policy: str,
+    reason: str,
+    column: str,
+    lon: float,
+    lat: float,
+    message: str,
+) -> None:
+    """Flag (``outside='flag'``) or quarantine a point that lies where cases should not."""
+    if policy == "flag":
+        pr.flags[i].append(reason)
+    else:
+        pr.add(i, reason, column, f"{lon:.6f}, {lat:.6f}", message)
+
+
 def _norm(v: object) -> str:
     return cols.normalize_header(v) if v is not None else ""
 
@@ -668,17 +685,17 @@ def read_cases(
         out_mask = located & ~inside
         where = area_gdf["name"].iloc[0]
         for i in np.flatnonzero(out_mask):
-            if outside == "flag":
-                pr.flags[i].append("outside_area")
-            else:
-                pr.add(
-                    i,
-                    "outside_area",
-                    loc_col,
-                    f"{lon[i]:.6f}, {lat[i]:.6f}",
-                    f"point ({lat[i]:.5f} N, {lon[i]:.5f} E) lies outside {where}; check the "
-                    "coordinates, or keep such points with --outside flag (outside='flag')",
-                )
+            _outlier(
+                pr,
+                i,
+                outside,
+                "outside_area",
+                loc_col,
+                lon[i],
+                lat[i],
+                f"point ({lat[i]:.5f} N, {lon[i]:.5f} E) lies outside {where}; check the "
+                "coordinates, or keep such points with --outside flag (outside='flag')",
+            )
 
     elif area_m is None and located.sum() >= _FAR_MIN_POINTS:
         # No area given: a point far from all the others is a placeholder or a bad geocode
@@ -689,19 +706,19 @@ def read_cases(
         if far.any():
             info["far_points"] = int(far.sum())
         for i in np.flatnonzero(far):
-            if outside == "flag":
-                pr.flags[i].append("far_from_others")
-            else:
-                pr.add(
-                    i,
-                    "far_from_others",
-                    loc_col,
-                    f"{lon[i]:.6f}, {lat[i]:.6f}",
-                    f"point ({lat[i]:.5f}, {lon[i]:.5f}) is {far[i] / 1000:.0f} km from the "
-                    "middle of the other cases, far beyond where they lie: a placeholder or a "
-                    "wrong location? Fix it, give the study area (--area), or keep such "
-                    "points with --outside flag",
-                )
+            _outlier(
+                pr,
+                i,
+                outside,
+                "far_from_others",
+                loc_col,
+                lon[i],
+                lat[i],
+                f"point ({lat[i]:.5f}, {lon[i]:.5f}) is {far[i] / 1000:.0f} km from the "
+                "middle of the other cases, far beyond where they lie: a placeholder or a "
+                "wrong location? Fix it, give the study area (--area), or keep such "
+                "points with --outside flag",
+            )
 
     # --- dates -----------------------------------------------------------------------
     now = pd.Timestamp.now(tz=TZ) if today is None else pd.Timestamp(today)
