@@ -9,8 +9,17 @@ import pytest
 from pyproj import Transformer
 from shapely.geometry import LineString, Point
 
-from hotspots.errors import InputError, UnusableInputError
-from hotspots.plan.travel import from_network, read_network, straight_line, travel_model
+from hotspots.errors import HotspotsWarning, InputError, UnusableInputError
+from hotspots.plan.travel import (
+    LEG_ACCESS,
+    LEG_NETWORK,
+    LEG_NOT_CONNECTED,
+    LEG_STRAIGHT,
+    from_network,
+    read_network,
+    straight_line,
+    travel_model,
+)
 
 UTM48 = "EPSG:32648"
 X0, Y0 = 400_000.0, 2_450_000.0
@@ -84,11 +93,20 @@ def test_network_speed_column_and_access_leg():
     assert t[0, 1] == pytest.approx(3000 / 20.0 + 120 / 10.0, abs=0.05)
 
 
-def test_disconnected_pairs_fall_back_to_straight_line():
+def test_disconnected_pairs_are_named_and_marked_never_silent():
     m = from_network(_roads_gdf(), speed_kmh=36.0, circuity=1.3)
-    d, t = m.matrix(_pts([(0, 0), (20_000, 0)]))
-    assert d[0, 1] == pytest.approx(20_000 * 1.3, rel=1e-9)
-    assert m.describe()["fallback_pairs"] == 2
+    pts = _pts([(0, 0), (3000, 4000), (20_000, 0)])
+    with pytest.warns(HotspotsWarning, match=r"1 of 3 places.*Đồn Y Tý"):
+        tab = m.table(pts, names=["Tổ 1 base", "Địa bàn 1", "Đồn Y Tý"])
+    assert tab.unconnected == [2]
+    assert tab.distance_m[0, 2] == pytest.approx(20_000 * 1.3, rel=1e-9)
+    assert tab.leg_model[0, 2] == LEG_NOT_CONNECTED == tab.leg_model[2, 1]
+    assert tab.leg_model[0, 1] == LEG_NETWORK
+    assert m.describe()["fallback_pairs"] == 4
+    with pytest.warns(HotspotsWarning, match="#2"):  # without names: the point's number
+        m.matrix(_pts([(0, 0), (20_000, 0)]))
+    leg = m.leg(pts.iloc[0], pts.iloc[2])
+    assert leg.model == LEG_NOT_CONNECTED and len(leg.geometry.coords) == 2
 
 
 def test_geopackage_graphml_and_osm_xml_give_the_same_times(tmp_path):
@@ -166,3 +184,110 @@ def test_distance_is_the_length_of_the_fastest_path():
     assert d[0, 1] == pytest.approx(5000, abs=0.5)
     assert m.describe()["edges"] == 3
     assert len(m.path(_pts([(0, 0)]).iloc[0], _pts([(3000, 0)]).iloc[0]).coords) == 5
+
+
+# A 2 x 2 km square of roads: A(0,0) -B(2000,0)- C(2000,2000), and A -D(0,2000)- C.
+# The south-east way is a trunk road (QL4D), the north-west way a tertiary (ĐT155).
+def _square(**cols):
+    geoms = [
+        LineString([_ll(0, 0), _ll(2000, 0)]),
+        LineString([_ll(2000, 0), _ll(2000, 2000)]),
+        LineString([_ll(0, 0), _ll(0, 2000)]),
+        LineString([_ll(0, 2000), _ll(2000, 2000)]),
+    ]
+    base = {
+        "highway": ["trunk", "trunk", "tertiary", "tertiary"],
+        "ref": ["QL4D", "QL4D", None, "ĐT155"],
+        "name": [None, None, "Đường Hoàng Liên", None],
+    }
+    return gpd.GeoDataFrame({**base, **cols}, geometry=geoms, crs=4326)
+
+
+def test_vehicle_speeds_per_road_class():
+    car = from_network(_square())
+    pts = _pts([(0, 0), (2000, 2000)])
+    d, t = car.matrix(pts)
+    assert d[0, 1] == pytest.approx(4000, abs=0.5)
+    assert t[0, 1] == pytest.approx(4000 / (60 / 3.6), rel=1e-6)  # trunk at 60 km/h
+    moto = car.for_vehicle("motorbike")
+    assert moto is car.for_vehicle("motorbike")  # built once
+    assert moto.matrix(pts)[1][0, 1] == pytest.approx(4000 / (50 / 3.6), rel=1e-6)
+    # matrix(vehicle=...) is the same as for_vehicle(...).matrix
+    assert car.matrix(pts, vehicle="foot")[1][0, 1] == pytest.approx(4000 / (5 / 3.6), rel=1e-6)
+    # overrides: a slow trunk for motorbikes sends them round by the tertiary road
+    slow = car.for_vehicle("motorbike", speeds={"trunk": 20.0})
+    assert slow.matrix(pts)[1][0, 1] == pytest.approx(4000 / (35 / 3.6), rel=1e-6)
+    assert slow.leg(pts.iloc[0], pts.iloc[1]).roads == ["Đường Hoàng Liên", "ĐT155"]
+    assert slow.describe()["speeds_kmh"]["trunk"] == 20.0
+    assert car.describe()["vehicle"] == "car" and slow.describe()["vehicle"] == "motorbike"
+
+
+def test_speed_columns_per_vehicle_and_closed_roads():
+    roads = _square(speed_motorbike=[30.0, 30.0, 0.0, 0.0], speed_car=[90.0] * 4)
+    m = from_network(roads, vehicle="motorbike")
+    pts = _pts([(0, 0), (2000, 2000), (0, 2000)])
+    _, t = m.matrix(pts[:2])
+    assert t[0, 1] == pytest.approx(4000 / (30 / 3.6), rel=1e-6)
+    assert m.for_vehicle("car").matrix(pts[:2])[1][0, 1] == pytest.approx(4000 / 25, rel=1e-6)
+    # D sits on closed roads only: the motorbike is snapped to the nearest open node
+    tab = m.table(pts)
+    assert tab.access_m[2] == pytest.approx(2000, abs=0.5)
+
+
+def test_oneway_is_respected_except_on_foot():
+    # the trunk way is one-way from A towards C: going back takes the tertiary road
+    m = from_network(_square(oneway=["yes", "yes", "no", None]))
+    pts = _pts([(0, 0), (2000, 2000)])
+    _, t = m.matrix(pts)
+    assert t[0, 1] == pytest.approx(4000 / (60 / 3.6), rel=1e-6)
+    assert t[1, 0] == pytest.approx(4000 / (35 / 3.6), rel=1e-6)
+    assert m.leg(pts.iloc[1], pts.iloc[0]).roads == ["ĐT155", "Đường Hoàng Liên"]
+    foot = m.for_vehicle("foot").matrix(pts)[1]
+    assert foot[1, 0] == pytest.approx(foot[0, 1])
+    # "-1": one-way against the drawing direction
+    rev = from_network(_square(oneway=["-1", "-1", None, None]))
+    _, t = rev.matrix(pts)
+    assert t[1, 0] == pytest.approx(4000 / (60 / 3.6), rel=1e-6)
+
+
+def test_edge_circuity_stretches_straight_roads():
+    # roads drawn straight between junctions: the trunk is really 1.5 x longer
+    m = from_network(_square(circuity=[1.5, 1.5, 1.0, 1.0]))
+    pts = _pts([(0, 0), (2000, 2000)])
+    d, t = m.matrix(pts)
+    assert t[0, 1] == pytest.approx(min(6000 / (60 / 3.6), 4000 / (35 / 3.6)), rel=1e-6)
+    assert d[0, 1] == pytest.approx(6000, abs=0.5)  # the trunk is still faster
+    assert m.describe()["edge_circuity"] is True
+
+
+def test_leg_names_roads_in_order_and_models():
+    m = from_network(_square())
+    pts = _pts([(0, 0), (2000, 2000), (2000, 10), (0, 300)])
+    leg = m.leg(pts.iloc[0], pts.iloc[1])
+    assert leg.roads == ["QL4D"] and leg.model == LEG_NETWORK
+    assert leg.geometry.distance(Point(_ll(2000, 0))) < 1e-6  # turns at B
+    tab = m.table(pts)
+    # (0,300) snaps to A: 300 m straight access against 0 m of road
+    assert tab.leg_model[0, 3] == LEG_ACCESS
+    assert tab.leg_model[0, 2] == LEG_NETWORK
+    assert m.leg(pts.iloc[3], pts.iloc[0]).model == LEG_ACCESS  # one node: no road at all
+    assert straight_line().table(pts).leg_model[0, 1] == LEG_STRAIGHT
+
+
+def test_straight_line_vehicle_speed_is_capped():
+    pts = _pts([(0, 0), (3000, 4000)])
+    walk = straight_line(speed_kmh=40.0, circuity=1.0, vehicle="foot")
+    assert walk.matrix(pts)[1][0, 1] == pytest.approx(5000 / (5 / 3.6), rel=1e-9)
+    car = straight_line(speed_kmh=40.0, circuity=1.0)
+    assert car.matrix(pts, vehicle="motorbike")[1][0, 1] == pytest.approx(5000 / (40 / 3.6))
+    with pytest.raises(InputError, match="vehicle"):
+        car.for_vehicle("tank")
+
+
+def test_geopackage_roads_layer_keeps_names(tmp_path):
+    gpkg = tmp_path / "roads.gpkg"
+    _square().to_file(gpkg, layer="places")  # another layer first, as hotspots roads writes
+    _square(oneway=["yes"] * 4).to_file(gpkg, layer="roads")
+    lines = read_network(gpkg)
+    assert list(lines["ref"].fillna("")) == ["QL4D", "QL4D", "", "ĐT155"]
+    assert lines["oneway"].tolist() == ["yes"] * 4
