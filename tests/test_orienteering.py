@@ -271,3 +271,106 @@ def test_balance_same_seed_same_routes():
     b = solve_team_orienteering(_octagon(), np.ones(8), np.zeros(2), np.zeros(2), 200.0, 2,
                                 time_limit=2, seed=3)  # fmt: skip
     assert a.routes == b.routes and a.solver["balance"] == b.solver["balance"]
+
+
+# -- constraints: time windows, shift starts, vehicle profiles, allowed stops (issue 11) -
+def _line_matrix(xs: list[float]) -> np.ndarray:
+    """Travel times between points on a line (|x_a - x_b|)."""
+    x = np.asarray(xs, float)
+    return np.abs(x[:, None] - x[None, :])
+
+
+def test_time_window_forces_the_order_and_arrivals_include_the_wait():
+    # depot at 0, stop 0 at +1 open [0, 1.5], stop 1 at -1 open from 5: only 0 then 1
+    # works (1 first arrives at 1, waits to 5, reaches stop 0 at 7 > 1.5)
+    times = _line_matrix([1.0, -1.0, 0.0])
+    tw = np.array([[0.0, 1.5], [5.0, np.inf]])
+    sol = solve_top_matrix(times, [1.0, 1.0], [2], [2], 100.0, time_limit=1, time_windows=tw)
+    assert sol.routes == [[0, 1]] and sol.feasible
+    assert sol.arrivals == [[1.0, 5.0]]
+    assert sol.times[0] == pytest.approx(6.0)  # 1 + 2 + wait 2 + 1
+    # the wait counts in the budget: stop 1 alone takes 1 + wait 4 + 1 = 6 > 5.9, so
+    # only the lower-score stop 0 fits (without the wait stop 1 would take 2)
+    short = solve_top_matrix(times, [1.0, 2.0], [2], [2], 5.9, time_limit=1, time_windows=tw)
+    assert short.routes == [[0]] and short.arrivals == [[1.0]]
+
+
+def test_time_window_and_shift_start_exclude_a_stop():
+    times = _line_matrix([1.0, 3.0, 0.0])
+    tw = np.array([[0.0, 12.0], [0.0, 12.5]])
+    # leaving at 10: stop 0 at 11 (ok), stop 1 at 13 (> 12.5, closed)
+    sol = solve_top_matrix(
+        times, [1.0, 5.0], [2], [2], 100.0, time_limit=1, time_windows=tw, shift_start=10.0
+    )
+    assert sol.routes == [[0]] and sol.arrivals == [[11.0]]
+    # leaving at 9.5: stop 1 directly at 12.5 is just in time and worth more than stop 0
+    # (0 then 1 reaches 1 at 12.5 too: both fit)
+    early = solve_top_matrix(
+        times, [1.0, 5.0], [2], [2], 100.0, time_limit=1, time_windows=tw, shift_start=9.5
+    )
+    assert early.routes == [[0, 1]] and early.arrivals == [[10.5, 12.5]]
+    # leaving at 12: nothing is reachable in time
+    late = solve_top_matrix(
+        times, [1.0, 5.0], [2], [2], 100.0, time_limit=1, time_windows=tw, shift_start=12.0
+    )
+    assert late.routes == [[]] and late.score == 0
+
+
+def test_forbidden_stops_go_to_the_vehicle_allowed_there():
+    # bases at 0 and 10, stop 0 next to base 0, stop 1 next to base 1; each vehicle
+    # may only visit the stop next to the *other* base; stop 2 nobody may visit
+    times = _line_matrix([1.0, 9.0, 5.0, 0.0, 10.0])
+    allowed = np.array([[False, True, False], [True, False, False]])
+    sol = solve_top_matrix(
+        times, [1.0, 1.0, 9.0], [3, 4], [3, 4], 100.0, time_limit=1, allowed=allowed
+    )
+    assert sol.routes == [[1], [0]] and sol.feasible and sol.score == 2.0
+    np.testing.assert_allclose(sol.times, [18.0, 18.0])
+
+
+def test_slow_profile_cannot_reach_the_far_stop_the_fast_one_can():
+    # stop 0 at 1, stop 1 at 4 from the depot; the foot matrix is 3x slower; budget 10
+    fast = _line_matrix([1.0, -4.0, 0.0])
+    slow = 3 * fast
+    scores = [1.0, 5.0]
+    foot = solve_top_matrix(fast, scores, [2], [2], 10.0, time_limit=1,
+                            vehicle_times=[fast, slow], vehicle_profile=[1])  # fmt: skip
+    assert foot.routes == [[0]] and foot.times[0] == pytest.approx(6.0)
+    car = solve_top_matrix(fast, scores, [2], [2], 10.0, time_limit=1,
+                           vehicle_times=[fast, slow], vehicle_profile=[0])  # fmt: skip
+    assert sorted(car.routes[0]) == [0, 1] and car.times[0] == pytest.approx(10.0)
+    # one of each, and the car may not visit stop 0: the car takes the far stop
+    both = solve_top_matrix(
+        fast, scores, [2, 2], [2, 2], 10.0, time_limit=1, vehicle_times=[fast, slow],
+        vehicle_profile=[1, 0], allowed=np.array([[True, True], [False, True]]),
+    )  # fmt: skip
+    assert both.routes == [[0], [1]] and both.score == 6.0
+    np.testing.assert_allclose(both.times, [6.0, 8.0])
+    assert both.arrivals == [[3.0], [4.0]]
+
+
+def test_float_repair_honours_windows_and_allowed_stops():
+    from hotspots.plan._top_model import build_instance, repair
+
+    times = _line_matrix([1.0, 2.0, 3.0, 0.0])
+    inst = build_instance(
+        times, [1.0, 2.0, 3.0], [3], [3], 100.0, 0.0, None,
+        np.array([[0, np.inf], [0, np.inf], [0, 2.5]]), None, None, None,
+        np.array([[True, False, True]]),
+    )  # fmt: skip
+    # stop 1 is forbidden (dropped first); then stop 2 arrives at 3 > 2.5 after stop 0:
+    # dropping stop 0 lets it arrive at 3 (still late), so the late stop 2 itself goes
+    route, dropped = repair(inst, 0, [0, 1, 2], 100.0)
+    assert route == [0] and dropped == 2
+
+
+def test_constraint_inputs_are_checked():
+    times = _line_matrix([1.0, 0.0])
+    with pytest.raises(InputError, match="time_windows"):
+        solve_top_matrix(times, [1.0], [1], [1], 5.0, time_windows=np.array([[3.0, 2.0]]))
+    with pytest.raises(InputError, match="allowed"):
+        solve_top_matrix(times, [1.0], [1], [1], 5.0, allowed=np.ones((2, 1), bool))
+    with pytest.raises(InputError, match="vehicle_profile"):
+        solve_top_matrix(times, [1.0], [1], [1], 5.0, vehicle_times=[times], vehicle_profile=[1])
+    with pytest.raises(InputError, match="vehicle_times"):
+        solve_top_matrix(times, [1.0], [1], [1], 5.0, vehicle_times=[np.zeros((3, 3))])

@@ -16,24 +16,23 @@ caught by the float check that follows and repaired (its lowest-score stop dropp
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-import pyvrp
-from pyvrp.stop import MaxRuntime, MultipleCriteria, NoImprovement
 
 from hotspots.errors import InputError
+from hotspots.plan._top_model import (
+    TopInstance,
+    build_instance,
+    evaluate,
+    int_model,
+    repair,
+    solve_pyvrp,
+)
 
 __all__ = ["TOPSolution", "solve_team_orienteering", "solve_top_matrix", "route_time"]
 
-#: Integer resolution of the scaled budget: the largest budget becomes this many ticks.
-_TICKS = 1_000_000
-#: Integer resolution of scores: the largest score becomes this many prize units.
-_SCORE_UNITS = 10_000
-
-
-#: PyVRP's default (1e5) is too low once prizes dominate travel (a prize unit is a route's budget).
-_MAX_PENALTY = 1e9
 #: Balancing is tried only when the longest route exceeds the mean route by this share
 #: (little is to be gained otherwise, and each try is another solve).
 _BALANCE_MIN_GAIN = 0.15
@@ -51,18 +50,24 @@ class TOPSolution:
     score
         Total score of the visited stops (each counted once).
     times
-        True (float) duration of each route: travel plus service at the stops.
+        True (float) duration of each route: end time minus shift start (travel,
+        service at the stops and any wait for a time window to open).
     budgets
         The budget of each vehicle.
     feasible
-        Whether every route meets its budget under the float times (always true for a
-        returned solution; kept so that callers can assert it).
+        Whether every route meets its budget, its time windows and its allowed stops
+        under the float times (always true for a returned solution; kept so that
+        callers can assert it).
     repaired
-        Number of stops dropped by the float-time check (0 unless rounding misled the
+        Number of stops dropped by the float check (0 unless rounding misled the
         solver).
     solver
         Name and settings of the solver used; ``solver["balance"]`` says whether the
         routes were rebalanced (``applied``) and the longest route before and after.
+    arrivals
+        Per route, the clock time (unit of the travel times, same clock as
+        ``shift_start`` and ``time_windows``) at which each visit starts, after any
+        wait for the stop's window to open.
     """
 
     routes: list[list[int]]
@@ -72,6 +77,7 @@ class TOPSolution:
     feasible: bool
     repaired: int = 0
     solver: dict = field(default_factory=dict)
+    arrivals: list[list[float]] = field(default_factory=list)
 
     @property
     def visited(self) -> list[int]:
@@ -86,7 +92,7 @@ def route_time(
     end: int,
     service_time: float | np.ndarray = 0.0,
 ) -> float:
-    """Return the float duration of ``start -> route... -> end``.
+    """Return the float duration of ``start -> route... -> end`` (no time windows).
 
     Parameters
     ----------
@@ -108,15 +114,6 @@ def route_time(
     return travel + service
 
 
-def _as_vehicle_array(value, n_vehicles: int, name: str) -> np.ndarray:
-    arr = np.asarray(value, dtype=float)
-    if arr.ndim == 0:
-        arr = np.full(n_vehicles, float(arr))
-    if arr.shape != (n_vehicles,):
-        raise InputError(f"{name} must be a number or one value per vehicle ({n_vehicles})")
-    return arr
-
-
 def solve_top_matrix(
     times: np.ndarray,
     scores: np.ndarray,
@@ -130,6 +127,12 @@ def solve_top_matrix(
     no_improvement: int | None = None,
     balance: bool = True,
     balance_steps: int = 3,
+    *,
+    time_windows: np.ndarray | None = None,
+    shift_start: float | np.ndarray | None = None,
+    vehicle_times: Sequence[np.ndarray] | None = None,
+    vehicle_profile: np.ndarray | None = None,
+    allowed: np.ndarray | None = None,
 ) -> TOPSolution:
     """Solve a team orienteering problem given a travel-time matrix.
 
@@ -144,8 +147,8 @@ def solve_top_matrix(
     starts, ends
         Location index of each vehicle's start and end (one per vehicle).
     budget
-        Time budget of each vehicle (a number or one per vehicle), in the unit of
-        ``times``.
+        Longest route of each vehicle (a number or one per vehicle), in the unit of
+        ``times``: the route must end by ``shift_start + budget``.
     service_time
         Time spent at each stop: a number, or one value per stop.
     time_limit
@@ -171,190 +174,153 @@ def solve_top_matrix(
         before and after.
     balance_steps
         Most re-solves for the balancing (each gets ``time_limit / (steps + 1)``).
+    time_windows
+        ``(n_stops, 2)`` earliest and latest start of the visit of each stop, on the
+        clock of ``shift_start`` in the unit of ``times`` (``0`` / ``np.inf`` for no
+        bound). A vehicle arriving early waits; the wait counts in its route duration.
+    shift_start
+        Clock time at which each vehicle leaves its start (a number or one per
+        vehicle; default 0).
+    vehicle_times
+        Several travel-time matrices of the shape of ``times`` (routing profiles,
+        e.g. car, motorbike, foot); ``vehicle_profile[k]`` is the index in this list
+        of the matrix vehicle ``k`` uses. ``times`` should be ``vehicle_times[0]``
+        (it is the default profile when ``vehicle_times`` is not given).
+    vehicle_profile
+        Per vehicle, an index into ``vehicle_times`` (default: all 0).
+    allowed
+        Boolean ``(n_vehicles, n_stops)``: vehicle ``k`` may visit stop ``j`` only
+        where ``allowed[k, j]`` (default: everywhere).
 
     Returns
     -------
     TOPSolution
     """
-    times = np.asarray(times, dtype=float)
-    scores = np.asarray(scores, dtype=float)
-    n = len(scores)
-    starts = np.asarray(starts, dtype=int)
-    ends = np.asarray(ends, dtype=int)
-    m = len(starts)
-    if times.ndim != 2 or times.shape[0] != times.shape[1] or times.shape[0] < n:
-        raise InputError("times must be a square matrix covering every stop and depot")
-    if len(ends) != m or m == 0:
-        raise InputError("starts and ends must give one location per vehicle (at least one)")
-    if np.any(scores < 0) or not np.all(np.isfinite(scores)):
-        raise InputError("scores must be finite and >= 0")
-    if np.any(starts < n) or np.any(ends < n) or np.any(starts >= len(times)):
-        raise InputError("starts/ends must index depot locations after the stops")
-    budgets = _as_vehicle_array(budget, m, "budget")
-    if np.any(budgets < 0):
-        raise InputError("budget must be >= 0")
-    service = np.zeros(n) + np.asarray(service_time, dtype=float)
-    service_full = np.zeros(len(times))
-    service_full[:n] = service
-    req = np.zeros(n, bool) if required is None else np.asarray(required, bool)
-
+    inst = build_instance(
+        times, scores, starts, ends, budget, service_time, required, time_windows,
+        shift_start, vehicle_times, vehicle_profile, allowed,
+    )  # fmt: skip
     solver_info = {"name": "pyvrp", "version": _pyvrp_version(), "time_limit": time_limit}
-    if n == 0:
-        return TOPSolution(
-            [[] for _ in range(m)],
-            0.0,
-            _times_of(times, [[]] * m, starts, ends, service_full),
-            budgets,
-            True,
-            0,
-            solver_info,
-        )
-
-    # -- integer model: times to the nearest tick, budget + half a tick per edge -------
-    finite = times[np.isfinite(times)]
-    scale_ref = max(float(budgets.max()), float(finite.max()) if finite.size else 1.0, 1e-9)
-    scale = _TICKS / scale_ref
-    big = 4 * _TICKS * max(m, 1)  # larger than any feasible sum of route lengths
-    t_int = np.where(np.isfinite(times), np.rint(times * scale), big).astype(np.int64)
-    np.fill_diagonal(t_int, 0)
-    svc_int = np.rint(service * scale).astype(np.int64)
-    # A route has at most n + 1 edges and n services, each off by half a tick at most:
-    # this slack keeps every truly feasible route feasible in integers.
-    bud_int = np.floor(budgets * scale + 1e-9).astype(np.int64) + (2 * n + 2) // 2
-
-    smax = float(scores.max()) if n else 0.0
-    if np.all(scores == np.round(scores)) and smax <= _SCORE_UNITS:
-        q = 1.0  # integer scores are kept exactly
-    else:
-        q = _SCORE_UNITS / smax if smax > 0 else 1.0
-    score_int = np.round(scores * q).astype(np.int64)
-    # Prize per score unit: one unit of score outweighs the travel of a whole route,
-    # so travel is only a tie-breaker among (near-)equal scores.
-    unit = int(bud_int.max()) + 1
-    prize = score_int * unit
-    if req.any():
-        prize = np.where(req, prize + int(prize.sum()) + _SCORE_UNITS * unit, prize)
-
-    # locations: only those used
-    used_depots = sorted(set(starts.tolist()) | set(ends.tolist()))
-    loc_ids = list(range(n)) + used_depots  # model location -> original location
-    depot_pos = {orig: i for i, orig in enumerate(used_depots)}
-    sub = t_int[np.ix_(loc_ids, loc_ids)]
-    # Coordinates are for display only; PyVRP's neighbourhoods use the matrices.
-    locations = [pyvrp.Location(0, 0) for _ in loc_ids]
-    clients = [
-        pyvrp.Client(
-            i,
-            service_duration=int(svc_int[i]),
-            prize=int(prize[i]),
-            required=False,
-        )
-        for i in range(n)
-    ]
-    depots = [pyvrp.Depot(n + k) for k in range(len(used_depots))]
+    if inst.n == 0:
+        return _solution(inst, [[] for _ in range(inst.m)], 0, solver_info)
     if no_improvement is None:
-        no_improvement = max(2_000, 40 * n)
-
-    def run(caps: np.ndarray, limit: float, patience: int) -> tuple[list[list[int]], int, dict]:
-        """Solve with per-vehicle budgets ``caps`` (float); check and repair in floats."""
-        cap_int = np.floor(caps * scale + 1e-9).astype(np.int64) + (2 * n + 2) // 2
-        groups: dict[tuple[int, int, int], list[int]] = {}
-        for v in range(m):
-            key = (depot_pos[int(starts[v])], depot_pos[int(ends[v])], int(cap_int[v]))
-            groups.setdefault(key, []).append(v)
-        vtypes = []
-        type_vehicles = []
-        for (s, e, b), vs in groups.items():
-            vtypes.append(
-                pyvrp.VehicleType(
-                    len(vs), start_depot=s, end_depot=e, shift_duration=b, max_distance=b
-                )
-            )
-            type_vehicles.append(vs)
-        data = pyvrp.ProblemData(locations, clients, depots, vtypes, [sub], [sub])
-        stop = MultipleCriteria([MaxRuntime(limit), NoImprovement(patience)])
-        params = pyvrp.SolveParams(penalty=pyvrp.PenaltyParams(max_penalty=_MAX_PENALTY))
-        result = pyvrp.solve(
-            data, stop, seed=seed, display=False, collect_stats=False, params=params
-        )
-        info = {
-            "iterations": int(result.num_iterations),
-            "runtime": float(result.runtime),
-            # Stopping on the iteration criterion is reproducible; on the clock it is not.
-            "stopped_by": "time" if result.runtime >= limit else "no_improvement",
-        }
-        routes: list[list[int]] = [[] for _ in range(m)]
-        next_slot = [0] * len(vtypes)
-        for r in result.best.routes():
-            t = r.vehicle_type()
-            v = type_vehicles[t][next_slot[t]]
-            next_slot[t] += 1
-            routes[v] = [int(a.idx) for a in r.schedule() if not a.is_depot()]
-        # -- check with float times (against the true budgets and the cap), repair -----
-        repaired = 0
-        for v in range(m):
-            while routes[v] and (
-                route_time(times, routes[v], int(starts[v]), int(ends[v]), service_full)
-                > caps[v] * (1 + 1e-12) + 1e-9
-            ):
-                drop = min(range(len(routes[v])), key=lambda k: scores[routes[v][k]])
-                routes[v].pop(drop)
-                repaired += 1
-        return routes, repaired, info
-
-    routes, repaired, info = run(budgets, time_limit, no_improvement)
+        no_improvement = max(2_000, 40 * inst.n)
+    routes, repaired, info = _solve_capped(inst, inst.budgets, time_limit, no_improvement, seed)
     solver_info.update(info)
-    route_times = _times_of(times, routes, starts, ends, service_full)
-    total = float(sum(scores[i] for r in routes for i in r))
-
-    # -- balance: min-max the longest route without losing score ----------------------
-    n_visited = sum(len(r) for r in routes)
-    longest = float(route_times.max())
-    bal = {"applied": False, "longest_before": longest, "longest_after": longest, "steps": 0}
-    mean = float(route_times.mean())
-    if balance and m > 1 and n_visited == n and longest > (1 + _BALANCE_MIN_GAIN) * mean:
-        # No route can be shorter than the quickest out-and-back to its hardest stop.
-        direct = times[starts][:, :n] + service[None, :] + times[:n, ends].T  # start->i->end
-        lower = float(np.max(np.min(direct, axis=0)))
-        bal["lower_bound"] = lower
-        # Nor, in practice, than the mean route: the solver already minimised the total
-        # travel, so the bisection starts there rather than at the (weak) lower bound.
-        lo, hi = max(lower, mean), longest
-        tol = 1e-9 * max(1.0, abs(total))
-        for _ in range(balance_steps):
-            if hi - lo <= 0.01 * hi:
-                break
-            cap = (lo + hi) / 2
-            bal["steps"] += 1
-            cand, rep, cinfo = run(
-                np.minimum(budgets, cap),
-                max(0.1, time_limit / (balance_steps + 1)),
-                max(500, no_improvement // 2),
-            )
-            c_total = float(sum(scores[i] for r in cand for i in r))
-            if sum(len(r) for r in cand) == n and c_total >= total - tol:
-                c_times = _times_of(times, cand, starts, ends, service_full)
-                routes, repaired, route_times = cand, rep, c_times
-                hi = float(c_times.max())
-                bal["applied"] = True
-                if cinfo["stopped_by"] == "time":
-                    solver_info["stopped_by"] = "time"
-            else:
-                lo = cap
-        bal["longest_after"] = float(route_times.max())
+    routes, repaired, bal = _balance(
+        inst, routes, repaired, solver_info, balance, balance_steps, time_limit,
+        no_improvement, seed,
+    )  # fmt: skip
     solver_info["balance"] = bal
-
-    feasible = bool(np.all(route_times <= budgets * (1 + 1e-12) + 1e-9))
-    total = float(sum(scores[i] for r in routes for i in r))
-    return TOPSolution(routes, total, route_times, budgets, feasible, repaired, solver_info)
+    return _solution(inst, routes, repaired, solver_info)
 
 
-def _times_of(times, routes, starts, ends, service_full) -> np.ndarray:
-    return np.array(
-        [
-            route_time(times, r, int(s), int(e), service_full)
-            for r, s, e in zip(routes, starts, ends, strict=True)
-        ]
+def _solve_capped(
+    inst: TopInstance, caps: np.ndarray, limit: float, patience: int, seed: int
+) -> tuple[list[list[int]], int, dict]:
+    """Solve with per-vehicle route caps ``caps`` (<= budgets), then float-check/repair."""
+    im = int_model(inst)
+    routes, info = solve_pyvrp(inst, im, caps, limit, patience, seed)
+    repaired = 0
+    for v in range(inst.m):
+        routes[v], dropped = repair(inst, v, routes[v], float(caps[v]))
+        repaired += dropped
+    return routes, repaired, info
+
+
+def _durations(inst: TopInstance, routes: list[list[int]]) -> np.ndarray:
+    """Float duration of each route (end minus shift start)."""
+    return np.array([evaluate(inst, v, r)[2] for v, r in enumerate(routes)])
+
+
+def _total(inst: TopInstance, routes: list[list[int]]) -> float:
+    """Total score of the visited stops."""
+    return float(sum(inst.scores[i] for r in routes for i in r))
+
+
+def _balance(
+    inst: TopInstance,
+    routes: list[list[int]],
+    repaired: int,
+    solver_info: dict,
+    balance: bool,
+    steps: int,
+    time_limit: float,
+    patience: int,
+    seed: int,
+) -> tuple[list[list[int]], int, dict]:
+    """Min-max the longest route without losing score (see ``balance`` of the solver).
+
+    Bisects a common cap on the route length between a lower bound and the current
+    longest route; a re-solve is kept only if it visits every stop with the same
+    total score. Returns the routes, the repaired count and the balance record.
+    """
+    route_times = _durations(inst, routes)
+    n, m = inst.n, inst.m
+    total = _total(inst, routes)
+    longest, mean = float(route_times.max()), float(route_times.mean())
+    bal = {"applied": False, "longest_before": longest, "longest_after": longest, "steps": 0}
+    n_visited = sum(len(r) for r in routes)
+    if not (balance and m > 1 and n_visited == n and longest > (1 + _BALANCE_MIN_GAIN) * mean):
+        return routes, repaired, bal
+    bal["lower_bound"] = lower = _longest_direct_trip(inst)
+    # Nor, in practice, than the mean route: the solver already minimised the total
+    # travel, so the bisection starts there rather than at the (weak) lower bound.
+    lo, hi = max(lower, mean), longest
+    tol = 1e-9 * max(1.0, abs(total))
+    for _ in range(steps):
+        if hi - lo <= 0.01 * hi:
+            break
+        cap = (lo + hi) / 2
+        bal["steps"] += 1
+        cand, rep, cinfo = _solve_capped(
+            inst,
+            np.minimum(inst.budgets, cap),
+            max(0.1, time_limit / (steps + 1)),
+            max(500, patience // 2),
+            seed,
+        )
+        if sum(len(r) for r in cand) == n and _total(inst, cand) >= total - tol:
+            routes, repaired = cand, rep
+            hi = float(_durations(inst, cand).max())
+            bal["applied"] = True
+            if cinfo["stopped_by"] == "time":
+                solver_info["stopped_by"] = "time"
+        else:
+            lo = cap
+    bal["longest_after"] = float(_durations(inst, routes).max())
+    return routes, repaired, bal
+
+
+def _longest_direct_trip(inst: TopInstance) -> float:
+    """Lower bound on the longest route when every stop is visited.
+
+    Some vehicle must visit each stop, so the longest route is at least, over the stops,
+    the quickest start -> stop -> end trip of any vehicle allowed there.
+    """
+    n = inst.n
+    direct = np.full((inst.m, n), np.inf)
+    for v in range(inst.m):
+        t = inst.mats[inst.profile[v]]
+        trip = t[inst.starts[v], :n] + inst.service[:n] + t[:n, inst.ends[v]]
+        direct[v] = np.where(inst.allowed[v], trip, np.inf)
+    return float(np.max(np.min(direct, axis=0)))
+
+
+def _solution(
+    inst: TopInstance, routes: list[list[int]], repaired: int, solver_info: dict
+) -> TOPSolution:
+    """Assemble the :class:`TOPSolution` with float durations and arrival times."""
+    evals = [evaluate(inst, v, r) for v, r in enumerate(routes)]
+    return TOPSolution(
+        routes,
+        _total(inst, routes),
+        np.array([e[2] for e in evals]),
+        inst.budgets,
+        all(e[0] for e in evals),
+        repaired,
+        solver_info,
+        [e[1] for e in evals],
     )
 
 
