@@ -27,6 +27,7 @@ __all__ = ["main", "build_parser"]
 #: Modules that contribute subcommands, in the order they appear in ``--help``.
 _COMMAND_MODULES = (
     "hotspots.data._cli",
+    "hotspots.roads._cli",
     "hotspots.areas._cli",
     "hotspots.lines._cli",
     "hotspots.evaluate._cli",
