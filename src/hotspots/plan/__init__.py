@@ -26,6 +26,8 @@ _NAMES = {
     "candidate_sites": "checkpoints",
     "site_checkpoints": "checkpoints",
     "cover_key_areas": "checkpoints",
+    "CheckpointStrategy": "game",
+    "checkpoint_strategy": "game",
     "TOPSolution": "orienteering",
     "solve_team_orienteering": "orienteering",
     "solve_top_matrix": "orienteering",

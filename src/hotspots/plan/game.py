@@ -1,0 +1,805 @@
+"""Checkpoints traffickers cannot predict: a Stackelberg security game over checkpoint sites.
+
+Traffickers watch where checkpoints stand and take a corridor that is left open. The
+defender (the checkpoint teams) commits to a *mixed* strategy, a probability of manning
+each set of sites in a shift; the attacker watches it and picks the corridor that is
+best for him (Stackelberg). The strong Stackelberg equilibrium (SSE: the attacker breaks
+ties in the defender's favour) is solved exactly as a mixed-integer program with HiGHS
+(``scipy.optimize.milp``):
+
+* **DOBSS** (Paruchuri et al. 2008) over the defender's pure strategies (every set of
+  ``teams`` sites) and a few attacker types, when the sets are few enough
+  (``max_pure``); exact, including sites that lie on several corridors.
+* **ERASER-C** (Kiekintveld et al. 2009): the compact form over site probabilities
+  (``sum = teams``) with sites as schedules covering corridors, for many sites. Sets are
+  then drawn by comb (systematic) sampling of the site probabilities; the realised
+  coverage of every corridor is computed exactly from the comb and reported.
+
+Model (:func:`checkpoint_strategy`): the *targets* of the attacker are the corridors
+(key lines, or case routes when given); a candidate site covers a corridor when the
+corridor passes within ``radius_m`` (as in :mod:`hotspots.plan.checkpoints`). Sites that
+cover exactly the same corridors are equivalent and kept once (``alternatives`` counts
+them). A corridor with volume ``V`` (cases) gives the defender ``+V`` when it is covered
+(the flow intercepted) and ``-V`` when left open (the flow lost); the attacker the
+opposite. Attacker types (optional, e.g. by exit gate) may each use only some corridors,
+with a prior proportional to their volume.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.sparse import lil_matrix
+
+from hotspots.data.crs import metric_crs
+from hotspots.errors import InputError
+
+__all__ = [
+    "SecurityGame",
+    "CheckpointStrategy",
+    "checkpoint_strategy",
+    "dobss",
+    "solve_sse",
+    "evaluate",
+    "comb_distribution",
+    "systematic_sample",
+]
+
+STRATEGIES = ("stackelberg", "fixed", "uniform")
+_TOL = 1e-7
+
+
+# -- the game -------------------------------------------------------------------------
+@dataclass
+class SecurityGame:
+    """A Bayesian security game with schedules.
+
+    Attributes
+    ----------
+    cover
+        ``(sites, targets)`` bool: a team at site ``s`` covers target ``j``.
+    teams
+        Teams (resources) per shift; each stands at one site.
+    def_covered, def_uncovered, att_covered, att_uncovered
+        ``(types, targets)`` payoffs when the attacked target is covered / not covered.
+    prior
+        ``(types,)`` probability of each attacker type.
+    allowed
+        ``(types, targets)`` bool: the targets each type can attack (default: all).
+    """
+
+    cover: np.ndarray
+    teams: int
+    def_covered: np.ndarray
+    def_uncovered: np.ndarray
+    att_covered: np.ndarray
+    att_uncovered: np.ndarray
+    prior: np.ndarray
+    allowed: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        self.cover = np.asarray(self.cover, bool)
+        shape = (len(np.atleast_1d(self.prior)), self.cover.shape[1])
+        for name in ("def_covered", "def_uncovered", "att_covered", "att_uncovered"):
+            value = np.broadcast_to(np.asarray(getattr(self, name), float), shape)
+            setattr(self, name, np.array(value))
+        self.prior = np.asarray(self.prior, float).reshape(-1)
+        if self.allowed is None:
+            self.allowed = np.ones(shape, bool)
+        self.allowed = np.asarray(self.allowed, bool)
+        if self.teams < 1:
+            raise InputError(f"the number of checkpoint teams must be >= 1, got {self.teams}")
+        if not self.allowed.any(axis=1).all():
+            raise InputError("every attacker type needs at least one target it can attack")
+        if self.prior.min() < 0 or self.prior.sum() <= 0:
+            raise InputError("attacker type probabilities must be >= 0 and not all 0")
+        self.prior = self.prior / self.prior.sum()
+
+    @property
+    def k(self) -> int:
+        """Teams that can be placed: at most one per site."""
+        return min(int(self.teams), self.cover.shape[0])
+
+    def utilities(self, coverage: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Return defender and attacker utilities ``(types, targets)`` at ``coverage``."""
+        c = np.asarray(coverage, float)[None, :]
+        ud = c * self.def_covered + (1 - c) * self.def_uncovered
+        ua = c * self.att_covered + (1 - c) * self.att_uncovered
+        return ud, ua
+
+
+@dataclass
+class Evaluation:
+    """A defender strategy evaluated against the attacker's best responses.
+
+    Attributes
+    ----------
+    marginals
+        Probability that each site is manned in a shift.
+    coverage
+        Probability that each target is covered (some manned site covers it).
+    responses
+        Target attacked by each attacker type (ties broken in the defender's favour).
+    utility
+        Defender's expected utility.
+    attacker_utility
+        Each type's expected utility at its response.
+    """
+
+    marginals: np.ndarray
+    coverage: np.ndarray
+    responses: np.ndarray
+    utility: float
+    attacker_utility: np.ndarray
+
+
+def evaluate(game: SecurityGame, coverage: np.ndarray, marginals: np.ndarray) -> Evaluation:
+    """Attacker best responses (ties to the defender's favour) and the defender's utility.
+
+    Parameters
+    ----------
+    game
+        The game.
+    coverage
+        Probability that each target is covered.
+    marginals
+        Probability that each site is manned (recorded, not used for the utilities).
+    """
+    ud, ua = game.utilities(coverage)
+    ua = np.where(game.allowed, ua, -np.inf)
+    responses = np.zeros(len(game.prior), int)
+    att = np.zeros(len(game.prior))
+    for t in range(len(game.prior)):
+        best = ua[t].max()
+        scale = max(1.0, float(np.abs(ua[t][game.allowed[t]]).max()))
+        ties = np.flatnonzero(ua[t] >= best - _TOL * scale)
+        responses[t] = int(ties[np.argmax(ud[t, ties])])
+        att[t] = best
+    utility = float(np.sum(game.prior * ud[np.arange(len(game.prior)), responses]))
+    return Evaluation(np.asarray(marginals, float), np.asarray(coverage, float),
+                      responses, utility, att)  # fmt: skip
+
+
+# -- solvers -------------------------------------------------------------------------
+def dobss(
+    leader: np.ndarray,
+    follower: np.ndarray,
+    prior: Sequence[float],
+    allowed: np.ndarray | None = None,
+    time_limit: float = 60.0,
+) -> tuple[np.ndarray, np.ndarray, float, float]:
+    """Solve a Bayesian Stackelberg game exactly (DOBSS, Paruchuri et al. 2008).
+
+    Mixed-integer program over the leader's mixed strategy ``x`` and each follower
+    type's pure response ``q``: maximise ``sum_l p_l d_l`` such that ``a_l`` is the
+    type's best-response value (``0 <= a_l - C_l^T x <= M (1 - q_l)``) and ``d_l`` is at
+    most the leader's payoff at the chosen response. (The same optimum as the
+    ``z = x q`` form of the paper, with the leader's value bounded by big-M.)
+
+    Parameters
+    ----------
+    leader, follower
+        Payoffs ``(types, leader strategies, follower actions)``.
+    prior
+        Probability of each follower type.
+    allowed
+        ``(types, actions)`` bool: actions each type may take (default: all).
+    time_limit
+        Seconds for HiGHS.
+
+    Returns
+    -------
+    x, responses, value, gap
+        Leader mixed strategy, each type's response, the leader's expected utility and
+        the relative gap HiGHS proved (0 = optimal).
+    """
+    r = np.asarray(leader, float)
+    c = np.asarray(follower, float)
+    n_t, n_x, n_q = r.shape
+    p = np.asarray(prior, float) / np.sum(prior)
+    ok = np.ones((n_t, n_q), bool) if allowed is None else np.asarray(allowed, bool)
+    m_a = float(c.max() - c.min()) + 1.0
+    m_d = float(r.max() - r.min()) + 1.0
+    # variables: x (n_x) | q (n_t * n_q) | a (n_t) | d (n_t)
+    nq0, na0 = n_x, n_x + n_t * n_q
+    nd0 = na0 + n_t
+    nv = nd0 + n_t
+    lo, hi = [], []
+    a = lil_matrix((1 + n_t + 3 * n_t * n_q, nv))
+    a[0, :n_x] = 1.0
+    lo.append(1.0), hi.append(1.0)
+    i = 1
+    for t in range(n_t):
+        a[i, nq0 + t * n_q : nq0 + (t + 1) * n_q] = 1.0
+        lo.append(1.0), hi.append(1.0)
+        i += 1
+        for j in np.flatnonzero(ok[t]):
+            qj = nq0 + t * n_q + j
+            # a_t - C x >= 0 ; a_t - C x + M q <= M ; d_t - R x + M q <= M
+            a[i, :n_x], a[i, na0 + t] = -c[t, :, j], 1.0
+            lo.append(0.0), hi.append(np.inf)
+            a[i + 1, :n_x], a[i + 1, na0 + t], a[i + 1, qj] = -c[t, :, j], 1.0, m_a
+            lo.append(-np.inf), hi.append(m_a)
+            a[i + 2, :n_x], a[i + 2, nd0 + t], a[i + 2, qj] = -r[t, :, j], 1.0, m_d
+            lo.append(-np.inf), hi.append(m_d)
+            i += 3
+    a = a[:i].tocsr()
+    lb = np.concatenate([np.zeros(n_x), np.zeros(n_t * n_q), np.full(2 * n_t, -np.inf)])
+    ub = np.concatenate([np.ones(n_x), ok.reshape(-1).astype(float), np.full(2 * n_t, np.inf)])
+    integ = np.concatenate([np.zeros(n_x), np.ones(n_t * n_q), np.zeros(2 * n_t)])
+    cost = np.concatenate([np.zeros(na0 + n_t), -p])
+    res = milp(cost, constraints=LinearConstraint(a, lo, hi), integrality=integ,
+               bounds=Bounds(lb, ub),
+               options={"time_limit": float(time_limit), "mip_rel_gap": 0.0})  # fmt: skip
+    if res.x is None:
+        raise InputError(f"the Stackelberg game found no solution: {res.message}")
+    x = np.clip(res.x[:n_x], 0, None)
+    x /= x.sum()
+    q = res.x[nq0:na0].reshape(n_t, n_q)
+    gap = float(res.mip_gap) if getattr(res, "mip_gap", None) is not None else float("nan")
+    return x, q.argmax(axis=1), float(-res.fun), gap
+
+
+def _pure_coverage(game: SecurityGame, subsets: list[tuple[int, ...]]) -> np.ndarray:
+    """``(subsets, targets)`` bool: targets covered by each set of manned sites."""
+    cov = np.zeros((len(subsets), game.cover.shape[1]), bool)
+    for i, s in enumerate(subsets):
+        cov[i] = game.cover[list(s)].any(axis=0)
+    return cov
+
+
+def _solve_dobss(game: SecurityGame, time_limit: float) -> tuple[list, np.ndarray, float]:
+    """DOBSS over every set of ``k`` sites; returns (subsets, probabilities, gap)."""
+    subsets = list(itertools.combinations(range(game.cover.shape[0]), game.k))
+    cov = _pure_coverage(game, subsets).astype(float)[None, :, :]
+    leader = cov * game.def_covered[:, None, :] + (1 - cov) * game.def_uncovered[:, None, :]
+    follower = cov * game.att_covered[:, None, :] + (1 - cov) * game.att_uncovered[:, None, :]
+    x, _, _, gap = dobss(leader, follower, game.prior, game.allowed, time_limit)
+    keep = x > 1e-9
+    probs = x[keep] / x[keep].sum()
+    return [s for s, k in zip(subsets, keep, strict=True) if k], probs, gap
+
+
+def _solve_eraser(game: SecurityGame, time_limit: float) -> tuple[np.ndarray, float]:
+    """ERASER-C: site probabilities ``x`` (sum ``k``) with target coverage ``c = S^T x <= 1``.
+
+    Returns the site probabilities and the gap HiGHS proved.
+    """
+    n_s, n_j = game.cover.shape
+    n_t = len(game.prior)
+    dd = game.def_covered - game.def_uncovered
+    da = game.att_covered - game.att_uncovered
+    ua_all = np.concatenate([game.att_covered.ravel(), game.att_uncovered.ravel()])
+    ud_all = np.concatenate([game.def_covered.ravel(), game.def_uncovered.ravel()])
+    m_a = float(ua_all.max() - ua_all.min()) + 1.0
+    m_d = float(ud_all.max() - ud_all.min()) + 1.0
+    # variables: x (n_s) | q (n_t * n_j) | a (n_t) | d (n_t); c_j = sum_s cover[s, j] x_s
+    nq0, na0 = n_s, n_s + n_t * n_j
+    nd0, nv = na0 + n_t, na0 + 2 * n_t
+    a = lil_matrix((1 + n_j + n_t + 3 * n_t * n_j, nv))
+    lo, hi = [float(game.k)], [float(game.k)]
+    a[0, :n_s] = 1.0
+    sc = game.cover.T.astype(float)
+    for j in range(n_j):
+        a[1 + j, :n_s] = sc[j]
+        lo.append(0.0), hi.append(1.0)
+    i = 1 + n_j
+    for t in range(n_t):
+        a[i, nq0 + t * n_j : nq0 + (t + 1) * n_j] = 1.0
+        lo.append(1.0), hi.append(1.0)
+        i += 1
+        for j in np.flatnonzero(game.allowed[t]):
+            qj, ra, rd = nq0 + t * n_j + j, game.att_uncovered[t, j], game.def_uncovered[t, j]
+            a[i, :n_s], a[i, na0 + t] = -da[t, j] * sc[j], 1.0
+            lo.append(ra), hi.append(np.inf)
+            a[i + 1, :n_s], a[i + 1, na0 + t], a[i + 1, qj] = -da[t, j] * sc[j], 1.0, m_a
+            lo.append(-np.inf), hi.append(m_a + ra)
+            a[i + 2, :n_s], a[i + 2, nd0 + t], a[i + 2, qj] = -dd[t, j] * sc[j], 1.0, m_d
+            lo.append(-np.inf), hi.append(m_d + rd)
+            i += 3
+    lb = np.concatenate([np.zeros(na0), np.full(2 * n_t, -np.inf)])
+    ub = np.concatenate([np.ones(n_s), game.allowed.ravel().astype(float),
+                         np.full(2 * n_t, np.inf)])  # fmt: skip
+    integ = np.concatenate([np.zeros(n_s), np.ones(n_t * n_j), np.zeros(2 * n_t)])
+    cost = np.concatenate([np.zeros(nd0), -game.prior])
+    res = milp(cost, constraints=LinearConstraint(a[:i].tocsr(), lo, hi), integrality=integ,
+               bounds=Bounds(lb, ub),
+               options={"time_limit": float(time_limit), "mip_rel_gap": 0.0})  # fmt: skip
+    if res.x is None:
+        raise InputError(f"the Stackelberg game found no solution: {res.message}")
+    x = np.clip(res.x[:n_s], 0.0, 1.0)
+    gap = float(res.mip_gap) if getattr(res, "mip_gap", None) is not None else float("nan")
+    return x, gap
+
+
+def comb_distribution(marginals: np.ndarray, k: int) -> tuple[list[tuple[int, ...]], np.ndarray]:
+    """Exact distribution of comb (systematic) sampling of ``k`` sites.
+
+    Sites are laid end to end on ``[0, k)`` with lengths ``marginals`` (sum ``k``, each
+    at most 1); a random ``u`` in ``[0, 1)`` picks the sites under ``u, u+1, ...,
+    u+k-1``. Every draw has exactly ``k`` distinct sites and site ``s`` is drawn with
+    probability ``marginals[s]``.
+
+    Returns
+    -------
+    subsets, probabilities
+        The distinct draws and their probabilities (at most ``sites + 1``).
+    """
+    x = np.clip(np.asarray(marginals, float), 0.0, 1.0)
+    if abs(x.sum() - k) > 1e-6:
+        x = x * (k / x.sum())  # HiGHS round-off only
+    ends = np.cumsum(x)
+    cuts = np.unique(np.concatenate([[0.0, 1.0], np.mod(ends, 1.0)]))
+    cuts = cuts[(cuts >= 0) & (cuts <= 1)]
+    out: dict[tuple[int, ...], float] = {}
+    for lo, hi in itertools.pairwise(cuts):
+        if hi - lo < 1e-12:
+            continue
+        u = 0.5 * (lo + hi)
+        pts = u + np.arange(k)
+        idx = np.searchsorted(ends, pts, side="right")
+        key = tuple(sorted(int(i) for i in np.minimum(idx, len(x) - 1)))
+        out[key] = out.get(key, 0.0) + (hi - lo)
+    subsets = list(out)
+    probs = np.array([out[s] for s in subsets])
+    return subsets, probs / probs.sum()
+
+
+def systematic_sample(probs: np.ndarray, shifts: int, rng: np.random.Generator) -> np.ndarray:
+    """Draw one outcome per shift so each shift's draw has distribution ``probs``.
+
+    Systematic sampling over the shifts (points ``(u + i) / shifts``), then shuffled:
+    each outcome ``i`` appears ``floor`` or ``ceil`` of ``shifts * probs[i]`` times, and
+    every single shift is distributed exactly as ``probs``.
+    """
+    u = rng.random()
+    pts = (u + np.arange(shifts)) / shifts
+    idx = np.searchsorted(np.cumsum(probs), pts, side="right")
+    idx = np.minimum(idx, len(probs) - 1)
+    return rng.permutation(idx)
+
+
+@dataclass
+class Mixed:
+    """A defender mixed strategy as a sampler and its exact evaluation."""
+
+    name: str
+    evaluation: Evaluation
+    draw: Callable[[int, np.random.Generator], list[tuple[int, ...]]]
+
+
+def _from_subsets(game, name, subsets, probs) -> Mixed:
+    cov = _pure_coverage(game, subsets)
+    coverage = probs @ cov
+    marg = np.zeros(game.cover.shape[0])
+    for s, p in zip(subsets, probs, strict=True):
+        marg[list(s)] += p
+    ev = evaluate(game, coverage, marg)
+
+    def draw(n: int, rng: np.random.Generator) -> list[tuple[int, ...]]:
+        return [subsets[i] for i in systematic_sample(probs, n, rng)]
+
+    return Mixed(name, ev, draw)
+
+
+def uniform_strategy(game: SecurityGame) -> Mixed:
+    """Uniform random rotation: every set of ``k`` sites equally likely."""
+    n, k = game.cover.shape[0], game.k
+    m = game.cover.sum(axis=0)
+    miss = np.array([math.comb(n - int(mj), k) for mj in m], float) / math.comb(n, k)
+    ev = evaluate(game, 1.0 - miss, np.full(n, k / n))
+
+    def draw(shifts: int, rng: np.random.Generator) -> list[tuple[int, ...]]:
+        return [tuple(sorted(rng.choice(n, k, replace=False).tolist())) for _ in range(shifts)]
+
+    return Mixed("uniform", ev, draw)
+
+
+def solve_sse(
+    game: SecurityGame, method: str = "auto", max_pure: int = 3000, time_limit: float = 60.0
+) -> tuple[Mixed, dict]:
+    """Solve the strong Stackelberg equilibrium of ``game``.
+
+    Parameters
+    ----------
+    game
+        The game.
+    method
+        ``"dobss"`` (exact over every set of ``k`` sites), ``"eraser"`` (compact, site
+        probabilities then comb sampling) or ``"auto"``: DOBSS when there are at most
+        ``max_pure`` sets.
+    max_pure
+        Largest number of sets for ``"auto"`` to use DOBSS.
+    time_limit
+        Seconds for HiGHS.
+
+    Returns
+    -------
+    strategy, info
+        The defender's strategy (sampler and exact evaluation) and solver facts
+        (``method``, ``gap``, ``pure_strategies``, for ERASER the ``planned_utility``
+        of the compact model before comb sampling).
+    """
+    n_pure = math.comb(game.cover.shape[0], game.k)
+    if method == "auto":
+        method = "dobss" if n_pure <= max_pure else "eraser"
+    if method == "dobss":
+        subsets, probs, gap = _solve_dobss(game, time_limit)
+        return _from_subsets(game, "stackelberg", subsets, probs), {
+            "method": "dobss", "gap": gap, "pure_strategies": n_pure}  # fmt: skip
+    if method != "eraser":
+        raise InputError(f"method must be 'auto', 'dobss' or 'eraser', got {method!r}")
+    x, gap = _solve_eraser(game, time_limit)
+    planned = evaluate(game, np.minimum(game.cover.T.astype(float) @ x, 1.0), x)
+    subsets, probs = comb_distribution(x, game.k)
+    mixed = _from_subsets(game, "stackelberg", subsets, probs)
+    return mixed, {"method": "eraser", "gap": gap, "pure_strategies": n_pure,
+                   "planned_utility": planned.utility}  # fmt: skip
+
+
+# -- checkpoints on corridors ---------------------------------------------------------
+@dataclass
+class CheckpointStrategy:
+    """Where the checkpoint teams stand, shift by shift: the game's answer and its rivals.
+
+    Attributes
+    ----------
+    strategy
+        The strategy used for the schedule: ``"stackelberg"``, ``"fixed"`` or ``"uniform"``.
+    teams
+        Checkpoint teams per shift.
+    sites
+        GeoDataFrame (EPSG:4326) of the sites in the game, one per set of corridors
+        covered: ``site``, ``name``, ``label`` (``Chốt 3 (name)``), ``kind``,
+        ``covers`` (corridor labels), ``volume`` (cases on the corridors it covers),
+        ``victims``, ``alternatives`` (equivalent candidate sites), geometry.
+    corridors
+        DataFrame of the corridors: ``corridor``, ``label``, ``volume``, ``victims``.
+    types
+        DataFrame of attacker types: ``type``, ``label``, ``prior``.
+    evaluations
+        :class:`Evaluation` of each strategy (``stackelberg``, ``fixed``, ``uniform``).
+    info
+        Solver facts: ``method``, ``gap``, ``pure_strategies``...
+    """
+
+    strategy: str
+    teams: int
+    sites: gpd.GeoDataFrame
+    corridors: pd.DataFrame
+    types: pd.DataFrame
+    evaluations: dict[str, Evaluation]
+    info: dict = field(default_factory=dict)
+    _mixed: dict[str, Mixed] = field(default_factory=dict, repr=False)
+
+    @property
+    def probability(self) -> np.ndarray:
+        """Probability that each site is manned in a shift (the chosen strategy)."""
+        return self.evaluations[self.strategy].marginals
+
+    @property
+    def defender_utility(self) -> dict[str, float]:
+        """Defender's expected utility (cases) of each strategy."""
+        return {k: v.utility for k, v in self.evaluations.items()}
+
+    def attacker_response(self, strategy: str | None = None) -> pd.DataFrame:
+        """Corridor each attacker type takes against ``strategy`` (default: the chosen)."""
+        ev = self.evaluations[strategy or self.strategy]
+        return pd.DataFrame(
+            {
+                "type": self.types["label"].to_numpy(),
+                "prior": self.types["prior"].to_numpy(),
+                "corridor": self.corridors["label"].to_numpy()[ev.responses],
+                "coverage": ev.coverage[ev.responses],
+                "attacker_utility": ev.attacker_utility,
+            }
+        )
+
+    def to_gdf(self) -> gpd.GeoDataFrame:
+        """Sites with ``probability`` (chosen strategy) and a Vietnamese ``reason``."""
+        out = self.sites.copy()
+        out["probability"] = np.round(self.probability, 4)
+        out["reason"] = site_reasons(self)
+        return out
+
+    def sample(self, shifts: int | Sequence[str], seed: int = 0) -> pd.DataFrame:
+        """Draw the sites manned in each shift: exactly ``teams`` sites per shift.
+
+        Parameters
+        ----------
+        shifts
+            Number of shifts, or their labels.
+        seed
+            Random seed (e.g. the week number).
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``shift`` (label or number), ``sites`` (list of ``site`` ids), ``names``
+            (``"; "``-joined). Each shift's draw follows the strategy exactly; over the
+            shifts, each set appears ``floor``/``ceil`` of its expected count.
+        """
+        labels = list(range(shifts)) if isinstance(shifts, int) else list(shifts)
+        draws = self._mixed[self.strategy].draw(len(labels), np.random.default_rng(seed))
+        names = self.sites["label"].to_numpy()
+        ids = self.sites["site"].to_numpy()
+        return pd.DataFrame(
+            {
+                "shift": labels,
+                "sites": [[int(ids[i]) for i in d] for d in draws],
+                "names": ["; ".join(str(names[i]) for i in d) for d in draws],
+            }
+        )
+
+    def summary(self) -> dict:
+        """JSON-ready facts for ``plan.json``."""
+        probs = self.probability
+        return {
+            "strategy": self.strategy,
+            "teams": self.teams,
+            "method": self.info.get("method"),
+            "gap": self.info.get("gap"),
+            "pure_strategies": self.info.get("pure_strategies"),
+            "sites": len(self.sites),
+            "corridors": len(self.corridors),
+            "defender_utility": self.defender_utility,
+            "coverage": [
+                {"site": int(s), "name": str(n), "probability": round(float(p), 4)}
+                for s, n, p in zip(self.sites["site"], self.sites["label"], probs, strict=True)
+            ],
+            "corridor_coverage": {
+                str(lab): round(float(c), 4)
+                for lab, c in zip(
+                    self.corridors["label"], self.evaluations[self.strategy].coverage, strict=True
+                )
+            },  # fmt: skip
+            "attacker_response": {
+                k: self.attacker_response(k).to_dict("records") for k in self.evaluations
+            },
+        }
+
+
+def _signatures(
+    demand: gpd.GeoDataFrame, candidates: gpd.GeoDataFrame, radius_m: float
+) -> tuple[gpd.GeoDataFrame, np.ndarray, np.ndarray]:
+    """Group candidates by the corridors they cover; keep one representative per group.
+
+    Returns the representatives (with ``alternatives``), their cover matrix
+    ``(sites, corridors)`` and the group of every candidate (-1: covers nothing).
+    """
+    crs = metric_crs(demand)
+    dm = demand.to_crs(crs).geometry
+    cm = candidates.to_crs(crs).geometry
+    cover = np.zeros((len(cm), len(dm)), bool)
+    for q, g in enumerate(dm):
+        cover[:, q] = cm.distance(g).to_numpy() <= radius_m
+    order = {"border_gate": 0, "commune_seat": 1, "line_vertex": 2, "line_point": 3}
+    rank = candidates["kind"].map(order).fillna(4).to_numpy() if "kind" in candidates else None
+    groups: dict[bytes, list[int]] = {}
+    for i in range(len(cm)):
+        if cover[i].any():
+            groups.setdefault(cover[i].tobytes(), []).append(i)
+    if not groups:
+        raise InputError(
+            f"no candidate site lies within {radius_m:g} m of a corridor; raise radius_m"
+        )
+    reps, group_of = [], np.full(len(cm), -1)
+    for g, members in enumerate(groups.values()):
+        best = min(members, key=lambda i: (rank[i] if rank is not None else 0, i))
+        reps.append((best, len(members)))
+        group_of[members] = g
+    sites = candidates.iloc[[r for r, _ in reps]].copy().reset_index(drop=True)
+    sites["alternatives"] = [n for _, n in reps]
+    return sites, cover[[r for r, _ in reps]], group_of
+
+
+def _corridor_label(lines: pd.DataFrame, i: int) -> str:
+    """``tuyến 2 → Kim Thành``: rank (or name, or row number) and exit gate."""
+    row = lines.iloc[i]
+    name = row.get("name") if "name" in lines else None
+    head = str(name) if isinstance(name, str) and name else None
+    if head is None:
+        head = (
+            f"tuyến {row['rank']}"
+            if "rank" in lines and pd.notna(row["rank"])
+            else f"tuyến {i + 1}"
+        )
+    gate = row.get("gate") if "gate" in lines else None
+    return f"{head} → {gate}" if isinstance(gate, str) and gate and gate != "unknown" else head
+
+
+def _corridor_table(demand: gpd.GeoDataFrame, flows_given: bool) -> pd.DataFrame:
+    """Corridor id, label, volume (cases) and victims."""
+    from hotspots.plan.checkpoints import flow_weights
+
+    n = len(demand)
+    labels = [f"tuyến vụ việc {i + 1}" if flows_given else _corridor_label(demand, i)
+              for i in range(n)]  # fmt: skip
+    victims = (
+        pd.to_numeric(demand["victims"], errors="coerce").fillna(0).to_numpy(float)
+        if "victims" in demand
+        else np.full(n, np.nan)
+    )
+    return pd.DataFrame(
+        {
+            "corridor": np.arange(1, n + 1),
+            "label": labels,
+            "volume": flow_weights(demand),
+            "victims": victims,
+        }  # fmt: skip
+    )
+
+
+def _attacker_types(demand, corridors, types) -> tuple[pd.DataFrame, np.ndarray]:
+    """Attacker types and the corridors each may take (by a column, else one type)."""
+    n = len(corridors)
+    if types is None:
+        return pd.DataFrame({"type": [1], "label": ["mọi tuyến"], "prior": [1.0]}), np.ones(
+            (1, n), bool
+        )
+    if types not in demand:
+        raise InputError(f"attacker types: the corridors have no column {types!r}")
+    key = demand[types].astype(str).fillna("").to_numpy()
+    values = list(dict.fromkeys(key))
+    allowed = np.array([key == v for v in values])
+    vol = corridors["volume"].to_numpy(float)
+    prior = np.array([vol[a].sum() for a in allowed])
+    if prior.sum() <= 0:
+        prior = np.ones(len(values))
+    frame = pd.DataFrame(
+        {"type": np.arange(1, len(values) + 1), "label": values, "prior": prior / prior.sum()}
+    )
+    return frame, allowed
+
+
+def _fixed_strategy(game, lines, teams, candidates, flows, radius_m, group_of) -> Mixed:
+    """Today's plan: the best-flow sites of :func:`site_checkpoints`, every shift."""
+    from hotspots.plan.checkpoints import site_checkpoints
+
+    plan = site_checkpoints(lines, teams, candidates=candidates, flows=flows, radius_m=radius_m)
+    chosen = set()
+    for g in plan.sites.geometry:  # the chosen sites are candidates: distance 0
+        i = int(np.argmin(shapely.distance(candidates.geometry.to_numpy(), g)))
+        if group_of[i] >= 0:
+            chosen.add(int(group_of[i]))
+    subset = tuple(sorted(chosen))
+    mixed = _from_subsets(game, "fixed", [subset], np.array([1.0]))
+    return mixed
+
+
+def checkpoint_strategy(
+    lines: gpd.GeoDataFrame,
+    teams: int,
+    candidates: gpd.GeoDataFrame | None = None,
+    flows: gpd.GeoDataFrame | None = None,
+    radius_m: float = 500.0,
+    strategy: str = "stackelberg",
+    types: str | None = None,
+    method: str = "auto",
+    max_pure: int = 3000,
+    time_limit: float = 60.0,
+    **candidate_kwargs,
+) -> CheckpointStrategy:
+    """Rotate ``teams`` checkpoint teams over the sites so traffickers cannot predict them.
+
+    Parameters
+    ----------
+    lines
+        Key lines (corridors; volume from ``score``, else ``cases``, else 1).
+    teams
+        Checkpoint teams per shift (each mans one site).
+    candidates
+        Candidate sites (default: :func:`~hotspots.plan.checkpoints.candidate_sites`
+        of ``lines`` with ``candidate_kwargs``).
+    flows
+        Individual flows (e.g. case routes) to use as the corridors instead of the lines.
+    radius_m
+        A site covers a corridor passing within this distance.
+    strategy
+        Strategy used by :meth:`CheckpointStrategy.sample`: ``"stackelberg"`` (the
+        game), ``"fixed"`` (the best-flow sites every shift) or ``"uniform"``. All three
+        are evaluated whichever is chosen.
+    types
+        Column of the corridors defining attacker types (e.g. ``"gate"``: traffickers
+        bound for one exit gate choose among its corridors); default one type.
+    method, max_pure, time_limit
+        Solver choice (:func:`solve_sse`).
+
+    Returns
+    -------
+    CheckpointStrategy
+    """
+    from hotspots.plan.checkpoints import candidate_sites
+
+    if strategy not in STRATEGIES:
+        raise InputError(f"strategy must be one of {', '.join(STRATEGIES)}, got {strategy!r}")
+    if candidates is None:
+        candidates = candidate_sites(lines, **candidate_kwargs)
+    candidates = candidates.to_crs("EPSG:4326").reset_index(drop=True)
+    demand = (lines if flows is None else flows).reset_index(drop=True)
+    sites, cover, group_of = _signatures(demand, candidates, radius_m)
+    corridors = _corridor_table(demand, flows is not None)
+    type_frame, allowed = _attacker_types(demand, corridors, types)
+    v = corridors["volume"].to_numpy(float)
+    game = SecurityGame(cover, teams, v, -v, -v, v, type_frame["prior"].to_numpy(), allowed)
+    sse, info = solve_sse(game, method=method, max_pure=max_pure, time_limit=time_limit)
+    mixed = {
+        "stackelberg": sse,
+        "fixed": _fixed_strategy(game, lines, teams, candidates, flows, radius_m, group_of),
+        "uniform": uniform_strategy(game),
+    }
+    info["fallback"] = None
+    if info["method"] == "eraser":  # comb sampling may realise less than planned
+        best = max(("fixed", "uniform"), key=lambda k: mixed[k].evaluation.utility)
+        if mixed[best].evaluation.utility > sse.evaluation.utility + 1e-9:
+            mixed["stackelberg"] = Mixed("stackelberg", mixed[best].evaluation, mixed[best].draw)
+            info["fallback"] = best
+    sites.insert(0, "site", np.arange(1, len(sites) + 1))
+    sites["label"] = [
+        f"Chốt {i}" + (f" ({n})" if isinstance(n, str) and n else "")
+        for i, n in zip(sites["site"], sites.get("name", [""] * len(sites)), strict=True)
+    ]
+    sites["covers"] = ["; ".join(corridors["label"][cover[i]]) for i in range(len(sites))]
+    sites["volume"] = cover.astype(float) @ v
+    sites["victims"] = cover.astype(float) @ np.nan_to_num(corridors["victims"].to_numpy())
+    info |= {"radius_m": radius_m, "candidates": len(candidates), "types": types}
+    return CheckpointStrategy(
+        strategy=strategy,
+        teams=int(teams),
+        sites=sites,
+        corridors=corridors,
+        types=type_frame,
+        evaluations={k: m.evaluation for k, m in mixed.items()},
+        info=info,
+        _mixed=mixed,
+    )
+
+
+def _vi(x: float, digits: int = 2) -> str:
+    """Number with a decimal comma (Vietnamese)."""
+    return f"{x:.{digits}f}".replace(".", ",")
+
+
+def site_reasons(result: CheckpointStrategy) -> list[str]:
+    """Say in Vietnamese why each site has its probability under the chosen strategy."""
+    ev = result.evaluations[result.strategy]
+    cover_cols = [set(c.split("; ")) for c in result.sites["covers"]]
+    cov_of = dict(zip(result.corridors["label"], ev.coverage, strict=True))
+    attacked = set(result.corridors["label"].to_numpy()[ev.responses])
+    out = []
+    for i, row in result.sites.reset_index(drop=True).iterrows():
+        p = float(ev.marginals[i])
+        what = f"Chốt trên {row['covers']}, chặn {row['volume']:.0f} vụ"
+        if row.get("victims", 0) and row["victims"] > 0:
+            what += f" ({row['victims']:.0f} nạn nhân)"
+        if int(row.get("alternatives", 1)) > 1:
+            what += f"; có {int(row['alternatives'])} điểm tương đương trên đoạn này"
+        best_cov = max(cov_of[c] for c in cover_cols[i])
+        if result.strategy == "fixed":
+            why = ("chốt cố định của kế hoạch chặn nhiều lưu lượng nhất, mọi ca"
+                   if p > 0.5 else "không nằm trong kế hoạch cố định")  # fmt: skip
+        elif result.strategy == "uniform":
+            why = f"luân phiên đều: {result.teams} tổ chia đều cho {len(result.sites)} điểm"
+        elif p >= 0.995:
+            why = ("luôn có tổ chốt ở mọi ca: nếu bỏ trống, đối tượng sẽ chọn ngay tuyến "
+                   "này vì nó có giá trị lớn nhất")  # fmt: skip
+        elif p <= 0.005:
+            why = ("không bố trí: tuyến qua điểm này ít vụ hơn mức lợi mà đối tượng đã có "
+                   "ở tuyến khác, hoặc đã được chốt khác canh giữ")  # fmt: skip
+        else:
+            why = (f"xác suất {_vi(p)} vì với {result.teams} tổ mỗi ca, mức này làm tuyến "
+                   f"được canh với xác suất {_vi(best_cov)}, đủ để đối tượng không còn lợi "
+                   "khi dồn sang tuyến này thay vì tuyến khác; lịch cố định thì đối tượng "
+                   "biết trước và đi vòng")  # fmt: skip
+        if cover_cols[i] & attacked and result.strategy == "stackelberg" and p > 0.005:
+            why += "; đây là tuyến đối tượng vẫn có lợi nhất khi quan sát lịch chốt"
+        out.append(f"{what}; {why}.")
+    return out
