@@ -24,16 +24,16 @@ from hotspots.plan.checkpoints import CheckpointPlan, flow_weights
 from hotspots.plan.orienteering import solve_top_matrix
 from hotspots.plan.travel import TravelModel, straight_line
 
-__all__ = ["PatrolPlan", "plan_patrols", "area_stops", "TZ"]
+__all__ = ["PatrolPlan", "plan_patrols", "area_stops", "next_monday", "vehicle_matrices", "TZ"]
 
 TZ = "Asia/Ho_Chi_Minh"
 
 STOP_COLUMNS = [
-    "unit", "base", "day", "date", "shift", "order", "area", "area_name", "score",
-    "arrival", "dwell_min", "departure", "geometry",
+    "unit", "base", "vehicle", "day", "date", "shift", "order", "area", "area_name", "score",
+    "time_window", "arrival", "dwell_min", "departure", "geometry",
 ]  # fmt: skip
 ROUTE_COLUMNS = [
-    "unit", "base", "day", "date", "shift", "start", "end", "n_stops", "score",
+    "unit", "base", "vehicle", "day", "date", "shift", "start", "end", "n_stops", "score",
     "distance_km", "duration_min", "shift_min", "geometry",
 ]  # fmt: skip
 
@@ -159,8 +159,37 @@ def _hhmm(s: str) -> pd.Timedelta:
     return td
 
 
+def _profiles(units: gpd.GeoDataFrame) -> tuple[list[tuple[str, float]], np.ndarray]:
+    """Distinct ``(vehicle, own speed)`` of the units and each unit's index among them."""
+    veh = units["vehicle"].astype(str) if "vehicle" in units else pd.Series("car", units.index)
+    spd = (
+        pd.to_numeric(units["speed_kmh"], errors="coerce")
+        if "speed_kmh" in units
+        else pd.Series(np.nan, units.index)
+    )
+    keys = [(v or "car", x if np.isfinite(x) else -1.0) for v, x in zip(veh, spd, strict=True)]
+    uniq = list(dict.fromkeys(keys))
+    index = np.array([uniq.index(k) for k in keys], int)
+    return [(v, s if s > 0 else np.nan) for v, s in uniq], index
+
+
+def vehicle_matrices(
+    travel: TravelModel, points: gpd.GeoSeries, vehicle: str, speed_kmh: float = np.nan
+) -> tuple[np.ndarray, np.ndarray]:
+    """Distance (m) and time (s) matrices of ``points`` for one vehicle.
+
+    The travel model's own roads and speeds for ``vehicle`` (:meth:`TravelModel.for_vehicle`);
+    a unit's own ``speed_kmh`` replaces the speeds: time = distance / speed.
+    """
+    model = travel.for_vehicle(vehicle) if hasattr(travel, "for_vehicle") else travel
+    dist, time = model.matrix(points)
+    if np.isfinite(speed_kmh) and speed_kmh > 0:
+        time = dist / (float(speed_kmh) / 3.6)
+    return dist, time
+
+
 class _Network:
-    """Travel matrices over stops + bases, computed once."""
+    """Travel matrices over stops + bases, one pair per vehicle profile, computed once."""
 
     def __init__(self, stops: gpd.GeoDataFrame, units: gpd.GeoDataFrame, travel: TravelModel):
         self.stops = stops
@@ -171,13 +200,77 @@ class _Network:
         self.base_index = np.array([len(stops) + uniq.index(k) for k in keys])
         pts = list(stops.geometry) + [Point(k) for k in uniq]
         self.points = pts
-        self.dist, self.time = travel.matrix(gpd.GeoSeries(pts, crs=WGS84))
-        self._paths: dict[tuple[int, int], LineString] = {}
+        self.profiles, self.unit_profile = _profiles(units)
+        series = gpd.GeoSeries(pts, crs=WGS84)
+        mats = [vehicle_matrices(travel, series, v, s) for v, s in self.profiles]
+        self.dists = [m[0] for m in mats]
+        self.times = [m[1] for m in mats]
+        self._paths: dict[tuple[int, int, str], LineString] = {}
 
-    def path(self, a: int, b: int) -> LineString:
-        if (a, b) not in self._paths:
-            self._paths[(a, b)] = self.travel.path(self.points[a], self.points[b])
-        return self._paths[(a, b)]
+    def vehicle(self, unit: int) -> str:
+        """Vehicle of unit ``unit`` (row of the units table)."""
+        return self.profiles[int(self.unit_profile[unit])][0]
+
+    def path(self, a: int, b: int, vehicle: str = "car") -> LineString:
+        """Drawn path from location ``a`` to ``b`` for ``vehicle``."""
+        if (a, b, vehicle) not in self._paths:
+            pa, pb = self.points[a], self.points[b]
+            try:
+                line = self.travel.path(pa, pb, vehicle=vehicle)
+            except TypeError:  # a travel model without vehicles
+                line = self.travel.path(pa, pb)
+            self._paths[(a, b, vehicle)] = line
+        return self._paths[(a, b, vehicle)]
+
+
+def _clock(seconds: float) -> str:
+    """``HH:MM`` of seconds after midnight (wrapping past midnight)."""
+    m = int(round(float(seconds) / 60.0)) % (24 * 60)
+    return f"{m // 60:02d}:{m % 60:02d}"
+
+
+def _solve_shift(
+    net: _Network,
+    unit_idx: list[int],
+    stop_idx: np.ndarray,
+    scores: np.ndarray,
+    required: np.ndarray | None,
+    starts_s: np.ndarray,
+    shift_s: np.ndarray,
+    dwell_s: float,
+    time_limit: float,
+    seed: int,
+    balance: bool,
+    rules=None,
+    allowed: np.ndarray | None = None,
+):
+    """Route ``unit_idx`` over ``stop_idx`` on the day's clock; return (solution, locations).
+
+    Each unit uses its vehicle's travel matrix, leaves at ``starts_s`` (seconds after
+    midnight), is back within its ``shift_s``, visits only its ``allowed`` stops and
+    starts each visit within the stop's window (``rules``).
+    """
+    bases = net.base_index[unit_idx]
+    loc = np.concatenate([stop_idx, np.unique(bases)]).astype(int)
+    pos = {int(v): i for i, v in enumerate(loc)}
+    prof = net.unit_profile[unit_idx]
+    used = list(dict.fromkeys(prof.tolist()))
+    mats = [net.times[p][np.ix_(loc, loc)] for p in used]
+    starts = np.array([pos[int(b)] for b in bases])
+    extra = {}
+    if len(used) > 1:
+        extra["vehicle_times"] = mats
+        extra["vehicle_profile"] = np.array([used.index(p) for p in prof.tolist()], int)
+    if rules is not None and len(stop_idx):
+        extra["time_windows"] = rules.windows_on_clock(stop_idx)
+    if allowed is not None and len(stop_idx):
+        extra["allowed"] = allowed[np.ix_(unit_idx, stop_idx)]
+    sol = solve_top_matrix(
+        mats[0], scores, starts, starts, shift_s, service_time=dwell_s,
+        time_limit=time_limit, seed=seed, required=required, balance=balance,
+        shift_start=np.asarray(starts_s, float), **extra,
+    )  # fmt: skip
+    return sol, loc
 
 
 def _route_rows(
@@ -187,93 +280,39 @@ def _route_rows(
     stop_idx: np.ndarray,
     scores: np.ndarray,
     required: np.ndarray | None,
-    start: pd.Timestamp,
+    day0: pd.Timestamp,
+    starts_s: np.ndarray,
     shift_s: np.ndarray,
     dwell_s: float,
     time_limit: float,
     seed: int,
     day: int,
-    shift_label: str,
     balance: bool = True,
+    rules=None,
+    allowed: np.ndarray | None = None,
 ) -> tuple[list[dict], list[dict], dict]:
-    """Solve one shift for the given units over the given stops; return table rows."""
-    bases = net.base_index[unit_idx]
-    loc = np.concatenate([stop_idx, np.unique(bases)]).astype(int)
-    pos = {int(v): i for i, v in enumerate(loc)}
-    times = net.time[np.ix_(loc, loc)]
-    starts = np.array([pos[int(b)] for b in bases])
-    sol = solve_top_matrix(
-        times,
-        scores,
-        starts,
-        starts,
-        shift_s,
-        service_time=dwell_s,
-        time_limit=time_limit,
-        seed=seed,
-        required=required,
-        balance=balance,
-    )
+    """Solve one day (or shift) for the given units over the given stops; return rows.
+
+    ``day0`` is the day's local midnight; ``starts_s`` each unit's shift start in
+    seconds after it. ``rules`` (:class:`~hotspots.plan.constraints.AreaRules`, indexed
+    like ``net.stops``) gives time windows; ``allowed`` (units x all stops) the areas
+    each unit may patrol.
+    """
+    sol, loc = _solve_shift(
+        net, unit_idx, stop_idx, scores, required, starts_s, shift_s, dwell_s,
+        time_limit, seed, balance, rules, allowed,
+    )  # fmt: skip
     route_rows, stop_rows = [], []
-    date = start.normalize()
     for v, u in enumerate(unit_idx):
-        unit = units.iloc[u]
-        seq = [int(loc[k]) for k in sol.routes[v]]
-        home = int(bases[v])
-        path_nodes = [home, *seq, home]
-        t = start
-        dist = 0.0
-        geoms = []
-        for k, (a, b) in enumerate(zip(path_nodes[:-1], path_nodes[1:], strict=True)):
-            t = t + pd.Timedelta(seconds=float(net.time[a, b]))
-            dist += float(net.dist[a, b])
-            if a != b:
-                geoms.append(net.path(a, b))
-            if k < len(seq):
-                s_local = sol.routes[v][k]
-                stop = net.stops.iloc[b]
-                stop_rows.append(
-                    {
-                        "unit": unit["unit"],
-                        "base": unit["base"],
-                        "day": day,
-                        "date": date,
-                        "shift": shift_label,
-                        "order": k + 1,
-                        "area": stop["area"],
-                        "area_name": stop["area_name"],
-                        "score": float(scores[s_local]),
-                        "arrival": t.round("s"),
-                        "dwell_min": dwell_s / 60.0,
-                        "departure": (t + pd.Timedelta(seconds=dwell_s)).round("s"),
-                        "geometry": stop.geometry,
-                    }
-                )
-                t = t + pd.Timedelta(seconds=dwell_s)
-        coords = []
-        for g in geoms:
-            c = list(g.coords)
-            coords.extend(c if not coords else c[1:])
-        if len(coords) < 2:
-            p = net.points[home]
-            coords = [(p.x, p.y), (p.x, p.y)]
-        route_rows.append(
-            {
-                "unit": unit["unit"],
-                "base": unit["base"],
-                "day": day,
-                "date": date,
-                "shift": shift_label,
-                "start": start,
-                "end": t.round("s"),
-                "n_stops": len(seq),
-                "score": float(sum(scores[k] for k in sol.routes[v])),
-                "distance_km": dist / 1000.0,
-                "duration_min": (t - start).total_seconds() / 60.0,
-                "shift_min": float(shift_s[v]) / 60.0,
-                "geometry": LineString(coords),
-            }
+        r_row, s_rows = _unit_rows(
+            net, units, u, sol, v, loc, scores, day0, starts_s[v], day, dwell_s
         )
+        r_row["shift_min"] = float(shift_s[v]) / 60.0
+        for s_row in s_rows:
+            k = s_row.pop("_stop")
+            s_row["time_window"] = rules.window_text[k] if rules is not None else ""
+        route_rows.append(r_row)
+        stop_rows += s_rows
     info = {
         "score": sol.score,
         "feasible": sol.feasible,
@@ -282,6 +321,70 @@ def _route_rows(
         "solver": sol.solver,
     }
     return route_rows, stop_rows, info
+
+
+def _unit_rows(net, units, u, sol, v, loc, scores, day0, start_s, day, dwell_s):
+    """The route row and stop rows of vehicle ``v`` (unit ``u``) of a solution.
+
+    Arrivals are the solver's (after any wait for a window to open); without them
+    (an older solver), travel and dwell are added up from the shift start.
+    """
+    unit = units.iloc[u]
+    vehicle = net.vehicle(u)
+    prof = int(net.unit_profile[u])
+    seq = [int(loc[k]) for k in sol.routes[v]]
+    home = int(net.base_index[u])
+    nodes = [home, *seq, home]
+    start = day0 + pd.Timedelta(seconds=float(start_s))
+    arrivals = sol.arrivals[v] if getattr(sol, "arrivals", None) else None
+    common = {"unit": unit["unit"], "base": unit["base"], "vehicle": vehicle, "day": day,
+              "date": day0, "shift": _clock(start_s)}  # fmt: skip
+    stop_rows, geoms, dist, t = [], [], 0.0, start
+    dwell = pd.Timedelta(seconds=dwell_s)
+    for k, (a, b) in enumerate(zip(nodes[:-1], nodes[1:], strict=True)):
+        dist += float(net.dists[prof][a, b])
+        if a != b:
+            geoms.append(net.path(a, b, vehicle))
+        if k == len(seq):
+            break
+        t = t + pd.Timedelta(seconds=float(net.times[prof][a, b]))
+        if arrivals:
+            t = day0 + pd.Timedelta(seconds=float(arrivals[k]))
+        stop = net.stops.iloc[b]
+        stop_rows.append(
+            common
+            | {
+                "order": k + 1,
+                "area": stop["area"],
+                "area_name": stop["area_name"],
+                "score": float(scores[sol.routes[v][k]]),
+                "arrival": t.round("s"),
+                "dwell_min": dwell_s / 60.0,
+                "departure": (t + dwell).round("s"),
+                "geometry": stop.geometry,
+                "_stop": b,
+            }
+        )
+        t = t + dwell
+    end = start + pd.Timedelta(seconds=float(sol.times[v]))
+    route = common | {
+        "start": start, "end": end.round("s"), "n_stops": len(seq),
+        "score": float(sum(scores[k] for k in sol.routes[v])), "distance_km": dist / 1000.0,
+        "duration_min": float(sol.times[v]) / 60.0, "geometry": _route_line(net, geoms, home),
+    }  # fmt: skip
+    return route, stop_rows
+
+
+def _route_line(net: _Network, geoms: list[LineString], home: int) -> LineString:
+    """The legs of a route joined into one line (a point's line if it stays home)."""
+    coords: list = []
+    for g in geoms:
+        c = list(g.coords)
+        coords.extend(c if not coords else c[1:])
+    if len(coords) < 2:
+        p = net.points[home]
+        coords = [(p.x, p.y), (p.x, p.y)]
+    return LineString(coords)
 
 
 def _unit_shift_seconds(units: gpd.GeoDataFrame, shift_hours: float) -> np.ndarray:
@@ -309,6 +412,35 @@ def _frames(route_rows: list[dict], stop_rows: list[dict]):
     return routes, stops
 
 
+def next_monday(today: pd.Timestamp | None = None) -> pd.Timestamp:
+    """The Monday after ``today`` (default: now in Asia/Ho_Chi_Minh), a naive date.
+
+    A Monday gives the Monday a week later: a plan is made ahead of its week.
+    """
+    now = pd.Timestamp.now(tz=TZ) if today is None else pd.Timestamp(today)
+    day = (now.tz_convert(TZ) if now.tzinfo else now).normalize().tz_localize(None)
+    return day + pd.Timedelta(days=7 - day.weekday())
+
+
+def local_day(date: str | pd.Timestamp | None) -> pd.Timestamp:
+    """Local midnight (Asia/Ho_Chi_Minh) of ``date``; ``None`` = :func:`next_monday`.
+
+    Raises
+    ------
+    InputError
+        When ``date`` is not a date (``2024-13-01``).
+    """
+    if date is None:
+        date = next_monday()
+    try:
+        day = pd.Timestamp(date)
+    except (ValueError, TypeError) as exc:
+        raise InputError(f"{date!r} is not a date; write it as YYYY-MM-DD") from exc
+    if day is pd.NaT:
+        raise InputError(f"{date!r} is not a date; write it as YYYY-MM-DD")
+    return (day.tz_localize(TZ) if day.tzinfo is None else day.tz_convert(TZ)).normalize()
+
+
 def plan_patrols(
     areas: gpd.GeoDataFrame,
     units: gpd.GeoDataFrame,
@@ -316,7 +448,7 @@ def plan_patrols(
     shift_hours: float = 8.0,
     shift_start: str = "07:00",
     dwell_min: float = 12.0,
-    date: str | pd.Timestamp = "2026-11-30",
+    date: str | pd.Timestamp | None = None,
     time_limit: float = 10.0,
     seed: int = 0,
     balance: bool = True,
@@ -327,20 +459,24 @@ def plan_patrols(
     ----------
     areas
         Key areas (polygons or points, EPSG:4326); weight ``score``, else ``cases``,
-        else 1. Each area is one stop, at its representative point.
+        else 1. Each area is one stop, at its representative point. Optional
+        ``time_window`` and ``days`` (:mod:`hotspots.plan.constraints`): a visit starts
+        within the window; an area whose ``days`` exclude ``date`` is not visited.
     units
-        Units table (:mod:`hotspots.plan.bases`): ``unit``, ``base``, optional
-        ``shift_hours``, geometry of the base.
+        Units table (:mod:`hotspots.plan.units`): ``unit``, ``base``, geometry of the
+        base, optional ``vehicle``, ``speed_kmh``, ``shift_start``, ``shift_hours``,
+        ``days_off`` and ``areas``. Units off on ``date`` get no route.
     travel
         Travel model (default: straight line, circuity 1.3, 40 km/h).
     shift_hours
         Shift length of units without their own ``shift_hours``.
     shift_start
-        Start of the shift, ``HH:MM`` local time (Asia/Ho_Chi_Minh).
+        Start of the shift of units without their own, ``HH:MM`` local time
+        (Asia/Ho_Chi_Minh).
     dwell_min
         Minutes spent at each stop (10-15 recommended).
     date
-        Day of the shift.
+        Day of the shift (default: the next Monday in Asia/Ho_Chi_Minh).
     time_limit
         Seconds for the routing solver.
     seed
@@ -355,50 +491,67 @@ def plan_patrols(
     PatrolPlan
         Every route is feasible under the float travel times (checked).
     """
+    from hotspots.plan.constraints import area_rules, unit_allowed, unit_shift_starts
+    from hotspots.plan.units import on_duty
+
     if len(units) == 0:
         raise InputError("no patrol units: give a units file or bases")
     travel = travel or straight_line()
     stops = area_stops(areas)
-    net = _Network(stops, units, travel)
+    rules = area_rules(areas, stops["area"].tolist(), 0)
+    allowed = unit_allowed(units, areas)
     dwell_s = _check_dwell(dwell_min)
-    start = (
-        pd.Timestamp(date).tz_localize(TZ)
-        if pd.Timestamp(date).tzinfo is None
-        else (pd.Timestamp(date).tz_convert(TZ))
-    )
-    start = start.normalize() + _hhmm(shift_start)
+    day0 = local_day(date)
     shift_s = _unit_shift_seconds(units, shift_hours)
+    own = unit_shift_starts(units)
+    starts_s = np.where(np.isfinite(own), own, _hhmm(shift_start).total_seconds())
+    duty = [int(u) for u in np.flatnonzero(on_duty(units, day0))]
+    if not duty:
+        raise InputError(f"every unit is off on {day0.date()}; pick another date")
+    stop_idx = np.flatnonzero(rules.day_ok(day0) & (rules.max_visits > 0))
+    net = _Network(stops, units, travel)
     route_rows, stop_rows, info = _route_rows(
-        net,
-        units,
-        list(range(len(units))),
-        np.arange(len(stops)),
-        stops["score"].to_numpy(float),
-        None,
-        start,
-        shift_s,
-        dwell_s,
-        time_limit,
-        seed,
-        1,
-        shift_start,
-        balance,
-    )
+        net, units, duty, stop_idx, stops["score"].to_numpy(float)[stop_idx], None, day0,
+        starts_s[duty], shift_s[duty], dwell_s, time_limit, seed, 1, balance, rules, allowed,
+    )  # fmt: skip
     routes, stop_df = _frames(route_rows, stop_rows)
     meta = {
         "travel": travel.describe(),
         "solver": info["solver"],
         "feasible": info["feasible"],
         "units": len(units),
+        "units_on_duty": len(duty),
+        "vehicles": _vehicle_counts(units),
         "areas": len(stops),
+        "date": str(day0.date()),
         "dwell_min": dwell_min,
         "shift_hours": shift_hours,
         "seed": seed,
         "risk_covered": info["score"],
         "risk_total": float(stops["score"].sum()),
+        "time_windows": _windows_meta(stop_df),
         "balance": _balance_minutes(info["solver"].get("balance"), balance),
     }
     return PatrolPlan(routes, stop_df, None, meta)
+
+
+def _vehicle_counts(units: gpd.GeoDataFrame) -> dict[str, int]:
+    """Units per vehicle."""
+    veh = units["vehicle"] if "vehicle" in units else pd.Series("car", index=units.index)
+    return {str(k): int(v) for k, v in veh.fillna("car").value_counts().sort_index().items()}
+
+
+def _windows_meta(stops: pd.DataFrame) -> dict:
+    """How many visits had a time window, and whether each started within it."""
+    from hotspots.plan.units import parse_window
+
+    with_w = stops[stops["time_window"].astype(str).str.len() > 0]
+    inside = 0
+    for _, s in with_w.iterrows():
+        lo, hi = parse_window(s["time_window"])
+        sec = (s["arrival"] - s["date"]).total_seconds()
+        inside += lo - 1 <= sec <= hi + 1
+    return {"visits_with_window": int(len(with_w)), "visits_within_window": int(inside)}
 
 
 def _balance_minutes(bal: dict | None, enabled: bool) -> dict:
