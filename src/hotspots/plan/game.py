@@ -54,7 +54,9 @@ __all__ = [
 ]
 
 STRATEGIES = ("stackelberg", "fixed", "uniform")
-_TOL = 1e-7
+#: Attacker values within this share of the payoff range count as ties: HiGHS solves to
+#: about 1e-6, so an exact tie of the equilibrium comes back as a near tie.
+_TOL = 1e-5
 
 
 # -- the game -------------------------------------------------------------------------
@@ -143,6 +145,9 @@ class Evaluation:
 
 def evaluate(game: SecurityGame, coverage: np.ndarray, marginals: np.ndarray) -> Evaluation:
     """Attacker best responses (ties to the defender's favour) and the defender's utility.
+
+    Attacker values within ``1e-5`` of the type's largest payoff (in absolute value) of
+    the best count as ties, as HiGHS returns equilibrium ties only to about ``1e-6``.
 
     Parameters
     ----------

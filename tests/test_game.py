@@ -1,0 +1,254 @@
+"""Checkpoint game: DOBSS/ERASER against textbook answers and a brute-force oracle."""
+
+from __future__ import annotations
+
+import itertools
+
+import geopandas as gpd
+import numpy as np
+import pytest
+from scipy.optimize import linprog
+from shapely.geometry import LineString, Point
+
+from hotspots.errors import InputError
+from hotspots.plan.game import (
+    SecurityGame,
+    checkpoint_strategy,
+    comb_distribution,
+    dobss,
+    evaluate,
+    solve_sse,
+    systematic_sample,
+    uniform_strategy,
+)
+
+UTM48 = "EPSG:32648"
+X0, Y0 = 400_000.0, 2_450_000.0
+
+
+# -- oracle: one LP per attacker response profile (Conitzer & Sandholm 2006) ----------
+def brute_force(game: SecurityGame) -> float:
+    """Best defender utility over every set of responses, one LP over pure strategies each."""
+    subsets = list(itertools.combinations(range(game.cover.shape[0]), game.k))
+    cov = np.array([game.cover[list(s)].any(axis=0) for s in subsets], float)
+    n_t, n_j = game.def_covered.shape
+    ud = cov[None] * game.def_covered[:, None] + (1 - cov[None]) * game.def_uncovered[:, None]
+    ua = cov[None] * game.att_covered[:, None] + (1 - cov[None]) * game.att_uncovered[:, None]
+    choices = [np.flatnonzero(game.allowed[t]) for t in range(n_t)]
+    best = -np.inf
+    for prof in itertools.product(*choices):
+        obj = -sum(game.prior[t] * ud[t][:, j] for t, j in enumerate(prof))
+        rows = [ua[t][:, jj] - ua[t][:, j] for t, j in enumerate(prof) for jj in choices[t]]
+        res = linprog(obj, A_ub=np.array(rows), b_ub=np.zeros(len(rows)),
+                      A_eq=np.ones((1, len(subsets))), b_eq=[1.0], bounds=(0, 1))  # fmt: skip
+        if res.status == 0:
+            best = max(best, -res.fun)
+    return best
+
+
+def random_game(seed: int, n_sites=4, n_targets=4, types=1, teams=2, schedules=False):
+    rng = np.random.default_rng(seed)
+    cover = np.eye(n_sites, n_targets, dtype=bool)
+    if schedules:
+        cover = rng.random((n_sites, n_targets)) < 0.45
+        cover[np.arange(n_sites), rng.integers(0, n_targets, n_sites)] = True
+    rd = rng.uniform(0, 10, (types, n_targets))
+    pd_ = -rng.uniform(0, 10, (types, n_targets))
+    ra = rng.uniform(0, 10, (types, n_targets))
+    pa = -rng.uniform(0, 10, (types, n_targets))
+    allowed = rng.random((types, n_targets)) < 0.8
+    allowed[np.arange(types), rng.integers(0, n_targets, types)] = True
+    prior = rng.uniform(0.2, 1, types)
+    return SecurityGame(cover, teams, rd, pd_, pa, ra, prior, allowed)
+
+
+# -- textbook answers ------------------------------------------------------------------
+def test_paruchuri_2008_example():
+    # Paruchuri et al. (2008), Table 1: leader rows a, b; follower columns c, d.
+    #        c      d
+    #   a  2, 1   4, 0
+    #   b  1, 0   3, 2
+    # The follower plays d while x_a <= 2/3 (2(1 - x_a) >= x_a); the leader then gets
+    # 4 x_a + 3 (1 - x_a), largest at x_a = 2/3: 11/3 (ties broken for the leader).
+    leader = np.array([[[2.0, 4.0], [1.0, 3.0]]])
+    follower = np.array([[[1.0, 0.0], [0.0, 2.0]]])
+    x, resp, value, gap = dobss(leader, follower, [1.0])
+    assert x == pytest.approx([2 / 3, 1 / 3], abs=1e-7)
+    assert list(resp) == [1] and value == pytest.approx(11 / 3, abs=1e-7)
+    assert gap == pytest.approx(0.0, abs=1e-9)
+
+
+def test_two_targets_one_team_hand_computed():
+    # target 1: defender +1/-1, attacker -1/+1; target 2: defender +2/-2, attacker -1/+2.
+    # Attacker values 1 - 2 c1 and 2 - 3 c2 with c1 + c2 = 1 are equal at c = (0.4, 0.6)
+    # (both 0.2); ties go to the defender: target 2 gives her 2*0.6 - 2*0.4 = 0.4.
+    game = SecurityGame(np.eye(2, dtype=bool), 1, [[1, 2]], [[-1, -2]], [[-1, -1]],
+                        [[1, 2]], [1.0])  # fmt: skip
+    for method in ("dobss", "eraser"):
+        sse, info = solve_sse(game, method)
+        ev = sse.evaluation
+        assert info["method"] == method
+        assert ev.coverage == pytest.approx([0.4, 0.6], abs=1e-7)
+        assert list(ev.responses) == [1] and ev.utility == pytest.approx(0.4, abs=1e-7)
+        assert ev.attacker_utility == pytest.approx([0.2], abs=1e-7)
+
+
+# -- brute force (HiGHS and the LPs both solve to about 1e-6) -----------------------
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("types", [1, 2])
+def test_sse_matches_brute_force_without_schedules(seed, types):
+    game = random_game(seed, types=types)
+    want = brute_force(game)
+    for method in ("dobss", "eraser"):
+        sse, _ = solve_sse(game, method)
+        assert sse.evaluation.utility == pytest.approx(want, abs=1e-5), method
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_dobss_matches_brute_force_with_overlapping_sites(seed):
+    game = random_game(seed, n_sites=5, n_targets=3, types=2, schedules=True)
+    sse, info = solve_sse(game, "dobss")
+    assert info["method"] == "dobss"
+    assert sse.evaluation.utility == pytest.approx(brute_force(game), abs=1e-5)
+
+
+# -- properties -----------------------------------------------------------------------
+@pytest.mark.parametrize("seed", range(12))
+def test_properties_on_random_games(seed):
+    game = random_game(seed + 100, n_sites=6, n_targets=6, types=1 + seed % 3, teams=2)
+    uniform = uniform_strategy(game).evaluation
+    for method in ("dobss", "eraser"):
+        ev = solve_sse(game, method)[0].evaluation
+        # every team is used: site probabilities sum to the teams
+        assert ev.marginals.sum() == pytest.approx(game.k, abs=1e-6)
+        assert ((ev.marginals > -1e-9) & (ev.marginals < 1 + 1e-9)).all()
+        # each type's response is a best response, and the best for the defender among ties
+        ud, ua = game.utilities(ev.coverage)
+        for t, j in enumerate(ev.responses):
+            ok = game.allowed[t]
+            assert game.allowed[t, j] and ua[t, j] >= ua[t][ok].max() - 1e-6
+            ties = ok & (ua[t] >= ua[t, j] - 1e-6)
+            assert ud[t, j] >= ud[t][ties].max() - 1e-6
+        # never worse than uniform rotation nor than any fixed set of sites
+        assert ev.utility >= uniform.utility - 1e-6
+        for s in itertools.combinations(range(6), game.k):
+            fixed = evaluate(game, game.cover[list(s)].any(axis=0).astype(float), np.zeros(6))
+            assert ev.utility >= fixed.utility - 1e-6
+
+
+# -- sampling -------------------------------------------------------------------------
+def test_comb_distribution_reproduces_marginals_exactly():
+    x = np.array([0.9, 0.15, 0.55, 0.4, 0.0, 1.0])  # sums to 3
+    subsets, probs = comb_distribution(x, 3)
+    assert probs.sum() == pytest.approx(1.0)
+    assert all(len(set(s)) == 3 and 4 not in s for s in subsets)
+    marg = np.zeros(6)
+    for s, p in zip(subsets, probs, strict=True):
+        marg[list(s)] += p
+    assert marg == pytest.approx(x, abs=1e-12)
+
+
+def test_systematic_sample_counts_and_per_shift_distribution():
+    probs = np.array([0.5, 0.3, 0.2])
+    rng = np.random.default_rng(3)
+    draws = systematic_sample(probs, 21, rng)
+    counts = np.bincount(draws, minlength=3)
+    assert all(np.floor(21 * p) <= c <= np.ceil(21 * p) for c, p in zip(counts, probs, strict=True))
+    # the first shift of many weeks follows probs
+    first = np.array([systematic_sample(probs, 21, rng)[0] for _ in range(4000)])
+    assert np.bincount(first, minlength=3) / 4000 == pytest.approx(probs, abs=0.03)
+
+
+# -- checkpoints on corridors ----------------------------------------------------------
+def _corridors(volumes, gate=None):
+    """Parallel east-west corridors 10 km apart, one candidate site on each."""
+    geoms = [LineString([(X0, Y0 + 10_000 * i), (X0 + 20_000, Y0 + 10_000 * i)])
+             for i in range(len(volumes))]  # fmt: skip
+    cols = {"rank": list(range(1, len(volumes) + 1)), "cases": volumes}
+    if gate is not None:
+        cols["gate"] = gate
+    lines = gpd.GeoDataFrame(cols, geometry=geoms, crs=UTM48).to_crs(4326)
+    cands = gpd.GeoDataFrame(
+        {"kind": "line_point", "name": [f"c{i + 1}" for i in range(len(volumes))]},
+        geometry=[Point(X0 + 10_000, Y0 + 10_000 * i) for i in range(len(volumes))],
+        crs=UTM48,
+    ).to_crs(4326)
+    return lines, cands
+
+
+def test_three_corridors_one_team_known_answer():
+    # V = 30, 20, 10, zero-sum per corridor: attacker value V (1 - 2c). Equal at a with
+    # sum c = 1: a = 60/11, c = (1 - a/V)/2; the defender gets -60/11.
+    # Fixed best-flow plan: corridor 1 always -> attacker takes corridor 2: -20.
+    # Uniform: c = 1/3 -> attacker takes corridor 1 (value 10): defender -10.
+    lines, cands = _corridors([30, 20, 10])
+    res = checkpoint_strategy(lines, 1, candidates=cands)
+    a = 60 / 11
+    want = [(1 - a / v) / 2 for v in (30, 20, 10)]
+    assert res.probability == pytest.approx(want, abs=1e-6)
+    u = res.defender_utility
+    assert u["stackelberg"] == pytest.approx(-a, abs=1e-6)
+    assert u["fixed"] == pytest.approx(-20) and u["uniform"] == pytest.approx(-10)
+    assert res.attacker_response("fixed")["corridor"].tolist() == ["tuyến 2"]
+    gdf = res.to_gdf()
+    assert list(gdf["probability"]) == pytest.approx(want, abs=1e-4)
+    assert gdf["reason"].str.contains("Chốt trên tuyến 1, chặn 30 vụ").iloc[0]
+    assert gdf["reason"].str.contains(f"xác suất {want[0]:.2f}".replace(".", ",")).iloc[0]
+    # ERASER gives the same game value here (no site covers two corridors)
+    er = checkpoint_strategy(lines, 1, candidates=cands, method="eraser")
+    assert er.defender_utility["stackelberg"] == pytest.approx(-a, abs=1e-6)
+
+
+def test_sample_has_exactly_k_sites_and_matches_marginals():
+    lines, cands = _corridors([30, 20, 10, 5])
+    res = checkpoint_strategy(lines, 2, candidates=cands)
+    week = res.sample(21, seed=7)
+    assert len(week) == 21 and all(len(set(s)) == 2 for s in week["sites"])
+    many = res.sample(20_000, seed=1)
+    freq = np.zeros(len(res.sites))
+    for s in many["sites"]:
+        freq[np.array(s) - 1] += 1
+    n_sets = len({tuple(s) for s in many["sites"]})
+    # systematic sampling: each set within one of its expected count, so each site
+    # within n_sets / 20000 of its probability
+    assert freq / 20_000 == pytest.approx(res.probability, abs=n_sets / 20_000 + 1e-9)
+    assert res.sample(21, seed=7)["sites"].tolist() == week["sites"].tolist()
+
+
+def test_fixed_and_uniform_strategies_sample_as_they_say():
+    lines, cands = _corridors([30, 20, 10])
+    fixed = checkpoint_strategy(lines, 1, candidates=cands, strategy="fixed")
+    assert fixed.probability == pytest.approx([1, 0, 0])
+    assert set(map(tuple, fixed.sample(7)["sites"])) == {(1,)}
+    assert "chốt cố định" in fixed.to_gdf()["reason"].iloc[0]
+    uni = checkpoint_strategy(lines, 1, candidates=cands, strategy="uniform")
+    assert uni.probability == pytest.approx([1 / 3] * 3)
+
+
+def test_attacker_types_by_gate():
+    # gate A has corridors 1 (30) and 2 (20), gate B corridor 3 (10): priors 50/60, 10/60
+    lines, cands = _corridors([30, 20, 10], gate=["A", "A", "B"])
+    res = checkpoint_strategy(lines, 1, candidates=cands, types="gate")
+    assert res.types["prior"].tolist() == pytest.approx([5 / 6, 1 / 6])
+    resp = res.attacker_response()
+    assert resp["corridor"].iloc[0] in {"tuyến 1 → A", "tuyến 2 → A"}
+    assert resp["corridor"].iloc[1] == "tuyến 3 → B"
+    summary = res.summary()
+    assert summary["defender_utility"]["stackelberg"] >= summary["defender_utility"]["fixed"]
+
+
+def test_shared_site_is_one_target_and_bad_input_is_named():
+    lines, cands = _corridors([30, 20])
+    # one site within reach of both corridors (radius 6 km): one target covering both
+    mid = [Point(X0 + 5_000, Y0 + 5_000)]
+    both = gpd.GeoDataFrame({"kind": ["line_point"], "name": ["mid"]}, geometry=mid, crs=UTM48)
+    both = both.to_crs(4326)
+    res = checkpoint_strategy(lines, 1, candidates=both, radius_m=6_000)
+    assert len(res.sites) == 1 and res.sites["covers"].iloc[0] == "tuyến 1; tuyến 2"
+    assert res.probability == pytest.approx([1.0]) and res.defender_utility["stackelberg"] == 20
+    with pytest.raises(InputError, match="strategy"):
+        checkpoint_strategy(lines, 1, candidates=cands, strategy="random")
+    with pytest.raises(InputError, match="teams"):
+        checkpoint_strategy(lines, 0, candidates=cands)
+    with pytest.raises(InputError, match="radius_m"):
+        checkpoint_strategy(lines, 1, candidates=both, radius_m=1)
