@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 import shapely
 
-from hotspots.errors import InputError, UnusableInputError
+from hotspots.errors import HotspotsWarning, InputError, UnusableInputError
 from hotspots.lines import key_lines
 from hotspots.lines.network import RoadNetwork, read_network
 
@@ -135,7 +135,11 @@ def test_key_lines_over_network_follow_the_roads(tmp_path):
         assert (seg["traversals"] == 8).all() and len(seg) == 20
         assert list(seg["rank"]) == list(range(1, 21))
         assert len(kl) == 1 and kl.lines["cases"].iloc[0] == 8
-        assert u_line.hausdorff_distance(kl.lines.to_crs(UTM48).geometry.iloc[0]) < 1_000
+        drawn = kl.lines.to_crs(UTM48).geometry.iloc[0]
+        assert u_line.hausdorff_distance(drawn) <= 1_000 + 1
+        # drawn along the road itself: every vertex lies on the U
+        assert max(u_line.distance(shapely.Point(c)) for c in drawn.coords) < 1e-3
+        assert kl.lines["line_model"].iloc[0] == "network"
 
 
 def test_bad_network_files(tmp_path):
@@ -150,3 +154,107 @@ def test_bad_network_files(tmp_path):
     (tmp_path / "empty.osm").write_text("<osm></osm>")
     with pytest.raises(UnusableInputError, match="highway"):
         read_network(tmp_path / "empty.osm")
+
+
+# A "mountain" between A (0, 0) and B (10 km, 0): the only road climbs round it, up the
+# ĐT152 (x = 0), along the QL4D (y = 5 km) and down the QL279 (x = 10 km).
+def _mountain_roads(gap: bool = False) -> gpd.GeoDataFrame:
+    legs = [((0, k), (0, k + 1), "ĐT152") for k in range(5)]
+    legs += [((k, 5), (k + 1, 5), "QL4D") for k in range(10) if not (gap and k == 5)]
+    legs += [((10, 5 - k), (10, 4 - k), "QL279") for k in range(5)]
+    return gpd.GeoDataFrame(
+        {"ref": [r for *_, r in legs], "highway": "primary"},
+        geometry=[
+            shapely.LineString(
+                [(X0 + a[0] * 1000, Y0 + a[1] * 1000), (X0 + b[0] * 1000, Y0 + b[1] * 1000)]
+            )
+            for a, b, _ in legs
+        ],
+        crs=UTM48,
+    )
+
+
+def _cases(stops_km: list[list[tuple[float, float]]], seed: int = 0) -> gpd.GeoDataFrame:
+    rng = np.random.default_rng(seed)
+    rows = []
+    for c, stops in enumerate(stops_km):
+        for s, (x, y) in enumerate(stops):
+            role = "exit" if s == len(stops) - 1 else "transit"
+            xy = (X0 + x * 1000 + rng.normal(0, 30), Y0 + y * 1000 + rng.normal(0, 30))
+            rows.append((f"c{c}", s, role, 1, *xy))
+    df = pd.DataFrame(rows, columns=["case_id", "seq", "role", "victims", "x", "y"])
+    return gpd.GeoDataFrame(
+        df.drop(columns=["x", "y"]), geometry=shapely.points(df[["x", "y"]].to_numpy()), crs=UTM48
+    ).to_crs("EPSG:4326")
+
+
+def _gate_at_b() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {"name": ["Lào Cai"], "country": ["China"]},
+        geometry=[shapely.Point(X0 + 10_000, Y0)],
+        crs=UTM48,
+    ).to_crs("EPSG:4326")
+
+
+NONE = gpd.GeoDataFrame({"name": []}, geometry=[], crs="EPSG:4326")
+
+
+def test_key_line_follows_named_roads_round_the_mountain():
+    routes = _cases([[(0, 0), (10, 0)]] * 8)
+    kl = key_lines(
+        routes, eps=1_000, min_routes=5, gates=_gate_at_b(), communes=NONE,
+        network=_mountain_roads(),
+    )  # fmt: skip
+    row = kl.lines.iloc[0]
+    assert row["roads"] == "ĐT152 → QL4D → QL279"
+    assert row["itinerary"] == "ĐT152 → QL4D → QL279 → cửa khẩu Lào Cai"
+    assert row["line_model"] == "network"
+    corridor = kl.corridors.to_crs(UTM48).geometry.iloc[0]
+    top_road = shapely.LineString([(X0 + 1000, Y0 + 5000), (X0 + 9000, Y0 + 5000)])
+    assert corridor.contains(top_road)  # the corridor is round the roads...
+    across = shapely.LineString([(X0 + 2000, Y0), (X0 + 8000, Y0)])
+    assert not corridor.intersects(across)  # ... not across the mountain
+
+
+def test_volume_per_road_segment_is_the_sum_over_cases():
+    # 8 cases round the mountain; 3 go 3 km up the ĐT152 and back down (two traversals
+    # each, but one case each in the volume)
+    routes = _cases([[(0, 0), (10, 0)]] * 8 + [[(0, 0), (0, 3), (0, 0)]] * 3)
+    kl = key_lines(routes, eps=1_000, min_routes=5, gates=NONE, communes=NONE,
+                   network=_mountain_roads(), top_segments=None)  # fmt: skip
+    seg = kl.road_segments.to_crs(UTM48)
+    mid_y = seg.geometry.centroid.y - Y0
+    low = (seg["road"] == "ĐT152") & (mid_y < 3000)
+    assert low.sum() == 3
+    assert (seg.loc[low, "volume"] == 8 + 3).all()
+    assert (seg.loc[low, "traversals"] == 8 + 2 * 3).all()
+    assert (seg.loc[seg["road"] == "QL4D", "volume"] == 8).all()
+    assert list(seg["rank"][:3]) == [1, 2, 3] and low.iloc[:3].all()  # ranked by volume
+    # every segment of the key line's road path names the line
+    assert (seg.loc[seg["road"] == "QL4D", "key_lines"] == "1").all()
+
+
+def test_key_line_the_network_does_not_join_is_named():
+    routes = _cases([[(0, 0), (10, 0)]] * 8)
+    with pytest.warns(HotspotsWarning, match=r"key line\(s\) 1 \(→ Lào Cai\)"):
+        kl = key_lines(
+            routes, eps=1_000, min_routes=5, gates=_gate_at_b(), communes=NONE,
+            network=_mountain_roads(gap=True),
+        )  # fmt: skip
+    assert kl.lines["line_model"].iloc[0] == "straight-line (not connected)"
+    assert kl.lines["roads"].iloc[0] == ""
+    assert kl.lines["itinerary"].iloc[0] == "cửa khẩu Lào Cai"
+
+
+def test_road_path_drops_back_and_forth_steps():
+    net = RoadNetwork.from_lines(_mountain_roads())
+    # the middle point snaps to (0, 5 km), past the corner the path turns at
+    pts = np.array([[X0, Y0], [X0 + 20, Y0 + 5200], [X0 + 3000, Y0 + 5000]])
+    line, segs = net.road_path(pts)
+    assert len(segs) == 5 + 3
+    assert net.names(segs) == ["ĐT152", "QL4D"]
+    assert line.length == pytest.approx(8000)
+    assert shapely.Point(line.coords[0]).distance(shapely.Point(X0, Y0)) < 1e-6
+    # back and forth: up 3 km, then back down 1 km
+    line, segs = net.road_path(np.array([[X0, Y0], [X0, Y0 + 3000], [X0, Y0 + 2000]]))
+    assert len(segs) == 2 and line.length == pytest.approx(2000)

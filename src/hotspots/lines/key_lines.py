@@ -53,11 +53,18 @@ class KeyLines:
         (``one-way``/``two-way``), ``forward_share``, ``bearing_deg``, ``heading``,
         ``gate``, ``gate_country``, ``gate_distance_m``, ``gate_also`` (gates less than
         1 km from ``gate``), ``exit_lon``, ``exit_lat``, ``communes``, ``n_communes``,
-        ``width_m``, ``n_segments``, LineString geometry.
+        ``width_m``, ``n_segments``, ``roads`` (with a network: the roads the line
+        follows, in order, "QL4D → ĐT155"), ``itinerary`` (the roads then the gate,
+        "QL4D → cửa khẩu Lào Cai"), ``line_model`` (``network``: drawn along the roads;
+        ``straight-line``: no network given; ``straight-line (not connected)``: the
+        network does not join the line's stops), LineString geometry.
     corridors
-        Same rows with the corridor polygon as geometry.
+        Same rows with the corridor polygon as geometry (buffered around the roads
+        when the line follows them).
     road_segments
-        Traversals per road segment when a network was used, else ``None``.
+        With a network: road segments used by the case routes, ranked by ``volume``
+        (cases using the segment, each counted once), with ``road``, ``highway``,
+        ``traversals``, ``key_lines`` (ranks of the key lines along it); else ``None``.
     params
         The parameters of the run.
     """
@@ -240,6 +247,77 @@ def _gates_for(
     return out
 
 
+def _road_network(network: Any, crs):
+    """A :class:`RoadNetwork` in ``crs`` from a network, road lines or a file path."""
+    from hotspots.lines.network import RoadNetwork, read_network
+
+    if isinstance(network, gpd.GeoDataFrame | gpd.GeoSeries):
+        net = RoadNetwork.from_lines(network)
+    elif isinstance(network, RoadNetwork):
+        net = network
+    else:
+        net = read_network(network)
+    return net.to_crs(crs)
+
+
+def _along_roads(line: shapely.LineString, net) -> tuple[shapely.LineString, dict]:
+    """The key line drawn along the roads, with the roads it uses and the model used.
+
+    The road path is the shortest path through the successive vertices of the
+    representative line. Without a network, or when the network does not join the
+    vertices, the representative line is kept and the model says so.
+    """
+    if net is None:
+        return line, {"roads": [], "model": "straight-line", "segments": []}
+    road, segments = net.road_path(shapely.get_coordinates(line))
+    if road is None or road.length == 0:
+        return line, {"roads": [], "model": "straight-line (not connected)", "segments": []}
+    return road, {"roads": net.names(segments), "model": "network", "segments": segments}
+
+
+def _itinerary(lines: pd.DataFrame) -> list[str]:
+    """'QL4D → ĐT155 → cửa khẩu Lào Cai': the roads, then the gate when known."""
+    from hotspots.lines.routes import UNKNOWN_GATE
+
+    out = []
+    for roads, gate in zip(lines["roads"], lines["gate"], strict=True):
+        parts = [roads] if roads else []
+        if isinstance(gate, str) and gate and gate != UNKNOWN_GATE:
+            parts.append(f"cửa khẩu {gate}")
+        out.append(" → ".join(parts))
+    return out
+
+
+def _warn_not_connected(lines: pd.DataFrame) -> None:
+    """Name the key lines the road network does not join (never a silent fallback)."""
+    bad = lines[lines["line_model"] == "straight-line (not connected)"]
+    if len(bad) == 0:
+        return
+    import warnings
+
+    from hotspots.errors import HotspotsWarning
+
+    names = ", ".join(f"{r} (→ {g})" for r, g in zip(bad["rank"], bad["gate"], strict=True))
+    warnings.warn(
+        f"the road network does not join the stops of key line(s) {names}: they are drawn "
+        "from the case routes as given (line_model 'straight-line (not connected)'); add "
+        "the missing roads or check that the network covers the province",
+        HotspotsWarning,
+        stacklevel=3,
+    )
+
+
+def _segments_on_lines(segments: gpd.GeoDataFrame, lines: pd.DataFrame) -> gpd.GeoDataFrame:
+    """Add ``key_lines``: the ranks of the key lines whose road path uses each segment."""
+    on: dict[int, list[str]] = {}
+    for rank, segs in zip(lines["rank"], lines["_segments"], strict=True):
+        for s in dict.fromkeys(segs):
+            on.setdefault(int(s), []).append(str(rank))
+    out = segments.copy()
+    out["key_lines"] = ["; ".join(on.get(int(s), [])) for s in out["segment"]]
+    return out
+
+
 def _communes_default() -> gpd.GeoDataFrame | None:
     try:
         from hotspots.geodata import communes
@@ -304,8 +382,11 @@ def key_lines(
         Commune seats or polygons with a ``name`` column; default
         :func:`hotspots.geodata.communes` when available.
     network
-        A :class:`hotspots.lines.network.RoadNetwork` or a path to a road file; legs
-        then follow shortest paths and traversals are counted per road segment.
+        A :class:`hotspots.lines.network.RoadNetwork`, road lines (GeoDataFrame) or a
+        path to a road file; legs then follow shortest paths, each key line is drawn
+        along the roads (shortest path through the successive vertices of its
+        representative line) with its corridor around those roads, and the volume of
+        cases is summed per road segment.
     top
         Keep only the ``top`` ranked lines.
     smooth, simplify
@@ -356,7 +437,7 @@ def key_lines(
         "merge_share": merge_share,
         "link_eps": link_eps,
         "gate_distance": gate_distance,
-        "network": str(network) if isinstance(network, str | Path) else bool(network),
+        "network": str(network) if isinstance(network, str | Path) else network is not None,
     }
     crs = metric_crs(r) if len(r) else "EPSG:32648"
     rm = r.to_crs(crs)
@@ -364,14 +445,12 @@ def key_lines(
     _, route_idx = np.unique(ids, return_inverse=True)
     xy = shapely.get_coordinates(rm.geometry.values)
     road_segments = None
+    net = None
     if network is not None:
-        from hotspots.lines.network import RoadNetwork, read_network
-
-        net = network if isinstance(network, RoadNetwork) else read_network(network)
-        net = net.to_crs(crs)
+        net = _road_network(network, crs)
         w0 = rm["weight"].to_numpy(float)
-        xy, path_idx, stop_rows, counts = net.route_stops(xy, route_idx, w0)
-        road_segments = net.segments_gdf(counts, top=top_segments).to_crs(WGS84)
+        xy, path_idx, stop_rows, counts, volume = net.route_stops(xy, route_idx, w0, volume=True)
+        road_segments = net.segments_gdf(counts, top=top_segments, volume=volume)
         wstop = w0[stop_rows]
     else:
         path_idx = route_idx
@@ -415,6 +494,7 @@ def key_lines(
         )
         if line is None or line.length < min_length:
             continue
+        line, on_roads = _along_roads(line, net)
         members = np.unique(sub.route)
         cases = float(route_w[members].sum())
         victims = float(route_v[members].sum())
@@ -438,6 +518,9 @@ def key_lines(
                 "heading": _heading(bearing),
                 "width_m": 2 * half,
                 "n_segments": int(m.sum()),
+                "roads": " → ".join(on_roads["roads"]),
+                "line_model": on_roads["model"],
+                "_segments": on_roads["segments"],
                 "_members": members,
                 "geometry": line,
             }
@@ -448,11 +531,14 @@ def key_lines(
         "rank", "cases", "victims", "share", "length_km", "direction", "forward_share",
         "bearing_deg", "heading", "gate", "gate_country", "gate_distance_m", "gate_also",
         "exit_lon",
-        "exit_lat", "communes", "n_communes", "width_m", "n_segments",
+        "exit_lat", "communes", "n_communes", "width_m", "n_segments", "roads", "itinerary",
+        "line_model",
     ]  # fmt: skip
     lines = gpd.GeoDataFrame(rows, geometry="geometry", crs=crs) if rows else None
     if lines is None:
         empty = gpd.GeoDataFrame({c: [] for c in cols}, geometry=[], crs=WGS84)
+        if road_segments is not None:
+            road_segments = road_segments.assign(key_lines="").to_crs(WGS84)
         return KeyLines(empty, empty.copy(), road_segments, params)
     for col in ("cases", "victims"):
         if np.allclose(lines[col], np.round(lines[col])):
@@ -471,6 +557,10 @@ def key_lines(
         lines[col] = values
     ends_ll = shapely.get_coordinates(ends.to_crs(WGS84).values)
     lines["exit_lon"], lines["exit_lat"] = ends_ll[:, 0], ends_ll[:, 1]
+    lines["itinerary"] = _itinerary(lines)
+    _warn_not_connected(lines)
+    if road_segments is not None:
+        road_segments = _segments_on_lines(road_segments, lines).to_crs(WGS84)
 
     comm = _communes_default() if communes is None else communes
     names, counts_c = [], []

@@ -12,17 +12,21 @@ A network is read from a local file only (never downloaded):
 
 Leg end points are snapped to the nearest node (k-d tree); shortest paths come from
 ``scipy.sparse.csgraph.dijkstra`` batched by source node. A leg whose ends are not
-connected stays a straight line.
+connected stays a straight line (and is counted, never hidden). Road names (``ref``,
+else ``name``), ``highway`` class and a per-road ``circuity`` (roads drawn straight
+between junctions) are kept per segment; :meth:`RoadNetwork.road_path` draws a line
+along the roads through given points and names the roads it uses, in order.
 """
 
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
 from pyproj import CRS
 from scipy import sparse
@@ -32,7 +36,42 @@ from scipy.spatial import cKDTree
 from hotspots.data.crs import WGS84, metric_crs
 from hotspots.errors import InputError, UnusableInputError
 
-__all__ = ["RoadNetwork", "read_network"]
+__all__ = ["RoadNetwork", "read_network", "road_names"]
+
+
+def _label(ref, name) -> str:
+    """A road's ``ref`` (QL4D), else its name, else ''."""
+    for v in (ref, name):
+        if v is None or (isinstance(v, float) and np.isnan(v)):
+            continue
+        t = str(v).strip()
+        if t and t.lower() not in ("nan", "none"):
+            return t.split(";")[0].strip()
+    return ""
+
+
+def road_names(labels) -> list[str]:
+    """Road labels in the order they are first used, blanks left out."""
+    return [x for x in dict.fromkeys(str(s) for s in labels) if x and x != "nan"]
+
+
+def _attrs(frame: pd.DataFrame | None, n: int) -> pd.DataFrame:
+    """Per-segment ``label``, ``highway`` and ``circuity`` (>= 1) from road attributes."""
+    frame = pd.DataFrame(index=range(n)) if frame is None else frame.reset_index(drop=True)
+    refs = frame["ref"].to_numpy() if "ref" in frame else [None] * n
+    names = frame["name"].to_numpy() if "name" in frame else [None] * n
+    circ = (
+        pd.to_numeric(frame["circuity"], errors="coerce").to_numpy(dtype=float)
+        if "circuity" in frame
+        else np.ones(n)
+    )
+    return pd.DataFrame(
+        {
+            "label": [_label(r, m) for r, m in zip(refs, names, strict=True)],
+            "highway": frame["highway"].astype(object).to_numpy() if "highway" in frame else None,
+            "circuity": np.where(np.isfinite(circ) & (circ >= 1.0), circ, 1.0),
+        }
+    )
 
 
 @dataclass
@@ -49,6 +88,8 @@ class RoadNetwork:
         (m,) LineString of each segment, from node ``u`` to node ``v``.
     crs
         CRS of coordinates.
+    attrs
+        (m,) rows: ``label`` (ref, else name, else ''), ``highway``, ``circuity``.
     """
 
     nodes: np.ndarray
@@ -56,6 +97,11 @@ class RoadNetwork:
     v: np.ndarray
     geometry: np.ndarray
     crs: CRS
+    attrs: pd.DataFrame = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.attrs is None or len(self.attrs) != len(self.u):
+            self.attrs = _attrs(None, len(self.u))
 
     # ------------------------------------------------------------------ builders
     @classmethod
@@ -67,11 +113,13 @@ class RoadNetwork:
         if len(geoms) == 0:
             raise UnusableInputError("the road network has no lines")
         crs = metric_crs(geoms)
-        g = geoms.to_crs(crs).explode(index_parts=False)
+        g = geoms.reset_index(drop=True).to_crs(crs).explode(index_parts=False)
         g = g[g.geom_type == "LineString"]
         g = g[~g.is_empty & (g.length > 0)]
         if len(g) == 0:
             raise UnusableInputError("the road network has no LineString with a length")
+        table = lines.reset_index(drop=True) if isinstance(lines, gpd.GeoDataFrame) else None
+        attrs = _attrs(None if table is None else table.iloc[g.index.to_numpy()], len(g))
         arr = g.values
         ends = np.vstack(
             [
@@ -86,7 +134,8 @@ class RoadNetwork:
         np.add.at(nodes, inv, ends)
         nodes /= np.bincount(inv, minlength=len(uniq))[:, None]
         m = len(arr)
-        return cls(nodes, inv[:m], inv[m:], np.asarray(arr, dtype=object), CRS.from_user_input(crs))
+        geom = np.asarray(arr, dtype=object)
+        return cls(nodes, inv[:m], inv[m:], geom, CRS.from_user_input(crs), attrs)
 
     @classmethod
     def from_graphml(cls, path: str | Path):
@@ -103,8 +152,9 @@ class RoadNetwork:
             raise UnusableInputError(
                 f"GraphML {path}: every node needs x and y attributes (osmnx style)"
             ) from exc
-        u, v, geoms = [], [], []
+        u, v, geoms, tags = [], [], [], []
         for a, b, data in graph.edges(data=True):
+            tags.append({k: data.get(k) for k in ("highway", "name", "ref", "circuity")})
             ia, ib = index[a], index[b]
             if "geometry" in data:
                 line = shapely.from_wkt(data["geometry"])
@@ -119,7 +169,8 @@ class RoadNetwork:
             geoms.append(line)
         if not geoms:
             raise UnusableInputError(f"GraphML {path}: no edges")
-        net = cls(xy, np.array(u), np.array(v), np.array(geoms, dtype=object), crs)
+        attrs = _attrs(pd.DataFrame(tags), len(u))
+        net = cls(xy, np.array(u), np.array(v), np.array(geoms, dtype=object), crs, attrs)
         return net if crs.is_projected else net.to_crs(net._metric())
 
     @classmethod
@@ -133,20 +184,23 @@ class RoadNetwork:
             n.get("id"): (float(n.get("lon")), float(n.get("lat"))) for n in root.iter("node")
         }
         ids: dict[str, int] = {}
-        u, v = [], []
+        u, v, tags = [], [], []
         for way in root.iter("way"):
-            if not any(t.get("k") == "highway" for t in way.iter("tag")):
+            t = {x.get("k"): x.get("v") for x in way.iter("tag")}
+            if "highway" not in t:
                 continue
             refs = [nd.get("ref") for nd in way.iter("nd") if nd.get("ref") in coords]
             for a, b in zip(refs[:-1], refs[1:], strict=True):
                 u.append(ids.setdefault(a, len(ids)))
                 v.append(ids.setdefault(b, len(ids)))
+                tags.append({k: t.get(k) for k in ("highway", "name", "ref")})
         if not u:
             raise UnusableInputError(f"OSM file {path} has no way tagged highway")
         xy = np.array([coords[k] for k in ids])
         u, v = np.array(u), np.array(v)
         geoms = shapely.linestrings(np.stack([xy[u], xy[v]], axis=1))
-        net = cls(xy, u, v, np.asarray(geoms, dtype=object), CRS.from_user_input(WGS84))
+        attrs = _attrs(pd.DataFrame(tags), len(u))
+        net = cls(xy, u, v, np.asarray(geoms, dtype=object), CRS.from_user_input(WGS84), attrs)
         return net.to_crs(net._metric())
 
     # ------------------------------------------------------------------ helpers
@@ -162,16 +216,21 @@ class RoadNetwork:
             gpd.GeoSeries(shapely.points(self.nodes), crs=self.crs).to_crs(crs).values
         )
         geoms = gpd.GeoSeries(self.geometry, crs=self.crs).to_crs(crs).values
-        return RoadNetwork(nodes, self.u, self.v, np.asarray(geoms, dtype=object), crs)
+        return RoadNetwork(nodes, self.u, self.v, np.asarray(geoms, dtype=object), crs, self.attrs)
 
     @property
     def length(self) -> np.ndarray:
         """Length of each segment (units of ``crs``; metres when projected)."""
         return shapely.length(self.geometry.astype(object))
 
+    @property
+    def cost(self) -> np.ndarray:
+        """Routing length of each segment: its length times its ``circuity``."""
+        return self.length * self.attrs["circuity"].to_numpy(dtype=float)
+
     def _graph(self) -> tuple[sparse.csr_matrix, dict[tuple[int, int], int]]:
         n = len(self.nodes)
-        length = np.maximum(self.length, 1e-6)
+        length = np.maximum(self.cost, 1e-6)
         best: dict[tuple[int, int], int] = {}
         for k, (a, b) in enumerate(zip(self.u.tolist(), self.v.tolist(), strict=True)):
             if a == b:
@@ -217,9 +276,69 @@ class RoadNetwork:
                 out[leg] = path[::-1] if node == s[leg] else None
         return out
 
+    def _chain(self, path: list[int], start: np.ndarray) -> np.ndarray:
+        """Coordinates along the segments ``path``, from the end nearest ``start``."""
+        node = None
+        pts = []
+        for edge in path:
+            c = shapely.get_coordinates(self.geometry[edge])
+            a, b = self.u[edge], self.v[edge]
+            if node is None:
+                d_a = np.hypot(*(self.nodes[a] - start))
+                d_b = np.hypot(*(self.nodes[b] - start))
+                node = a if d_a <= d_b else b
+            if node == b:
+                c = c[::-1]
+                node = a
+            else:
+                node = b
+            pts.append(c if not pts else c[1:])  # shared node once
+        return np.vstack(pts)
+
+    def road_path(self, xy: np.ndarray) -> tuple[shapely.LineString | None, list[int]]:
+        """The road path through points ``xy`` (this CRS): shortest path between each pair.
+
+        Back-and-forth steps (a segment driven and at once driven back, when a point
+        snaps just past a junction) are dropped.
+
+        Returns
+        -------
+        line, segments
+            The path (``None`` when two successive points are not connected, or all
+            snap to one node) and its segment indices in order.
+        """
+        xy = np.asarray(xy, float).reshape(-1, 2)
+        legs = self.route_legs(xy[:-1], xy[1:])
+        if any(leg is None for leg in legs):
+            return None, []
+        path: list[int] = []
+        for leg in legs:
+            for e in leg:
+                if path and path[-1] == e:
+                    path.pop()
+                else:
+                    path.append(e)
+        if not path:
+            return None, []
+        first = self.nodes[self.u[path[0]]], self.nodes[self.v[path[0]]]
+        if len(path) > 1:  # start from the end of the first segment not shared with the second
+            shared = {self.u[path[1]], self.v[path[1]]}
+            start = first[1] if self.u[path[0]] in shared else first[0]
+        else:
+            start = xy[0]
+        return shapely.LineString(self._chain(path, start)), path
+
+    def names(self, segments) -> list[str]:
+        """Labels of the roads along ``segments`` (in order, each once)."""
+        return road_names(self.attrs["label"].to_numpy()[np.asarray(segments, dtype=np.intp)])
+
     def route_stops(
-        self, xy: np.ndarray, route: np.ndarray, weight: np.ndarray | None = None
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        self,
+        xy: np.ndarray,
+        route: np.ndarray,
+        weight: np.ndarray | None = None,
+        volume: bool = False,
+    ) -> tuple[np.ndarray, ...]:
         """Replace every leg of every route by its road path.
 
         Parameters
@@ -231,11 +350,15 @@ class RoadNetwork:
         weight
             (k,) weight per stop (traversals are counted with the leg's start weight).
 
+        volume
+            Also return the volume of each segment: the weight of the routes that use
+            it, each route counted once however many of its legs pass.
+
         Returns
         -------
-        xy, route, stop_rows, traversals
+        xy, route, stop_rows, traversals[, volume]
             The densified stops, their route index, the input stop each comes from,
-            and the (weighted) number of legs over each road segment.
+            the (weighted) number of legs over each road segment (and its volume).
         """
         xy = np.asarray(xy, float)
         route = np.asarray(route)
@@ -243,6 +366,7 @@ class RoadNetwork:
         same = np.flatnonzero(route[1:] == route[:-1])
         paths = self.route_legs(xy[same], xy[same + 1])
         counts = np.zeros(len(self.u))
+        used: dict[int, set[int]] = {}
         leg_of = dict(zip(same.tolist(), range(len(same)), strict=True))
         out_xy, out_r, out_rows = [], [], []
         for k in range(len(xy)):
@@ -255,44 +379,47 @@ class RoadNetwork:
             if not path:
                 continue
             np.add.at(counts, path, w[k])
-            node = None
-            pts = []
-            for edge in path:
-                c = shapely.get_coordinates(self.geometry[edge])
-                a, b = self.u[edge], self.v[edge]
-                if node is None:
-                    d_a = np.hypot(*(self.nodes[a] - xy[k]))
-                    d_b = np.hypot(*(self.nodes[b] - xy[k]))
-                    node = a if d_a <= d_b else b
-                if node == b:
-                    c = c[::-1]
-                    node = a
-                else:
-                    node = b
-                pts.append(c if not pts else c[1:])  # shared node once
-            pts = np.vstack(pts)
+            used.setdefault(int(route[k]), set()).update(path)
+            pts = self._chain(path, xy[k])
             out_xy.append(pts)
             out_r.append(np.full(len(pts), route[k]))
             out_rows.append([k] * len(pts))
-        return (
+        out = (
             np.vstack(out_xy),
             np.concatenate(out_r),
             np.concatenate([np.asarray(x, dtype=np.intp) for x in out_rows]),
             counts,
         )
+        if not volume:
+            return out
+        vol = np.zeros(len(self.u))
+        first = pd.Series(w).groupby(route).first()  # a route's weight: its first stop's
+        for r, edges in used.items():
+            vol[list(edges)] += float(first.loc[r])
+        return (*out, vol)
 
-    def segments_gdf(self, traversals: np.ndarray, top: int | None = None) -> gpd.GeoDataFrame:
-        """Road segments with at least one traversal, ranked by traversals."""
+    def segments_gdf(
+        self, traversals: np.ndarray, top: int | None = None, volume: np.ndarray | None = None
+    ) -> gpd.GeoDataFrame:
+        """Road segments with at least one traversal, ranked by volume then traversals.
+
+        Columns ``rank``, ``segment`` (index in this network), ``road`` (ref, else
+        name), ``highway``, ``volume`` (cases using the segment, each once; when given),
+        ``traversals``, ``length_m``, geometry.
+        """
         used = np.flatnonzero(traversals > 0)
-        gdf = gpd.GeoDataFrame(
-            {
-                "traversals": traversals[used],
-                "length_m": self.length[used],
-            },
-            geometry=list(self.geometry[used]),
-            crs=self.crs,
-        )
-        gdf = gdf.sort_values(["traversals", "length_m"], ascending=False, kind="stable")
+        cols = {
+            "segment": used,
+            "road": self.attrs["label"].to_numpy()[used],
+            "highway": self.attrs["highway"].to_numpy()[used],
+        }
+        if volume is not None:
+            cols["volume"] = volume[used]
+        cols |= {"traversals": traversals[used], "length_m": self.length[used]}
+        gdf = gpd.GeoDataFrame(cols, geometry=list(self.geometry[used]), crs=self.crs)
+        keys = ["volume"] if volume is not None else []
+        keys += ["traversals", "length_m"]
+        gdf = gdf.sort_values(keys, ascending=False, kind="stable")
         gdf = gdf.reset_index(drop=True)
         gdf.insert(0, "rank", np.arange(1, len(gdf) + 1))
         return gdf if top is None else gdf.head(top)
@@ -325,7 +452,15 @@ def read_network(path: str | Path, precision: float = 1.0, layer: str | None = N
     if ext in (".osm", ".xml"):
         return RoadNetwork.from_osm(path)
     if ext in (".gpkg", ".geojson", ".json", ".shp"):
-        lines = gpd.read_file(path, layer=layer) if layer else gpd.read_file(path)
+        if layer is None and ext == ".gpkg":  # `hotspots roads` writes layer roads + others
+            import pyogrio
+
+            names = [str(x) for x in pyogrio.list_layers(path)[:, 0]]
+            layer = "roads" if "roads" in names else None
+        try:
+            lines = gpd.read_file(path, layer=layer) if layer else gpd.read_file(path)
+        except Exception as exc:
+            raise UnusableInputError(f"cannot read road network {path}: {exc}") from exc
         return RoadNetwork.from_lines(lines, precision=precision)
     raise InputError(
         f"road network {path}: use a GeoPackage/GeoJSON/Shapefile of lines, GraphML or OSM XML"
