@@ -408,3 +408,98 @@ def test_ascii_fold_matches_normalize_name():
 
 def test_module_main_usage():
     assert geodata._main([]) == 2
+
+
+# --- roads (scgraph-data, OpenStreetMap) ------------------------------------------------
+
+
+def test_roads_of_lao_cai_are_lines_in_or_near_the_province():
+    r = geodata.roads("Lào Cai", margin_km=10)
+    assert list(r.columns) == [
+        "highway", "name", "ref", "length_m", "circuity", "terrain", "crosses_to",
+        "speed_kmh", "source", "geometry",
+    ]  # fmt: skip
+    assert r.crs.to_epsg() == 4326 and set(r.geom_type) == {"LineString"}
+    assert len(r) > 73  # ~73 edges inside the province, more with the margin
+    m = r.to_crs(UTM48)
+    prov = geodata.provinces().to_crs(UTM48).set_index("code").geometry["15"]
+    assert (m.distance(prov) <= 10_000 + 1).all()
+    # the source has no names or refs: nothing is invented
+    assert (r["name"] == "").all() and (r["ref"] == "").all()
+    assert set(r["highway"]) <= {"major", "connector"}
+    assert r["speed_kmh"].isna().all()
+    # length_m is the source polyline length: never shorter than the straight edge
+    assert (r["length_m"] >= m.length.round() - 1).all()
+    # Lào Cai and all its neighbours are in the Northern Midlands and Mountains region
+    assert set(r["terrain"]) == {"mountain"}
+    assert (r["circuity"] == geodata.ROAD_CIRCUITY["mountain"]).all()
+    # a bigger margin keeps more roads, no margin fewer
+    assert len(geodata.roads("15", margin_km=0)) < len(r) < len(geodata.roads("15", margin_km=50))
+    with pytest.raises(InputError, match="margin_km"):
+        geodata.roads("15", margin_km=-1)
+
+
+def test_roads_route_lao_cai_city_to_sa_pa_on_the_network():
+    from hotspots.plan import travel
+
+    lc = geodata.commune("Cam Đường", province="15").geometry  # Lào Cai city
+    sp = geodata.commune("Sa Pa", province="15").geometry
+    model = travel.from_network(geodata.roads("Lào Cai", speed_kmh=40.0))
+    leg = model.leg(lc, sp)
+    assert leg.model == travel.LEG_NETWORK
+    import geopandas as gpd
+
+    d, t = model.matrix(gpd.GeoSeries([lc], crs=4326), gpd.GeoSeries([sp], crs=4326))
+    straight = gpd.GeoSeries([lc, sp], crs=4326).to_crs(UTM48)
+    gc = straight.iloc[0].distance(straight.iloc[1])
+    assert np.isfinite(t[0, 0])
+    # the road is longer than the straight line, and the time at 40 km/h is the estimated
+    # real road length (drawn length x circuity) at 40 km/h: 30-70 km for this trip
+    assert d[0, 0] > gc
+    assert 30_000 < t[0, 0] * 40 / 3.6 < 70_000
+
+
+def test_speed_kmh_turns_straight_lines_into_real_road_times():
+    r = geodata.roads("Lào Cai", speed_kmh=50.0)
+    straight = r.to_crs(UTM48).length.to_numpy()
+    real = r["length_m"].to_numpy() * r["circuity"].to_numpy()
+    # time on the drawn line at speed_kmh == time on the real road at 50 km/h
+    assert np.allclose(straight / r["speed_kmh"].to_numpy(), real / 50.0, rtol=1e-9)
+    with pytest.raises(InputError, match="speed_kmh"):
+        geodata.roads("15", speed_kmh=0)
+
+
+def test_road_crossings_include_lao_cai_city_on_the_china_border():
+    c = geodata.road_crossings()
+    assert {"country", "country_vi", "province_code", "province_name", "edge_km"} <= set(c)
+    assert set(c["country"]) == {"China", "Laos", "Cambodia"}
+    lines = geodata.borders().to_crs(UTM48).set_index("country").geometry
+    m = c.to_crs(UTM48)
+    # on (or within 4 km of) the generalised border line of their country
+    assert all(p.distance(lines[k]) < 4_000 for p, k in zip(m.geometry, c["country"], strict=True))
+    lc = geodata.road_crossings("Lào Cai", country="China")
+    # the Lào Cai – Hekou crossings, within 5 km of Lào Cai city (103.97, 22.50)
+    assert any(_near(p, 103.96, 22.505, 5) for p in lc.geometry)
+    assert (lc["edge_km"] > 0).all()
+
+
+def test_road_circuity_is_what_the_bundled_graph_measures():
+    # recompute the factors from the bundled roads and the distance table (no build deps)
+    import pandas as pd
+
+    b = _build_module_roads()
+    roads = geodata.roads()
+    roads = roads.assign(link=np.where(roads["highway"] == "connector", "gap", "osm"))
+    table = pd.read_csv(REPO_GEODATA / "road_distances.csv")
+    factors, measured = b.measure_circuity(roads, table)
+    assert factors == geodata.ROAD_CIRCUITY
+    assert (measured["ratio"] > 0.95).all()  # a road is never much shorter than the graph
+
+
+def _build_module_roads():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("build_roads", REPO_GEODATA / "build_roads.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod

@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from hotspots.errors import LookupNameError
+from hotspots.errors import InputError, LookupNameError
 
 __all__ = [
     "DATA_DIR",
@@ -47,6 +47,9 @@ __all__ = [
     "borders",
     "border_gates",
     "province_merge_2025",
+    "roads",
+    "road_crossings",
+    "ROAD_CIRCUITY",
 ]
 
 #: Directory of the derived geography files (override with ``HOTSPOTS_GEODATA_DIR``).
@@ -542,6 +545,145 @@ def border_gates(province: object | None = None, country: str | None = None) -> 
         g = g[g["province_code"] == province_code(province)]
     if country is not None:
         known = sorted(set(_border_gates()["country"]))
+        match = [c for c in known if c.lower() == str(country).strip().lower()]
+        if not match:
+            raise LookupNameError(f"unknown country {country!r}; use one of {', '.join(known)}")
+        g = g[g["country"] == match[0]]
+    return g.reset_index(drop=True).copy()
+
+
+# --- roads (scgraph-data / OpenStreetMap) ----------------------------------------------
+
+#: Road km per km of the bundled graph, measured on known national-highway distances
+#: (``geodata/road_circuity.csv``, method in ``geodata/README.md``): ``mountain`` for the
+#: provinces of the Northern Midlands and Mountains region, ``lowland`` elsewhere. The same
+#: factors are stored per edge in the ``circuity`` column of :func:`roads`.
+ROAD_CIRCUITY = {"mountain": 1.34, "lowland": 1.07}
+
+_ROAD_SOURCE = "scgraph-data 2.0.0 world_highways (© OpenStreetMap contributors, ODbL)"
+_GAP_SOURCE = "hotspots build: joins a piece of the source graph cut off by < 1 km"
+_COUNTRY_VI = {"China": "Trung Quốc", "Laos": "Lào", "Cambodia": "Campuchia"}
+
+
+@functools.lru_cache(maxsize=1)
+def _roads() -> gpd.GeoDataFrame:
+    df = pd.read_csv(_path("roads.csv"), keep_default_na=False, na_values={"circuity": [""]})
+    lines = shapely.linestrings(
+        np.stack(
+            [df[["lon1", "lat1"]].to_numpy(float), df[["lon2", "lat2"]].to_numpy(float)], axis=1
+        )
+    )
+    gap = (df["link"] == "gap").to_numpy()
+    out = pd.DataFrame(
+        {
+            "highway": np.where(gap, "connector", "major"),
+            "name": "",
+            "ref": "",
+            "length_m": df["length_m"].astype(float).to_numpy(),
+            "circuity": df["circuity"].astype(float).to_numpy(),
+            "terrain": df["terrain"].astype(str).to_numpy(),
+            "crosses_to": df["crosses_to"].astype(str).to_numpy(),
+            "speed_kmh": np.nan,
+            "source": np.where(gap, _GAP_SOURCE, _ROAD_SOURCE),
+        }
+    )
+    return gpd.GeoDataFrame(out, geometry=lines, crs=_WGS84)
+
+
+def roads(
+    province: object | None = None, margin_km: float = 10.0, speed_kmh: float | None = None
+) -> gpd.GeoDataFrame:
+    """Major roads of Vietnam from OpenStreetMap, as a routable line network.
+
+    The Vietnam subset of the world highway graph of PyPI ``scgraph-data`` 2.0.0 (© OpenStreetMap
+    contributors, ODbL; see ``geodata/README.md``): about 5,300 edges, each a *straight*
+    line between two junctions, plus the edges that leave Vietnam (``crosses_to``). The
+    source has no road class, name or ``ref``: those columns are ``"major"``, ``""`` and
+    ``""`` (nothing is invented). Six ``highway="connector"`` edges (< 1 km each) join
+    pieces the source graph cut off from the rest (central Lào Cai city among them).
+
+    Parameters
+    ----------
+    province
+        Optional province code or name: keep the edges that touch the province polygon
+        grown by ``margin_km`` (edges crossing the border are kept whole).
+    margin_km
+        Margin around the province, km (>= 0).
+    speed_kmh
+        Optional road speed. If given, ``speed_kmh`` of each line is set so that driving the
+        drawn straight line takes as long as driving the estimated real road
+        (``length_m * circuity``) at this speed; otherwise ``speed_kmh`` is NaN and a
+        network model uses its own default speed on the straight lines.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Columns ``highway``, ``name``, ``ref``, ``length_m`` (length of the OSM polyline the
+        edge stands for, as simplified by scgraph; >= the straight length), ``circuity``
+        (estimated real road length / ``length_m``, see :data:`ROAD_CIRCUITY`), ``terrain``
+        (``"mountain"``/``"lowland"``), ``crosses_to`` (``""`` or the neighbouring country
+        the edge leads into), ``speed_kmh``, ``source``, ``geometry`` (LineString,
+        EPSG:4326). Works as the ``lines`` of :func:`hotspots.plan.travel.from_network`.
+
+    Examples
+    --------
+    >>> r = roads("Lào Cai")
+    >>> bool((r["highway"] == "major").all()) and len(r) > 50
+    True
+    """
+    if not (np.isfinite(margin_km) and margin_km >= 0):
+        raise InputError(f"margin_km must be a number >= 0, got {margin_km!r}")
+    r = _roads()
+    if province is not None:
+        poly = province_code(province)
+        area = gpd.GeoSeries([_provinces().set_index("code").geometry[poly]], crs=_WGS84)
+        area = area.to_crs(_METRIC).buffer(margin_km * 1000.0).to_crs(_WGS84).iloc[0]
+        r = r[r.intersects(area)]
+    r = r.reset_index(drop=True).copy()
+    if speed_kmh is not None:
+        if not (np.isfinite(speed_kmh) and speed_kmh > 0):
+            raise InputError(f"speed_kmh must be > 0, got {speed_kmh!r}")
+        straight = r.to_crs(_METRIC).length.to_numpy()
+        real = r["length_m"].to_numpy() * r["circuity"].to_numpy()
+        r["speed_kmh"] = speed_kmh * straight / np.maximum(real, 1.0)
+    return r
+
+
+@functools.lru_cache(maxsize=1)
+def _road_crossings() -> gpd.GeoDataFrame:
+    df = pd.read_csv(_path("road_crossings.csv"), dtype={"province_code": str})
+    df["province_code"] = df["province_code"].str.zfill(2)
+    df["country_vi"] = df["country"].map(_COUNTRY_VI)
+    df["province_name"] = df["province_code"].map(_provinces().set_index("code")["name"])
+    cols = ["country", "country_vi", "province_code", "province_name", "edge_km"]
+    return gpd.GeoDataFrame(df[cols], geometry=gpd.points_from_xy(df["lon"], df["lat"]), crs=_WGS84)
+
+
+def road_crossings(province: object | None = None, country: str | None = None) -> gpd.GeoDataFrame:
+    """Points where a road of :func:`roads` leaves Vietnam (real crossings in OpenStreetMap).
+
+    Each point is where the straight edge crosses Vietnam's Natural Earth outline, so it is
+    as precise as the edge is short: ``edge_km`` is that edge's length (under ~5 km: the
+    crossing is within a few km; long edges only say "a road crosses somewhere here").
+
+    Parameters
+    ----------
+    province
+        Optional province code or name (the province nearest to the point).
+    country
+        Optional neighbouring country (``"China"``, ``"Laos"``, ``"Cambodia"``).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Columns ``country``, ``country_vi``, ``province_code``, ``province_name``,
+        ``edge_km``, ``geometry`` (Point, EPSG:4326).
+    """
+    g = _road_crossings()
+    if province is not None:
+        g = g[g["province_code"] == province_code(province)]
+    if country is not None:
+        known = sorted(_COUNTRY_VI)
         match = [c for c in known if c.lower() == str(country).strip().lower()]
         if not match:
             raise LookupNameError(f"unknown country {country!r}; use one of {', '.join(known)}")
