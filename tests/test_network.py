@@ -258,3 +258,22 @@ def test_road_path_drops_back_and_forth_steps():
     # back and forth: up 3 km, then back down 1 km
     line, segs = net.road_path(np.array([[X0, Y0], [X0, Y0 + 3000], [X0, Y0 + 2000]]))
     assert len(segs) == 2 and line.length == pytest.approx(2000)
+
+
+def test_cli_key_lines_on_a_roads_geopackage(tmp_path, capsys):
+    from hotspots.cli import main
+
+    roads = tmp_path / "roads.gpkg"
+    _mountain_roads().iloc[:3].to_crs("EPSG:4326").to_file(roads, layer="places")
+    _mountain_roads().to_crs("EPSG:4326").to_file(roads, layer="roads")
+    ll = gpd.GeoSeries([shapely.Point(X0, Y0), shapely.Point(X0 + 10_000, Y0)], crs=UTM48).to_crs(
+        "EPSG:4326"
+    )
+    od = {"origin_lon": ll.x[0], "origin_lat": ll.y[0], "dest_lon": ll.x[1], "dest_lat": ll.y[1]}
+    pd.DataFrame([od] * 6).to_csv(tmp_path / "od.csv", index=False)
+    out = tmp_path / "kl.gpkg"
+    rc = main(["key-lines", str(tmp_path / "od.csv"), "--network", str(roads), "--out", str(out)])
+    assert rc == 0
+    assert "ĐT152 → QL4D → QL279" in capsys.readouterr().out
+    seg = gpd.read_file(out, layer="road_segments")
+    assert set(seg["road"]) == {"ĐT152", "QL4D", "QL279"} and (seg["volume"] == 6).all()

@@ -45,7 +45,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     add_area_arguments(p)
     add_input_arguments(p)
-    p.add_argument("--network", help="road network: GeoPackage/GeoJSON lines, GraphML or .osm")
+    p.add_argument(
+        "--network",
+        help="road network: GeoPackage (layer roads, as `hotspots roads` writes) or GeoJSON "
+        "lines, GraphML or .osm; key lines then follow the roads and name them",
+    )
     p.add_argument("--out", help="output file: .gpkg (layers key_lines, corridors) or .geojson")
     p.add_argument(
         "--eps", type=float, default=2000.0, help="neighbourhood radius in metres (2000)"
@@ -160,6 +164,8 @@ def _run(args: argparse.Namespace) -> int:
     print(f"{len(kl)} key lines from {n_routes} routes (eps {args.eps:g} m)")
     if len(kl):
         cols = ["rank", "cases", "victims", "share", "length_km", "direction", "heading", "gate"]
+        if args.network is not None:  # the roads each line follows, then its gate
+            cols += ["itinerary", "line_model"]
         table = kl.lines[cols].head(args.top).copy()
         table["share"] = (100 * table["share"]).round(1).astype(str) + "%"
         table["length_km"] = table["length_km"].round(1)
