@@ -41,6 +41,7 @@ from shapely.geometry import LineString, Point
 
 from hotspots.data.crs import WGS84, metric_crs
 from hotspots.errors import HotspotsWarning, InputError, UnusableInputError
+from hotspots.roads.speeds import DEFAULT_SPEEDS, VEHICLES
 
 __all__ = [
     "TravelModel",
@@ -82,29 +83,14 @@ HIGHWAY_SPEEDS_KMH = {
     "footway": 5.0,
 }
 
-VEHICLES = ("car", "motorbike", "foot")
-
-#: Default speeds (km/h) per vehicle and ``highway`` class (``*_link`` roads take the
-#: speed of their class). 0 means closed to that vehicle: motorbikes and walkers may
-#: not use expressways (cao tốc) in Vietnam.
+#: Default speeds (km/h) per vehicle and ``highway`` class: the table of ``hotspots
+#: roads`` (:data:`hotspots.roads.speeds.DEFAULT_SPEEDS`, typical speeds in Vietnam; see
+#: docs/roads.md), plus footways for walkers. 0 means closed to that vehicle:
+#: motorbikes and walkers may not use expressways (cao tốc), cars not tracks and paths.
+#: A ``*_link`` class missing here takes the speed of its road class.
 VEHICLE_SPEEDS_KMH: dict[str, dict[str, float]] = {
-    "car": dict(HIGHWAY_SPEEDS_KMH),
-    "motorbike": {
-        "motorway": 0.0,
-        "trunk": 50.0,
-        "primary": 45.0,
-        "secondary": 40.0,
-        "tertiary": 35.0,
-        "unclassified": 30.0,
-        "residential": 25.0,
-        "living_street": 15.0,
-        "road": 30.0,
-        "service": 15.0,
-        "track": 20.0,
-        "path": 10.0,
-        "footway": 5.0,
-    },
-    "foot": {k: (0.0 if k == "motorway" else 5.0) for k in HIGHWAY_SPEEDS_KMH},
+    v: {cls: float(sp[i]) for cls, sp in DEFAULT_SPEEDS.items()} | {"footway": (0.0, 0.0, 5.0)[i]}
+    for i, v in enumerate(VEHICLES)
 }
 
 #: Highest speed of a vehicle on roads of unknown class and in the straight-line model.
@@ -393,8 +379,10 @@ class TravelModel:
         v = self.vehicle
         table = self.class_speeds()
         over = self.speeds.get(v, {})
-        hw = lines["highway"].astype(str).str.replace("_link", "", regex=False)
-        cls = hw.map(table).to_numpy(dtype=float)
+        exact = lines["highway"].astype(str)
+        hw = exact.map(table)
+        hw = hw.where(hw.notna(), exact.str.replace("_link", "", regex=False).map(table))
+        cls = hw.to_numpy(dtype=float)
         fallback = self.vehicle_speed_kmh
         own = lines["speed_kmh"].to_numpy(dtype=float)
         has_own = np.isfinite(own) & (own > 0)
@@ -406,7 +394,7 @@ class TravelModel:
         col = f"speed_{v}"
         own_v = lines[col].to_numpy(dtype=float) if col in lines else np.full(len(lines), np.nan)
         speed = np.where(np.isfinite(own_v), own_v, base)
-        forced = hw.isin(list(over)).to_numpy()
+        forced = exact.isin(list(over)).to_numpy()
         return np.where(forced, cls, speed)
 
     def _snap(self, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
