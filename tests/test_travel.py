@@ -5,6 +5,7 @@ from __future__ import annotations
 import geopandas as gpd
 import networkx as nx
 import numpy as np
+import pandas as pd
 import pytest
 from pyproj import Transformer
 from shapely.geometry import LineString, Point
@@ -291,3 +292,54 @@ def test_geopackage_roads_layer_keeps_names(tmp_path):
     lines = read_network(gpkg)
     assert list(lines["ref"].fillna("")) == ["QL4D", "QL4D", "", "ĐT155"]
     assert lines["oneway"].tolist() == ["yes"] * 4
+
+
+def test_patrols_drive_named_roads_and_record_every_leg(tmp_path):
+    import json
+    import xml.etree.ElementTree as ET
+
+    from hotspots.plan.bases import units_at
+    from hotspots.plan.export import write_gpx
+    from hotspots.plan.patrols import plan_patrols
+
+    # base at A (0, 0); key area "Bản C" at C (2 km, 2 km): the fastest way is the QL4D
+    # through B (2 km, 0); "Bản Xa" 20 km away is on no road of the network
+    bases = gpd.GeoDataFrame({"base": ["Đồn A"]}, geometry=_pts([(0, 0)]).values, crs=4326)
+    areas = gpd.GeoDataFrame(
+        {"rank": [1, 2], "name": ["Bản C", "Bản Xa"]},
+        geometry=_pts([(2000, 2000), (20_000, 0)]).values,
+        crs=4326,
+    )
+    roads = pd.concat(
+        [_square(), gpd.GeoDataFrame(
+            {"ref": ["ĐT999"]}, geometry=[LineString([_ll(20_000, 0), _ll(21_000, 0)])], crs=4326
+        )],
+        ignore_index=True,
+    )  # fmt: skip
+    travel = from_network(roads)
+    with pytest.warns(HotspotsWarning, match="Bản Xa"):
+        plan = plan_patrols(
+            areas,
+            units_at(bases, 1),
+            travel,
+            shift_hours=12,
+            date="2026-12-07",
+        )
+    route = plan.routes.iloc[0]
+    stops = plan.stops.set_index("area_name")
+    assert stops.loc["Bản C", "leg_model"] == LEG_NETWORK
+    assert stops.loc["Bản Xa", "leg_model"] == LEG_NOT_CONNECTED
+    assert route["leg_model"].split("; ").count(LEG_NOT_CONNECTED) == 2  # there and back
+    assert route["roads"].split(" → ")[0] == "QL4D"
+    assert plan.meta["travel"]["unconnected"] == ["địa bàn Bản Xa"]
+    assert plan.meta["travel"]["legs"][LEG_NOT_CONNECTED] == 2
+    json.dumps(plan.meta, default=str)
+    # the GPX track runs along the road: it passes through the corner B
+    gpx = write_gpx(plan, tmp_path / "p.gpx")
+    ns = {"g": "http://www.topografix.com/GPX/1/1"}
+    pts = [
+        Point(float(p.get("lon")), float(p.get("lat")))
+        for p in ET.parse(gpx).getroot().iterfind(".//g:trkpt", ns)
+    ]
+    corner = Point(_ll(2000, 0))
+    assert min(p.distance(corner) for p in pts) < 1e-6

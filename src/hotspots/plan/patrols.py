@@ -22,7 +22,7 @@ from hotspots.data.crs import WGS84
 from hotspots.errors import InputError
 from hotspots.plan.checkpoints import CheckpointPlan, flow_weights
 from hotspots.plan.orienteering import solve_top_matrix
-from hotspots.plan.travel import TravelModel, straight_line
+from hotspots.plan.travel import Leg, TravelModel, TravelTable, distinct_roads, straight_line
 
 __all__ = ["PatrolPlan", "plan_patrols", "area_stops", "next_monday", "vehicle_matrices", "TZ"]
 
@@ -30,11 +30,11 @@ TZ = "Asia/Ho_Chi_Minh"
 
 STOP_COLUMNS = [
     "unit", "base", "vehicle", "day", "date", "shift", "order", "area", "area_name", "score",
-    "time_window", "arrival", "dwell_min", "departure", "geometry",
+    "time_window", "arrival", "dwell_min", "departure", "leg_model", "geometry",
 ]  # fmt: skip
 ROUTE_COLUMNS = [
     "unit", "base", "vehicle", "day", "date", "shift", "start", "end", "n_stops", "score",
-    "distance_km", "duration_min", "shift_min", "geometry",
+    "distance_km", "duration_min", "shift_min", "roads", "leg_model", "geometry",
 ]  # fmt: skip
 
 
@@ -181,11 +181,19 @@ def vehicle_matrices(
     The travel model's own roads and speeds for ``vehicle`` (:meth:`TravelModel.for_vehicle`);
     a unit's own ``speed_kmh`` replaces the speeds: time = distance / speed.
     """
-    model = travel.for_vehicle(vehicle) if hasattr(travel, "for_vehicle") else travel
-    dist, time = model.matrix(points)
+    t = _vehicle_table(travel, points, vehicle, speed_kmh)
+    return t.distance_m, t.time_s
+
+
+def _vehicle_table(travel, points, vehicle, speed_kmh=np.nan, names=None) -> TravelTable:
+    """:func:`vehicle_matrices` with the model of every leg.
+
+    The travel model warns, naming the places the road network does not connect.
+    """
+    t = travel.table(points, vehicle=vehicle, names=names)
     if np.isfinite(speed_kmh) and speed_kmh > 0:
-        time = dist / (float(speed_kmh) / 3.6)
-    return dist, time
+        t.time_s = t.distance_m / (float(speed_kmh) / 3.6)
+    return t
 
 
 class _Network:
@@ -202,25 +210,37 @@ class _Network:
         self.points = pts
         self.profiles, self.unit_profile = _profiles(units)
         series = gpd.GeoSeries(pts, crs=WGS84)
-        mats = [vehicle_matrices(travel, series, v, s) for v, s in self.profiles]
-        self.dists = [m[0] for m in mats]
-        self.times = [m[1] for m in mats]
-        self._paths: dict[tuple[int, int, str], LineString] = {}
+        bases = dict(zip(keys, units["base"].astype(str), strict=True))
+        names = [f"địa bàn {n}" for n in stops["area_name"].astype(str)]
+        names += [f"căn cứ {bases[k]}" for k in uniq]
+        tabs = [_vehicle_table(travel, series, v, s, names) for v, s in self.profiles]
+        self.dists = [t.distance_m for t in tabs]
+        self.times = [t.time_s for t in tabs]
+        self.leg_models = [t.leg_model for t in tabs]
+        self.unconnected = list(dict.fromkeys(names[i] for t in tabs for i in t.unconnected))
+        self._legs: dict[tuple[int, int, str], Leg] = {}
 
     def vehicle(self, unit: int) -> str:
         """Vehicle of unit ``unit`` (row of the units table)."""
         return self.profiles[int(self.unit_profile[unit])][0]
 
+    def leg(self, a: int, b: int, vehicle: str = "car") -> Leg:
+        """The leg from location ``a`` to ``b`` for ``vehicle``: path, roads, model."""
+        if (a, b, vehicle) not in self._legs:
+            self._legs[(a, b, vehicle)] = self.travel.leg(self.points[a], self.points[b], vehicle)
+        return self._legs[(a, b, vehicle)]
+
     def path(self, a: int, b: int, vehicle: str = "car") -> LineString:
         """Drawn path from location ``a`` to ``b`` for ``vehicle``."""
-        if (a, b, vehicle) not in self._paths:
-            pa, pb = self.points[a], self.points[b]
-            try:
-                line = self.travel.path(pa, pb, vehicle=vehicle)
-            except TypeError:  # a travel model without vehicles
-                line = self.travel.path(pa, pb)
-            self._paths[(a, b, vehicle)] = line
-        return self._paths[(a, b, vehicle)]
+        return self.leg(a, b, vehicle).geometry
+
+    def travel_meta(self, routes: pd.DataFrame) -> dict:
+        """The travel model's description with the legs per model and unconnected places."""
+        legs = [m for text in routes["leg_model"] for m in str(text).split("; ") if m]
+        return self.travel.describe() | {
+            "legs": {str(k): int(v) for k, v in pd.Series(legs).value_counts().items()},
+            "unconnected": self.unconnected,
+        }
 
 
 def _clock(seconds: float) -> str:
@@ -340,11 +360,15 @@ def _unit_rows(net, units, u, sol, v, loc, scores, day0, start_s, day, dwell_s):
     common = {"unit": unit["unit"], "base": unit["base"], "vehicle": vehicle, "day": day,
               "date": day0, "shift": _clock(start_s)}  # fmt: skip
     stop_rows, geoms, dist, t = [], [], 0.0, start
+    roads, models = [], []
     dwell = pd.Timedelta(seconds=dwell_s)
     for k, (a, b) in enumerate(zip(nodes[:-1], nodes[1:], strict=True)):
         dist += float(net.dists[prof][a, b])
         if a != b:
-            geoms.append(net.path(a, b, vehicle))
+            leg = net.leg(a, b, vehicle)
+            geoms.append(leg.geometry)
+            roads += leg.roads
+            models.append(str(net.leg_models[prof][a, b]))
         if k == len(seq):
             break
         t = t + pd.Timedelta(seconds=float(net.times[prof][a, b]))
@@ -361,6 +385,7 @@ def _unit_rows(net, units, u, sol, v, loc, scores, day0, start_s, day, dwell_s):
                 "arrival": t.round("s"),
                 "dwell_min": dwell_s / 60.0,
                 "departure": (t + dwell).round("s"),
+                "leg_model": str(net.leg_models[prof][a, b]),
                 "geometry": stop.geometry,
                 "_stop": b,
             }
@@ -371,6 +396,7 @@ def _unit_rows(net, units, u, sol, v, loc, scores, day0, start_s, day, dwell_s):
         "start": start, "end": end.round("s"), "n_stops": len(seq),
         "score": float(sum(scores[k] for k in sol.routes[v])), "distance_km": dist / 1000.0,
         "duration_min": float(sol.times[v]) / 60.0, "geometry": _route_line(net, geoms, home),
+        "roads": " → ".join(distinct_roads(roads)), "leg_model": "; ".join(models),
     }  # fmt: skip
     return route, stop_rows
 
@@ -516,7 +542,7 @@ def plan_patrols(
     )  # fmt: skip
     routes, stop_df = _frames(route_rows, stop_rows)
     meta = {
-        "travel": travel.describe(),
+        "travel": net.travel_meta(routes),
         "solver": info["solver"],
         "feasible": info["feasible"],
         "units": len(units),

@@ -188,7 +188,7 @@ def weekly_schedule(
     routes, stop_df = _frames(route_rows, stop_rows)
     short = _shortfall(w, done)
     meta = {
-        "travel": (travel or straight_line()).describe(),
+        "travel": w.net.travel_meta(routes),
         "solver": probe["solver"] | {"time_limit_per_day": w.per_solve},
         "units": len(units),
         "vehicles": _vehicle_counts(units),

@@ -52,6 +52,7 @@ __all__ = [
     "read_network",
     "travel_model",
     "road_label",
+    "distinct_roads",
     "HIGHWAY_SPEEDS_KMH",
     "VEHICLES",
     "VEHICLE_SPEEDS_KMH",
