@@ -196,3 +196,110 @@ def test_week_shift_balanced_and_recorded_in_meta():
         _octagon_minutes(7, 8), rel=1e-6
     )
     _check_feasible(on)
+
+
+# -- units as they are and key-area rules (known answers) ------------------------------
+def _unit_table(xy, **cols):
+    u = _units(xy)
+    for c, v in cols.items():
+        u[c] = v
+    return u
+
+
+def test_unit_off_on_sunday_has_no_route_on_sunday():
+    areas = _areas([(2000, 0), (0, 2000)], score=[1.0, 1.0])
+    units = _unit_table([(0, 0), (500, 0)], days_off=["CN", ""])
+    plan = weekly_schedule(areas, units, days=7, start_date="2026-11-30", time_limit=3)
+    r = plan.routes
+    off = r[r["unit"] == "Tổ 1"]
+    assert len(off) == 6 and not (off["date"].dt.day_of_week == 6).any()
+    assert (r.loc[r["unit"] == "Tổ 2", "date"].dt.day_of_week == 6).sum() == 1
+    assert plan.meta["units_off"] == [{"unit": "Tổ 1", "date": "2026-12-06"}]
+    _check_feasible(plan)
+
+
+def test_foot_unit_does_not_reach_a_far_area_a_car_reaches():
+    # far area 15 km away: x 1.3 = 19.5 km each way; on foot (5 km/h) 7.8 h > 4 h shift,
+    # by car (40 km/h) 58.5 min; the near area (600 m) is within reach of both.
+    areas = _areas([(15_000, 0), (600, 0)], score=[5.0, 1.0], size=10)
+    kw = dict(travel=straight_line(40.0, 1.3), shift_hours=4, date="2026-11-30", time_limit=2)
+    foot = plan_patrols(areas, _unit_table([(0, 0)], vehicle="foot"), **kw)
+    assert list(foot.stops["area"]) == ["2"] and list(foot.stops["vehicle"]) == ["foot"]
+    car = plan_patrols(areas, _unit_table([(0, 0)], vehicle="car"), **kw)
+    assert sorted(car.stops["area"]) == ["1", "2"]
+    both = plan_patrols(areas, _unit_table([(0, 0), (0, 0)], vehicle=["foot", "car"]), **kw)
+    far = both.stops[both.stops["area"] == "1"]
+    assert list(far["vehicle"]) == ["car"] and list(far["unit"]) == ["Tổ 2"]
+    assert set(both.routes["vehicle"]) == {"foot", "car"}
+    # walking 600 m x 1.3 at 5 km/h: 9 min 22 s (own speed 5 km/h gives the same)
+    s = foot.stops.iloc[0]
+    assert (s["arrival"] - foot.routes["start"].iloc[0]).total_seconds() == pytest.approx(
+        780 / (5 / 3.6) + 5 * 1.3 / (5 / 3.6), abs=1.0
+    )
+
+
+def test_unit_restricted_to_a_commune_visits_only_its_areas():
+    # Tổ 1 sits beside the areas of Xã B but may patrol only Xã A; Tổ 2 may go anywhere.
+    xy = [(0, 0), (500, 0), (20_000, 0), (20_500, 0)]
+    areas = _areas(xy, score=[1.0] * 4)
+    areas["communes"] = ["Xã A", "Xã A", "Xã B", "Xã B"]
+    units = _unit_table([(20_000, 300), (0, 300)], areas=["Xã A", ""])
+    plan = weekly_schedule(areas, units, days=3, start_date="2026-11-30", time_limit=3)
+    s = plan.stops
+    assert len(s[s["unit"] == "Tổ 1"]) > 0
+    assert set(s.loc[s["unit"] == "Tổ 1", "area"]) <= {"1", "2"}
+    assert plan.meta["min_visits_met"]
+
+
+def test_window_0500_0800_is_visited_within_it():
+    # the unit starts at 04:00, 1 km away: without the window it would be there at 04:02;
+    # with 05:00-08:00 it waits and starts the visit at 05:00 sharp.
+    areas = _areas([(1000, 0), (0, 1000)], score=[1.0, 1.0], size=10)
+    areas["time_window"] = ["05:00-08:00", ""]
+    units = _units([(0, 0)])
+    plan = weekly_schedule(
+        areas, units, days=2, start_date="2026-11-30", shift_starts=("04:00",),
+        shift_hours=8, min_visits=2, time_limit=2,
+    )  # fmt: skip
+    s = plan.stops[plan.stops["area"] == "1"]
+    assert len(s) == 2 and list(s["time_window"]) == ["05:00-08:00"] * 2
+    for _, v in s.iterrows():
+        assert v["arrival"] == v["date"] + pd.Timedelta(hours=5)
+    assert plan.meta["time_windows"] == {"visits_with_window": 2, "visits_within_window": 2}
+    _check_feasible(plan)
+    # a window the shift cannot reach: never visited, reported as a shortfall
+    areas["time_window"] = ["20:00-21:00", ""]
+    with pytest.warns(HotspotsWarning, match="fewer visits"):
+        late = weekly_schedule(
+            areas, units, days=1, start_date="2026-11-30", shift_starts=("04:00",),
+            time_limit=1,
+        )  # fmt: skip
+    assert "1" not in set(late.stops["area"])
+    assert [s["area"] for s in late.meta["shortfall"]] == ["1"]
+
+
+def test_max_visits_caps_and_market_days():
+    areas = _areas([(1000, 0), (0, 1000), (1000, 1000)], score=[10.0, 10.0, 10.0])
+    areas["max_visits"] = [2, None, None]
+    areas["days"] = ["", "T7;CN", ""]
+    units = _units([(0, 0), (0, 0)])
+    plan = weekly_schedule(areas, units, days=7, start_date="2026-11-30", time_limit=4)
+    v = plan.visits()
+    assert v["1"] == 2  # capacity is plenty: without the cap it would be 7
+    assert v["3"] == 7
+    market = plan.stops[plan.stops["area"] == "2"]
+    assert sorted(market["date"].dt.day_of_week) == [5, 6]
+    assert plan.meta["max_visits"] == {"areas_with_max": 1, "all_within_max": True}
+    with pytest.raises(InputError, match="key area 1: minimum visits 3 above the maximum 2"):
+        weekly_schedule(areas, units, days=7, start_date="2026-11-30", min_visits=3)
+    areas["max_visits"] = None
+    with pytest.raises(InputError, match="key area 2: minimum 3 visits but it may be visited"):
+        weekly_schedule(areas, units, days=7, start_date="2026-11-30", min_visits=3)
+
+
+def test_default_start_is_next_monday():
+    from hotspots.plan.patrols import next_monday
+
+    plan = weekly_schedule(_areas([(500, 0)]), _units([(0, 0)]), days=1, time_limit=1)
+    assert plan.meta["start_date"] == str(next_monday().date())
+    assert pd.Timestamp(plan.meta["start_date"]).weekday() == 0

@@ -36,7 +36,7 @@ from hotspots.data.crs import WGS84, metric_crs
 from hotspots.data.schema import STATUS_FIELDS, TZ
 from hotspots.errors import InputError
 
-__all__ = ["SyntheticData", "generate", "SYNTHETIC_LABEL"]
+__all__ = ["SyntheticData", "generate", "SYNTHETIC_LABEL", "demo_units", "demo_area_rules"]
 
 #: The label every output made from synthetic data carries.
 SYNTHETIC_LABEL = "SYNTHETIC / DỮ LIỆU GIẢ LẬP"
@@ -558,3 +558,91 @@ def generate(
     if out is not None:
         data.write(out)
     return data
+
+
+def demo_units(
+    province: str = "Lào Cai",
+    areas: gpd.GeoDataFrame | None = None,
+    path: str | Path | None = None,
+) -> pd.DataFrame:
+    """A clearly synthetic units file for ``province`` (Vietnamese headers).
+
+    Four units at the commune police posts nearest the key areas (or the first posts of
+    the province): an ô tô unit on 06:00 shifts off on Sundays, a xe máy unit off on
+    Saturdays, a xe máy unit that may patrol only one commune (the commune of the key
+    area nearest its base) off on Wednesdays, and a unit on foot with a 4-hour 07:00
+    shift off at weekends. Every row says ``SYNTHETIC / DỮ LIỆU GIẢ LẬP``.
+
+    Parameters
+    ----------
+    province
+        Province name or code.
+    areas
+        Key areas (optional): the bases are the posts nearest them and the restricted
+        unit's commune is one the nearest area touches (``communes`` column).
+    path
+        Write the table there as UTF-8 CSV (optional).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``Đơn vị``, ``Trụ sở``, ``Phương tiện``, ``Giờ bắt đầu ca``,
+        ``Số giờ ca``, ``Ngày nghỉ``, ``Địa bàn được giao``, ``Ghi chú``.
+    """
+    from hotspots.plan.bases import default_bases, nearest_bases
+
+    bases = default_bases(province)
+    bases = bases[bases["kind"] == "commune_post"].reset_index(drop=True)
+    if areas is not None and len(areas):
+        bases = nearest_bases(bases, areas, 3)
+    b = [bases["base"].iloc[min(k, len(bases) - 1)] for k in range(3)]
+    commune = _restricted_commune(bases.iloc[[min(2, len(bases) - 1)]], areas)
+    rows = [
+        ("Tổ 1 (giả lập)", b[0], "ô tô", "06:00", 8, "CN", ""),
+        ("Tổ 2 (giả lập)", b[1], "xe máy", "", 8, "T7", ""),
+        ("Tổ 3 (giả lập)", b[2], "xe máy", "", 6, "Thứ 4", commune),
+        ("Tổ 4 (giả lập)", b[0], "đi bộ", "07:00", 4, "T7;CN", ""),
+    ]
+    cols = ["Đơn vị", "Trụ sở", "Phương tiện", "Giờ bắt đầu ca", "Số giờ ca", "Ngày nghỉ"]
+    df = pd.DataFrame(rows, columns=[*cols, "Địa bàn được giao"])
+    df["Ghi chú"] = SYNTHETIC_LABEL
+    if path is not None:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        df.to_csv(path, index=False, encoding="utf-8")
+    return df
+
+
+def _restricted_commune(base: gpd.GeoDataFrame, areas: gpd.GeoDataFrame | None) -> str:
+    """A commune of the key area nearest ``base`` (else the base's own commune)."""
+    own = str(base["base"].iloc[0]).removeprefix("Công an ")
+    if areas is None or not len(areas) or "communes" not in areas:
+        return own
+    crs = metric_crs(areas)
+    d = areas.to_crs(crs).distance(base.to_crs(crs).geometry.iloc[0]).to_numpy()
+    for i in np.argsort(d, kind="stable"):
+        names = [c.strip() for c in str(areas["communes"].iloc[i]).split(",") if c.strip()]
+        if names:
+            return names[0]
+    return own
+
+
+def demo_area_rules(areas: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Synthetic rules on the key areas, to show them in the demo plan.
+
+    The best key area (first by ``rank``, else the first row) is treated as a bus
+    station: visits start within ``05:00-08:00``; the second is a market visited only
+    on market days ``T7;CN``, at most twice a week. SYNTHETIC / DỮ LIỆU GIẢ LẬP.
+    """
+    out = areas.copy()
+    order = np.arange(len(out))
+    if "rank" in out:
+        order = np.argsort(out["rank"].to_numpy(), kind="stable")
+    out["time_window"] = ""
+    out["days"] = ""
+    out["max_visits"] = pd.array([pd.NA] * len(out), dtype="Int64")
+    if len(out):
+        out.iloc[order[0], out.columns.get_loc("time_window")] = "05:00-08:00"
+    if len(out) > 1:
+        out.iloc[order[1], out.columns.get_loc("days")] = "T7;CN"
+        out.iloc[order[1], out.columns.get_loc("max_visits")] = 2
+    return out

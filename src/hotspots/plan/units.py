@@ -48,6 +48,7 @@ from hotspots.errors import HotspotsWarning, InputError, UnusableInputError
 
 __all__ = [
     "UNIT_COLUMNS",
+    "VEHICLE_VI",
     "UnitsResult",
     "read_units",
     "read_units_file",
@@ -63,6 +64,9 @@ UNIT_COLUMNS = (
     "unit", "base", "vehicle", "speed_kmh", "shift_start", "shift_hours", "days_off",
     "areas", "geometry",
 )  # fmt: skip
+
+#: Vehicle names in Vietnamese (plan tables, GPX).
+VEHICLE_VI = {"car": "ô tô", "motorbike": "xe máy", "foot": "đi bộ"}
 
 _VEHICLE_WORDS = {
     "car": ("car", "auto", "truck", "o_to", "oto", "xe_o_to", "xe_oto", "xe_hoi", "o_to_con"),
@@ -561,7 +565,9 @@ def allowed_areas(text: object, areas: gpd.GeoDataFrame) -> np.ndarray:
         if not hit.any():
             geo = _commune_hits(tok, areas)
             if geo is None:
-                ex = ", ".join(ids[:3] + sorted({c for s in communes for c in s})[:3])
+                raw = areas["communes"].astype(str) if "communes" in areas else pd.Series([])
+                names_ = sorted({c.strip() for v in raw for c in v.split(",") if c.strip()})
+                ex = ", ".join(ids[:3] + names_[:3])
                 raise InputError(
                     f"area or commune {tok!r} is not a key-area id, key-area name or commune "
                     f"of the province (e.g. {ex}); fix it or leave the column empty for all"
