@@ -188,3 +188,46 @@ def test_province_that_holds_no_key_area_is_an_error(inputs, capsys):
     err = capsys.readouterr().err
     assert code == 2 and "--province Hà Nội" in err and "Lào Cai" in err
     assert not (out / "plan.json").exists()
+
+
+def test_plan_stackelberg_strategy_records_game_and_prints_probabilities(inputs):
+    tmp, a, ln = inputs
+    code, out = _run(tmp, a, ln, "--strategy", "stackelberg", "--teams", "1", "--seed", "3")
+    assert code == 0
+    game = json.loads((out / "plan.json").read_text(encoding="utf-8"))["checkpoint_game"]
+    assert game["strategy"] == "stackelberg" and game["teams"] == 1
+    assert game["method"] == "dobss" and game["gap"] == pytest.approx(0.0, abs=1e-9)
+    u = game["defender_utility"]
+    assert set(u) == {"stackelberg", "fixed", "uniform"}
+    assert u["stackelberg"] >= max(u["fixed"], u["uniform"]) - 1e-6
+    probs = [c["probability"] for c in game["coverage"]]
+    assert sum(probs) == pytest.approx(1.0, abs=1e-3)  # one team per shift
+    assert set(game["attacker_response"]) == {"stackelberg", "fixed", "uniform"}
+    # 2 days x 3 shifts, one site each, all drawn among the sites with probability > 0
+    assert len(game["schedule"]) == 6 and all(len(s["sites"]) == 1 for s in game["schedule"])
+    manned = {c["site"] for c in game["coverage"] if c["probability"] > 0}
+    assert {s["sites"][0] for s in game["schedule"]} <= manned
+    rot = gpd.read_file(out / "checkpoint_rotation.geojson")
+    assert rot["probability"].tolist() == pytest.approx(probs, abs=1e-4)
+    assert rot["reason"].str.startswith("Chốt trên").all()
+    html = (out / "ke_hoach_tuan_tra.html").read_text(encoding="utf-8")
+    assert "Luân phiên chốt kiểm soát" in html and "Xác suất có chốt mỗi ca" in html
+    best = max(probs)
+    assert f"{best:.2f}".replace(".", ",") in html
+    # the fixed plan's sites carry the probability too; the map shades by probability
+    assert "probability" in gpd.read_file(out / "checkpoints.geojson").columns
+    assert "Chốt luân phiên" in (out / "ban_do_tuan_tra.html").read_text(encoding="utf-8")
+
+
+def test_plan_fixed_and_uniform_strategies(inputs):
+    tmp, a, ln = inputs
+    code, out = _run(tmp, a, ln, "--strategy", "fixed")
+    assert code == 0
+    game = json.loads((out / "plan.json").read_text(encoding="utf-8"))["checkpoint_game"]
+    assert game["strategy"] == "fixed" and game["teams"] == 2  # --teams defaults to --checkpoints
+    first = game["schedule"][0]["sites"]
+    assert all(s["sites"] == first for s in game["schedule"])  # the same sites every shift
+    code, out = _run(tmp, a, ln, "--strategy", "uniform", "--teams", "1")
+    game = json.loads((out / "plan.json").read_text(encoding="utf-8"))["checkpoint_game"]
+    assert code == 0 and game["strategy"] == "uniform"
+    assert len({c["probability"] for c in game["coverage"]}) == 1

@@ -213,6 +213,12 @@ _EXTRA = {
     "commune_seat": ("Trụ sở xã", "Commune seat"),
     "road_vertex": ("Điểm trên đường", "Point on a road"),
     "key_area": ("Trong địa bàn", "Inside a key area"),
+    # checkpoint rotation (hotspots.plan.game)
+    "probability": ("Xác suất có chốt mỗi ca", "Probability manned per shift"),
+    "shifts": ("Số ca có chốt trong kỳ", "Shifts manned in the period"),
+    "covers": ("Tuyến chặn", "Lines covered"),
+    "checkpoint_rotation": ("Chốt luân phiên (xác suất có chốt)", "Rotating checkpoints"),
+    "never_manned": ("0 (không bố trí)", "0 (never manned)"),
     "hit_rate": ("Tỷ lệ trúng", "Hit rate"),
     "pai": ("PAI (tỷ lệ trúng / tỷ lệ diện tích)", "PAI"),
     "coverage_pct": ("Diện tích được chỉ ra (% diện tích)", "Coverage (% of area)"),

@@ -500,11 +500,51 @@ def add_exit_points(
     )
 
 
+#: Classes of the probability a checkpoint site is manned in a shift, and their shades.
+CHECKPOINT_BREAKS = (0.0, 0.25, 0.5, 0.75, 1.0)
+CHECKPOINT_PALETTE = ("#ffffff", "#fcbba1", "#fb6a4a", "#de2d26", "#99000d")
+
+
+def _checkpoint_probabilities(m: Any, gdf: gpd.GeoDataFrame, name: str, show: bool) -> Any:
+    """Checkpoint sites shaded by ``probability`` (rotation), with a legend of classes."""
+    from hotspots.maps.base import add_legend
+
+    lang = m._hotspots_lang
+    add_geojson_layer(
+        m,
+        gdf,
+        name,
+        fields=["name", "kind", "covers", "probability", "shifts", "volume", "victims"],
+        color_by="probability",
+        breaks=list(CHECKPOINT_BREAKS),
+        palette=list(CHECKPOINT_PALETTE),
+        point=True,
+        radius=7.0,
+        style={"color": "#222", "weight": 1.2, "fillOpacity": 0.95},
+        show=show,
+        tooltip="name" if "name" in gdf.columns else None,
+    )
+    bounds = [f"{b:.0%}" for b in CHECKPOINT_BREAKS]
+    items = [{"color": CHECKPOINT_PALETTE[0], "label": label("never_manned", lang), "kind": "dot"}]
+    items += [
+        {"color": c, "label": f"{lo}–{hi}", "kind": "dot"}
+        for c, lo, hi in zip(CHECKPOINT_PALETTE[1:], bounds[:-1], bounds[1:], strict=True)
+    ]
+    add_legend(m, f"{name}: {label('probability', lang).lower()}", items, layer=name)
+    return m
+
+
 def add_checkpoints(
     m: Any, checkpoints: gpd.GeoDataFrame, name: str | None = None, show: bool = True
 ) -> Any:
-    """Draw proposed checkpoints (chốt kiểm soát) with their intercepted volume."""
+    """Draw proposed checkpoints (chốt kiểm soát) with their intercepted volume.
+
+    With a ``probability`` column (a rotation, :func:`hotspots.plan.checkpoint_strategy`)
+    the sites are shaded by the probability that a team stands there in a shift.
+    """
     name = name or label("checkpoints", m._hotspots_lang)
+    if "probability" in checkpoints.columns:
+        return _checkpoint_probabilities(m, checkpoints, name, show)
     return _points(
         m,
         checkpoints,

@@ -43,6 +43,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--radius-m", type=float, default=500.0, help="checkpoint interception radius (500 m)"
     )
+    from hotspots.plan._game_cli import add_game_arguments
+
+    add_game_arguments(p)  # --strategy, --teams, --attacker-types
     p.add_argument(
         "--area-checkpoints",
         type=int,
@@ -282,6 +285,9 @@ def run_plan(args: argparse.Namespace) -> int:
         "demand": "case routes" if flows is not None else "key lines",
         "routes": len(flows) if flows is not None else None,
     }
+    from hotspots.plan._game_cli import add_rotation_layer, run_checkpoint_game
+
+    game, rotation = run_checkpoint_game(args, lines, cands, flows, plan, shifts, out)
     area_cp = None
     if args.area_checkpoints > 0:
         area_cp = cover_key_areas(
@@ -308,10 +314,17 @@ def run_plan(args: argparse.Namespace) -> int:
     checkpoints.to_file(out / "checkpoints.geojson")
     write_gpx(plan, out / "patrols.gpx")
     write_gpx_per_route(plan, out / "gpx")
-    write_html(plan, out / "ke_hoach_tuan_tra.html", synthetic=synthetic, area_checkpoints=area_cp)
+    write_html(
+        plan, out / "ke_hoach_tuan_tra.html", synthetic=synthetic, area_checkpoints=area_cp,
+        rotation=game, rotation_schedule=rotation,
+    )  # fmt: skip
     from hotspots.maps import save_map
 
-    save_map(plan.explore(area=province, synthetic=synthetic), out / "ban_do_tuan_tra.html")
+    fixed_sites, plan.checkpoints = plan.checkpoints, None  # the map shows the rotation
+    overview = plan.explore(area=province, synthetic=synthetic)
+    plan.checkpoints = fixed_sites
+    add_rotation_layer(overview, game, rotation)
+    save_map(overview, out / "ban_do_tuan_tra.html")
     (out / "plan.json").write_text(
         json.dumps(plan.meta, ensure_ascii=False, indent=2, default=str), encoding="utf-8"
     )

@@ -84,7 +84,10 @@ def _gpx_tree(routes: gpd.GeoDataFrame, stops: gpd.GeoDataFrame, checkpoints=Non
             w = _sub(root, "wpt", lat=f"{c.geometry.y:.7f}", lon=f"{c.geometry.x:.7f}")
             label = c["name"] or _KIND_VI.get(c["kind"], c["kind"])
             _sub(w, "name", f"Chốt {c['rank']}: {label}")
-            _sub(w, "desc", f"Điểm chốt kiểm soát số {c['rank']} ({_KIND_VI.get(c['kind'], '')})")
+            desc = f"Điểm chốt kiểm soát số {c['rank']} ({_KIND_VI.get(c['kind'], '')})"
+            if pd.notna(c.get("probability")):  # rotation: chance of a team each shift
+                desc += f", xác suất có chốt mỗi ca {c['probability']:.0%}"
+            _sub(w, "desc", desc)
             _sub(w, "sym", "Flag, Red")
     for _, r in routes.iterrows():
         trk = _sub(root, "trk")
@@ -198,6 +201,8 @@ def write_html(
     title: str = "KẾ HOẠCH TUẦN TRA, KIỂM SOÁT",
     synthetic: bool = False,
     area_checkpoints: CheckpointPlan | None = None,
+    rotation=None,
+    rotation_schedule: pd.DataFrame | None = None,
 ) -> Path:
     """Write a printable, self-contained HTML table of the plan in Vietnamese.
 
@@ -215,6 +220,10 @@ def write_html(
         Mark the page as made from synthetic data (Vietnamese and English).
     area_checkpoints
         Sites covering key areas (maximal covering), listed in a second table.
+    rotation, rotation_schedule
+        A :class:`~hotspots.plan.game.CheckpointStrategy` and its drawn shifts
+        (``day``, ``date``, ``shift``, ``sites``, ``names``): which checkpoints rotate,
+        with what probability, on which shifts and why.
     """
     e = html.escape
     cp = checkpoints if checkpoints is not None else plan.checkpoints
@@ -308,6 +317,10 @@ def write_html(
             f"<p>Các điểm chốt bao phủ {sites.share:.0%} {e(what)} "
             f"(sai khác tối đa so với tối ưu: {sites.gap:.1%}).</p>"
         )
+    if rotation is not None and rotation_schedule is not None:
+        from hotspots.plan._rotation_html import rotation_html
+
+        parts += rotation_html(rotation, rotation_schedule)
     parts.append(
         '<div class="sign"><div>NGƯỜI LẬP</div><div>CHỈ HUY ĐƠN VỊ<br>(ký, ghi rõ họ tên)</div>'
         "</div></body></html>"

@@ -484,6 +484,8 @@ class CheckpointStrategy:
     evaluations: dict[str, Evaluation]
     info: dict = field(default_factory=dict)
     _mixed: dict[str, Mixed] = field(default_factory=dict, repr=False)
+    _demand: gpd.GeoDataFrame | None = field(default=None, repr=False)
+    _cover: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def probability(self) -> np.ndarray:
@@ -507,6 +509,16 @@ class CheckpointStrategy:
                 "attacker_utility": ev.attacker_utility,
             }
         )
+
+    def probability_at(self, points: gpd.GeoDataFrame) -> np.ndarray:
+        """Probability of the game's site equivalent to each point (same corridors covered).
+
+        A point covering no corridor, or a set of corridors no site of the game covers,
+        gets 0.
+        """
+        rows, _, _ = _cover_rows(self._demand, points, self.info["radius_m"])
+        key = {c.tobytes(): p for c, p in zip(self._cover, self.probability, strict=True)}
+        return np.array([float(key.get(r.tobytes(), 0.0)) for r in rows])
 
     def to_gdf(self) -> gpd.GeoDataFrame:
         """Sites with ``probability`` (chosen strategy) and a Vietnamese ``reason``."""
@@ -572,6 +584,17 @@ class CheckpointStrategy:
         }
 
 
+def _cover_rows(demand, points, radius_m: float) -> tuple[np.ndarray, gpd.GeoSeries, str]:
+    """``(points, corridors)`` bool: corridor passes within ``radius_m`` of the point."""
+    crs = metric_crs(demand)
+    dm = demand.to_crs(crs).geometry
+    cm = points.to_crs(crs).geometry
+    cover = np.zeros((len(cm), len(dm)), bool)
+    for q, g in enumerate(dm):
+        cover[:, q] = cm.distance(g).to_numpy() <= radius_m
+    return cover, cm, crs
+
+
 def _signatures(
     demand: gpd.GeoDataFrame, candidates: gpd.GeoDataFrame, radius_m: float
 ) -> tuple[gpd.GeoDataFrame, np.ndarray, np.ndarray]:
@@ -580,12 +603,7 @@ def _signatures(
     Returns the representatives (with ``alternatives``), their cover matrix
     ``(sites, corridors)`` and the group of every candidate (-1: covers nothing).
     """
-    crs = metric_crs(demand)
-    dm = demand.to_crs(crs).geometry
-    cm = candidates.to_crs(crs).geometry
-    cover = np.zeros((len(cm), len(dm)), bool)
-    for q, g in enumerate(dm):
-        cover[:, q] = cm.distance(g).to_numpy() <= radius_m
+    cover, cm, _ = _cover_rows(demand, candidates, radius_m)
     order = {"border_gate": 0, "commune_seat": 1, "line_vertex": 2, "line_point": 3}
     rank = candidates["kind"].map(order).fillna(4).to_numpy() if "kind" in candidates else None
     groups: dict[bytes, list[int]] = {}
@@ -765,6 +783,8 @@ def checkpoint_strategy(
         evaluations={k: m.evaluation for k, m in mixed.items()},
         info=info,
         _mixed=mixed,
+        _demand=demand,
+        _cover=cover,
     )
 
 
@@ -793,12 +813,16 @@ def site_reasons(result: CheckpointStrategy) -> list[str]:
                    if p > 0.5 else "không nằm trong kế hoạch cố định")  # fmt: skip
         elif result.strategy == "uniform":
             why = f"luân phiên đều: {result.teams} tổ chia đều cho {len(result.sites)} điểm"
+        elif p >= 0.995 and len(cover_cols[i]) > 1:
+            why = f"luôn có tổ chốt ở mọi ca: một tổ ở đây chặn cả {len(cover_cols[i])} tuyến"
         elif p >= 0.995:
-            why = ("luôn có tổ chốt ở mọi ca: nếu bỏ trống, đối tượng sẽ chọn ngay tuyến "
-                   "này vì nó có giá trị lớn nhất")  # fmt: skip
+            why = ("luôn có tổ chốt ở mọi ca: nếu bỏ trống, đối tượng sẽ chuyển ngay sang "
+                   "tuyến này vì nó nhiều vụ nhất")  # fmt: skip
+        elif p <= 0.005 and min(cov_of[c] for c in cover_cols[i]) >= 0.995:
+            why = "không bố trí: các tuyến qua điểm này đã có chốt khác canh giữ mọi ca"
         elif p <= 0.005:
             why = ("không bố trí: tuyến qua điểm này ít vụ hơn mức lợi mà đối tượng đã có "
-                   "ở tuyến khác, hoặc đã được chốt khác canh giữ")  # fmt: skip
+                   "ở tuyến khác, nên dùng tổ ở nơi khác có lợi hơn")  # fmt: skip
         else:
             why = (f"xác suất {_vi(p)} vì với {result.teams} tổ mỗi ca, mức này làm tuyến "
                    f"được canh với xác suất {_vi(best_cov)}, đủ để đối tượng không còn lợi "

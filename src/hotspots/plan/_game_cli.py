@@ -1,0 +1,120 @@
+"""``hotspots plan``: the checkpoint rotation (Stackelberg game) options and outputs."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # heavy imports stay out of ``hotspots --help``
+    import geopandas as gpd
+    import pandas as pd
+
+    from hotspots.plan.game import CheckpointStrategy
+
+__all__ = ["add_game_arguments", "run_checkpoint_game", "add_rotation_layer"]
+
+
+def add_game_arguments(p: argparse.ArgumentParser) -> None:
+    """Add ``--strategy``, ``--teams`` and ``--attacker-types`` to ``hotspots plan``."""
+    p.add_argument(
+        "--strategy",
+        choices=("stackelberg", "fixed", "uniform"),
+        default="stackelberg",
+        help="how checkpoint teams rotate over the sites shift by shift: stackelberg (the "
+        "optimal mixed strategy against traffickers who watch the checkpoints; default), "
+        "fixed (the best-flow sites every shift) or uniform (random sites)",
+    )
+    p.add_argument(
+        "--teams",
+        type=int,
+        default=None,
+        help="checkpoint teams per shift (default: --checkpoints, so that the fixed plan "
+        "and the rotation use the same number of teams)",
+    )
+    p.add_argument(
+        "--attacker-types",
+        metavar="COLUMN",
+        default=None,
+        help="column of the key lines grouping traffickers into types (e.g. gate: each "
+        "type chooses among the lines to its gate); default: one type choosing any line",
+    )
+
+
+def _shift_labels(plan: Any, days: int, shift_starts: tuple[str, ...]) -> pd.DataFrame:
+    """One row per (day, shift) of the period: ``day``, ``date``, ``shift``."""
+    import pandas as pd
+
+    day0 = pd.Timestamp(plan.meta["start_date"])
+    rows = [
+        {"day": d + 1, "date": (day0 + pd.Timedelta(days=d)).date(), "shift": s}
+        for d in range(days)
+        for s in shift_starts
+    ]
+    return pd.DataFrame(rows)
+
+
+def run_checkpoint_game(
+    args: argparse.Namespace,
+    lines: gpd.GeoDataFrame,
+    candidates: gpd.GeoDataFrame,
+    flows: gpd.GeoDataFrame | None,
+    plan: Any,
+    shift_starts: tuple[str, ...],
+    out: Path,
+) -> tuple[CheckpointStrategy, pd.DataFrame]:
+    """Solve the checkpoint game, draw the period's schedule and record it.
+
+    Writes ``checkpoint_rotation.geojson`` (sites with ``probability``, ``reason`` and
+    ``shifts`` manned), adds ``probability`` to the fixed plan's sites and
+    ``plan.meta["checkpoint_game"]``.
+
+    Returns
+    -------
+    game, schedule
+        The strategy and one row per shift (``day``, ``date``, ``shift``, ``sites``,
+        ``names``).
+    """
+    from hotspots.errors import InputError
+    from hotspots.plan.game import checkpoint_strategy
+
+    teams = args.checkpoints if args.teams is None else args.teams
+    if teams < 1:
+        raise InputError(f"--teams must be >= 1, got {teams}")
+    game = checkpoint_strategy(
+        lines,
+        teams,
+        candidates=candidates,
+        flows=flows,
+        radius_m=args.radius_m,
+        strategy=args.strategy,
+        types=args.attacker_types,
+    )
+    slots = _shift_labels(plan, args.days, shift_starts)
+    drawn = game.sample(len(slots), seed=args.seed)
+    schedule = slots.assign(sites=drawn["sites"].to_numpy(), names=drawn["names"].to_numpy())
+    sites = game.to_gdf()
+    sites["shifts"] = [sum(s in row for row in schedule["sites"]) for s in sites["site"]]
+    sites.to_file(out / "checkpoint_rotation.geojson", driver="GeoJSON")
+    if plan.checkpoints is not None:
+        plan.checkpoints.sites["probability"] = game.probability_at(plan.checkpoints.sites)
+    meta = game.summary()
+    meta["shifts"] = len(schedule)
+    meta["schedule"] = [
+        {"day": int(r.day), "date": str(r.date), "shift": r.shift, "sites": list(r.sites)}
+        for r in schedule.itertuples()
+    ]
+    plan.meta["checkpoint_game"] = meta
+    return game, schedule
+
+
+def add_rotation_layer(m: Any, game: CheckpointStrategy, schedule: pd.DataFrame) -> Any:
+    """Draw the rotating checkpoint sites shaded by their probability."""
+    from hotspots.maps import add_checkpoints
+    from hotspots.maps.labels import label
+
+    sites = game.to_gdf()
+    sites["shifts"] = [sum(s in row for row in schedule["sites"]) for s in sites["site"]]
+    sites["name"] = sites["label"]
+    name = label("checkpoint_rotation", m._hotspots_lang)
+    return add_checkpoints(m, sites.drop(columns=["reason"]), name=name)
