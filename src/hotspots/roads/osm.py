@@ -168,6 +168,24 @@ def _in_box(lon: np.ndarray, lat: np.ndarray, bbox) -> bool:
     return bool(np.any((lon >= w) & (lon <= e) & (lat >= s) & (lat <= n)))
 
 
+_WKB = None
+
+
+def _may_touch(way, bbox) -> bool:
+    """Fast test (geometry built in C++): False only if no node of ``way`` is in ``bbox``."""
+    global _WKB
+    import osmium
+
+    if _WKB is None:
+        _WKB = osmium.geom.WKBFactory()
+    try:
+        hexwkb = _WKB.create_linestring(way)
+    except (osmium.InvalidLocationError, RuntimeError):  # missing nodes: test them one by one
+        return True
+    xy = np.frombuffer(bytes.fromhex(hexwkb), dtype="<f8", offset=9)
+    return _in_box(xy[0::2], xy[1::2], bbox)
+
+
 def _take_way(way, bbox, cut: OsmCut) -> None:
     """Keep a road way (or a police / border-control way as a point) touching ``bbox``."""
     tags = way.tags
@@ -177,6 +195,8 @@ def _take_way(way, bbox, cut: OsmCut) -> None:
     if not (is_road or is_point):
         return
     cut.n_ways_read += is_road
+    if not _may_touch(way, bbox):
+        return
     refs, lon, lat = [], [], []
     for nd in way.nodes:
         loc = nd.location
