@@ -227,3 +227,80 @@ def test_area_rules_columns_and_errors():
     a["max_visits"] = [0, None, None]
     with pytest.raises(InputError, match="key area 1: minimum visits 1 above the maximum 0"):
         area_rules(a, ids, 1)
+
+
+# -- CLI: hotspots plan --units with two vehicle types ---------------------------------
+def _plan_inputs(tmp_path):
+    from shapely.geometry import LineString
+
+    xy = [(103.97, 22.48), (104.00, 22.43), (104.05, 22.40), (104.10, 22.35)]
+    areas = gpd.GeoDataFrame(
+        {"rank": [1, 2, 3, 4], "score": [9.0, 5.0, 3.0, 1.0],
+         "time_window": ["05:00-08:00", "", "", ""], "days": ["", "", "T7;CN", ""]},
+        geometry=[box(x, y, x + 0.01, y + 0.01) for x, y in xy],
+        crs=4326,
+    )  # fmt: skip
+    lines = gpd.GeoDataFrame(
+        {"rank": [1], "cases": [20]},
+        geometry=[LineString([(104.10, 22.35), (104.0, 22.43), (103.965, 22.51)])],
+        crs=4326,
+    )
+    a, ln = tmp_path / "areas.gpkg", tmp_path / "lines.geojson"
+    areas.to_file(a)
+    lines.to_file(ln)
+    return a, ln
+
+
+def test_cli_plan_with_units_of_two_vehicle_types(tmp_path, capsys):
+    import json
+
+    from hotspots.cli import main
+
+    a, ln = _plan_inputs(tmp_path)
+    units = _write(
+        tmp_path,
+        "Đơn vị,Kinh độ,Vĩ độ,Phương tiện,Giờ bắt đầu ca,Số giờ ca,Ngày nghỉ\n"
+        "Tổ xe,103.975,22.485,ô tô,05:30,8,CN\n"
+        "Tổ bộ,104.055,22.405,đi bộ,,4,\n"
+        "Tổ hỏng,104.0,22.4,xe đạp,,,\n",
+    )
+    out = tmp_path / "out"
+    args = ["plan", "--areas", str(a), "--lines", str(ln), "--units", str(units), "--days",
+            "7", "--start", "2026-11-30", "--out", str(out), "--time-limit", "7",
+            "--checkpoints", "1"]  # fmt: skip
+    assert main(args) == 0
+    printed = capsys.readouterr().out
+    assert "1 row(s) of units.csv left out" in printed and "row 4 (Tổ hỏng)" in printed
+    assert (out / "units_quarantine.csv").exists()
+    meta = json.loads((out / "plan.json").read_text(encoding="utf-8"))
+    assert meta["vehicles"] == {"car": 1, "foot": 1}
+    assert meta["units_file"] == {"file": str(units), "rows_read": 3, "units": 2, "quarantined": 1}
+    assert meta["units_off"] == [{"unit": "Tổ xe", "date": "2026-12-06"}]
+    routes = gpd.read_file(out / "plan.gpkg", layer="routes")
+    stops = gpd.read_file(out / "plan.gpkg", layer="stops")
+    assert set(routes["vehicle"]) == {"car", "foot"}
+    car_days = routes.loc[routes["unit"] == "Tổ xe", "date"].str[:10]
+    assert "2026-12-06" not in set(car_days) and len(car_days) == 6
+    assert (routes.loc[routes["unit"] == "Tổ xe", "shift"] == "05:30").all()
+    w = stops[stops["area"] == "1"]
+    assert len(w) and (w["time_window"] == "05:00-08:00").all()
+    hhmm = w["arrival"].str[11:16]
+    assert ((hhmm >= "05:00") & (hhmm <= "08:00")).all()
+    market = stops[stops["area"] == "3"]
+    assert set(pd.to_datetime(market["date"].str[:10]).dt.day_of_week) <= {5, 6}
+    html = (out / "ke_hoach_tuan_tra.html").read_text(encoding="utf-8")
+    assert "Phương tiện" in html and "đi bộ" in html and "05:00-08:00" in html
+    gpx = (out / "patrols.gpx").read_text(encoding="utf-8")
+    assert "khung giờ 05:00-08:00" in gpx and "(ô tô)" in gpx
+
+
+def test_cli_impossible_start_date_is_one_line_exit_2(tmp_path, capsys):
+    from hotspots.cli import main
+
+    a, ln = _plan_inputs(tmp_path)
+    args = ["plan", "--areas", str(a), "--lines", str(ln), "--out", str(tmp_path / "o"),
+            "--start", "2024-13-01"]  # fmt: skip
+    assert main(args) == 2
+    err = capsys.readouterr().err.strip()
+    assert "--start '2024-13-01' is not a date" in err and "YYYY-MM-DD" in err
+    assert len(err.splitlines()) == 1 and "Traceback" not in err
