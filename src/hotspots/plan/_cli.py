@@ -31,8 +31,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--lines", required=True, help="key lines (GeoPackage/GeoJSON lines)")
     p.add_argument(
         "--units",
-        help="units CSV (unit, base or lon/lat, count, shift_hours); default: one unit at "
-        "the commune police post or border gate nearest each key area",
+        help="units file, CSV or GeoPackage (unit, base or lon/lat, count, vehicle, speed_kmh, "
+        "shift_start, shift_hours, days_off, areas; Vietnamese headers too, see "
+        "docs/planning.md); default: one unit at the commune police post or border gate "
+        "nearest each key area",
     )
     p.add_argument("--network", help="road network file (GeoPackage lines, .osm, .graphml)")
     p.add_argument("--days", type=int, default=7, help="days to plan (default 7)")
@@ -198,17 +200,48 @@ def _area_candidates(areas, gates, seats):
     )
 
 
-def _next_monday() -> pd.Timestamp:
+def _start_date(text: str | None) -> pd.Timestamp:
+    """``--start`` as a date (strictly ``YYYY-MM-DD``); default: the next Monday."""
+    import datetime as dt
+
     import pandas as pd
 
-    today = pd.Timestamp.now(tz="Asia/Ho_Chi_Minh").normalize().tz_localize(None)
-    return today + pd.Timedelta(days=7 - today.weekday())
+    from hotspots.plan.patrols import next_monday
+
+    if not text:
+        return next_monday()
+    try:
+        return pd.Timestamp(dt.date.fromisoformat(text.strip()))
+    except ValueError as exc:
+        raise InputError(
+            f"--start {text!r} is not a date: {exc}; write it as YYYY-MM-DD, e.g. 2026-12-07"
+        ) from None
+
+
+def _read_unit_rows(path: str, bases, areas, out: Path) -> tuple[gpd.GeoDataFrame, dict]:
+    """Read ``--units``; bad rows go to ``units_quarantine.csv`` and are printed."""
+    from hotspots.plan.units import read_units_file
+
+    res = read_units_file(path, bases, areas)
+    info = {
+        "file": str(path),
+        "rows_read": res.rows_read,
+        "units": len(res.units),
+        "quarantined": len(res.quarantine),
+    }
+    if len(res.quarantine):
+        res.quarantine.to_csv(out / "units_quarantine.csv", index=False, encoding="utf-8")
+        print(
+            f"warning: {len(res.quarantine)} row(s) of {Path(path).name} left out "
+            f"(written to {out / 'units_quarantine.csv'}):"
+        )
+        for line in res.messages():
+            print(f"  {line}")
+    return res.units, info
 
 
 def run_plan(args: argparse.Namespace) -> int:
     """Run ``hotspots plan``."""
-    import pandas as pd
-
     from hotspots.plan import bases as B
     from hotspots.plan.checkpoints import candidate_sites, cover_key_areas, site_checkpoints
     from hotspots.plan.export import write_geo, write_gpx, write_gpx_per_route, write_html
@@ -225,15 +258,15 @@ def run_plan(args: argparse.Namespace) -> int:
     province = args.province or _province_of(areas)
     if args.province:
         _check_areas_in(areas, province)
-    try:
-        start = pd.Timestamp(args.start) if args.start else _next_monday()
-    except ValueError as exc:
-        raise InputError(f"--start must be a date YYYY-MM-DD, got {args.start!r}") from exc
+    start = _start_date(args.start)
     shifts = tuple(s.strip() for s in args.shifts.split(",") if s.strip())
 
     all_bases = B.default_bases(province)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    units_info = None
     if args.units:
-        units = B.read_units(args.units, all_bases)
+        units, units_info = _read_unit_rows(args.units, all_bases, areas, out)
     else:
         units = B.units_at(B.nearest_bases(all_bases, areas, args.max_bases))
     roads = read_network(args.network) if args.network else None
@@ -307,6 +340,7 @@ def run_plan(args: argparse.Namespace) -> int:
             "unused": area_cp.params["unused"],
         }
     plan.meta["province"] = province
+    plan.meta["units_file"] = units_info
     plan.meta["synthetic"] = synthetic
 
     write_geo(plan, out / "plan.gpkg")
