@@ -47,6 +47,25 @@ def _utc_iso(t) -> str | None:
     return pd.Timestamp(t).tz_convert("UTC").strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def _vehicle_vi(r) -> str:
+    """The route's vehicle in Vietnamese (``""`` when the plan has none)."""
+    from hotspots.plan.units import VEHICLE_VI
+
+    v = r.get("vehicle", "")
+    return "" if v is None or pd.isna(v) else VEHICLE_VI.get(str(v), str(v))
+
+
+def _vehicle_note(r) -> str:
+    v = _vehicle_vi(r)
+    return f" ({v})" if v else ""
+
+
+def _window_note(s) -> str:
+    """``", khung giờ 05:00-08:00"`` for a stop with a time window, else ``""``."""
+    tw = s.get("time_window", "")
+    return f", khung giờ {tw}" if isinstance(tw, str) and tw else ""
+
+
 def _track_name(r) -> str:
     return f"{r['unit']} - Ngày {r['day']} ({_fmt_date(r['date'])}) ca {r['shift']}"
 
@@ -76,7 +95,7 @@ def _gpx_tree(routes: gpd.GeoDataFrame, stops: gpd.GeoDataFrame, checkpoints=Non
             w,
             "desc",
             f"Giờ đến {_fmt_time(s['arrival'])}, dừng {s['dwell_min']:.0f} phút, "
-            f"rời {_fmt_time(s['departure'])}",
+            f"rời {_fmt_time(s['departure'])}" + _window_note(s),
         )
         _sub(w, "sym", "Flag, Blue")
     if checkpoints is not None:
@@ -95,8 +114,8 @@ def _gpx_tree(routes: gpd.GeoDataFrame, stops: gpd.GeoDataFrame, checkpoints=Non
         _sub(
             trk,
             "desc",
-            f"{r['base']}: {r['n_stops']} điểm dừng, {r['distance_km']:.1f} km, "
-            f"{r['duration_min']:.0f} phút",
+            f"{r['base']}{_vehicle_note(r)}: {r['n_stops']} điểm dừng, "
+            f"{r['distance_km']:.1f} km, {r['duration_min']:.0f} phút",
         )
         seg = _sub(trk, "trkseg")
         for x, y in r.geometry.coords:
@@ -253,8 +272,8 @@ def write_html(
     )
     # -- patrols, per day ---------------------------------------------------------
     headers = [
-        "Tổ tuần tra", "Căn cứ", "Ca", "TT", "Điểm dừng (địa bàn)", "Giờ đến",
-        "Thời gian dừng", "Giờ rời",
+        "Tổ tuần tra", "Căn cứ", "Phương tiện", "Ca", "TT", "Điểm dừng (địa bàn)",
+        "Khung giờ", "Giờ đến", "Thời gian dừng", "Giờ rời",
     ]  # fmt: skip
     for (day, date), day_routes in routes.groupby(["day", "date"], sort=True):
         parts.append(f"<h2>Ngày {e(str(day))} ({e(_fmt_date(date))})</h2>")
@@ -277,18 +296,20 @@ def write_html(
                     parts.append(
                         f'<td rowspan="{span}">{e(str(r["unit"]))}</td>'
                         f'<td rowspan="{span}">{e(str(r["base"]))}</td>'
+                        f'<td rowspan="{span}">{e(_vehicle_vi(r))}</td>'
                         f'<td rowspan="{span}">{e(_fmt_time(r["start"]))}-'
                         f"{e(_fmt_time(r['end']))}</td>"
                     )
                     first = False
                 parts.append(
                     f'<td class="n">{int(s["order"])}</td><td>{e(str(s["area_name"]))}</td>'
+                    f"<td>{e(str(s.get('time_window', '') or ''))}</td>"
                     f"<td>{e(_fmt_time(s['arrival']))}</td>"
                     f'<td class="n">{s["dwell_min"]:.0f} phút</td>'
                     f"<td>{e(_fmt_time(s['departure']))}</td></tr>"
                 )
             parts.append(
-                f'<tr><td colspan="5"><i>Quãng đường: {r["distance_km"]:.1f} km; '
+                f'<tr><td colspan="6"><i>Quãng đường: {r["distance_km"]:.1f} km; '
                 f"tổng thời gian: {r['duration_min']:.0f} phút; về căn cứ lúc "
                 f"{e(_fmt_time(r['end']))}</i></td></tr>"
             )
