@@ -349,7 +349,9 @@ def test_province_from_bundled_geography():
     geodata = pytest.importorskip("hotspots.geodata")
     m = base_map("Lào Cai")
     html = map_html(m)
-    assert control_names(html) == ["Ranh giới xã, phường (xấp xỉ)", "Ranh giới tỉnh"]
+    assert control_names(html) == [
+        "Ranh giới xã, phường (xấp xỉ)", "Ranh giới tỉnh", "Đường chính", "Địa danh",
+    ]  # fmt: skip
     assert "Ranh giới xã là xấp xỉ" in html  # the approximate boundaries are said to be so
     data, _ = layer_named(html, m, "Ranh giới xã, phường (xấp xỉ)")
     assert len(data["features"]) == len(geodata.commune_areas("Lào Cai"))

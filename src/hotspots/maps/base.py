@@ -289,6 +289,8 @@ def base_map(
     title: str | None = None,
     tiles_attribution: str | None = None,
     pii: bool = False,
+    roads: Any = None,
+    places: Any = None,
 ) -> OfflineMap:
     """Make an empty offline map of ``area`` with its boundaries drawn from bundled geography.
 
@@ -321,6 +323,15 @@ def base_map(
     pii
         Let layers keep PII columns they are asked to show (``privacy="restricted"``
         only; an explicit analyst's choice).
+    roads
+        Main roads drawn by class with their ref/name (:func:`hotspots.maps.roads.add_roads`):
+        a roads GeoPackage from ``hotspots roads`` or road lines; ``None``: the bundled
+        major roads of the province when ``area`` is a province name or code; ``False``:
+        none.
+    places
+        Place names: a GeoDataFrame or file with a ``places`` layer; ``None``: the
+        ``places`` layer of a ``roads`` GeoPackage, else the bundled commune seats of the
+        province; ``False``: none.
     """
     label("legend", lang)  # validates lang
     check_level(privacy)
@@ -371,6 +382,7 @@ def base_map(
         )
     if boundary is not None:
         add_boundaries(m, boundary, name=label("province", lang), weight=2.2, color="#333333")
+    _add_roads_and_places(m, area, roads, places)
     banners = []
     if synthetic:
         banners.append(
@@ -388,6 +400,18 @@ def base_map(
     m.add_child(_Legend(), name="hs_legend")
     m.add_child(_Credits(), name="hs_credits")
     return m
+
+
+def _add_roads_and_places(m: OfflineMap, area: Any, roads: Any, places: Any) -> None:
+    """The base layer's main roads and place names (bundled unless given; False: none)."""
+    from hotspots.maps.roads import add_places, add_roads
+
+    if roads is not False and (roads is not None or isinstance(area, str)):
+        add_roads(m, roads, area if area is not None else None)
+    if places is None and isinstance(roads, str | Path) and str(roads).endswith(".gpkg"):
+        places = roads
+    if places is not False and (places is not None or isinstance(area, str)):
+        add_places(m, places, area)
 
 
 def add_boundaries(
