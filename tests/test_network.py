@@ -277,3 +277,27 @@ def test_cli_key_lines_on_a_roads_geopackage(tmp_path, capsys):
     assert "ĐT152 → QL4D → QL279" in capsys.readouterr().out
     seg = gpd.read_file(out, layer="road_segments")
     assert set(seg["road"]) == {"ĐT152", "QL4D", "QL279"} and (seg["volume"] == 6).all()
+
+
+def test_checkpoint_candidates_are_road_segments_and_junctions_on_the_key_line():
+    from hotspots.plan.checkpoints import candidate_sites
+
+    roads = _mountain_roads()
+    side = gpd.GeoDataFrame(
+        {"ref": ["ĐT160"], "highway": "secondary"},
+        geometry=[shapely.LineString([(X0 + 5000, Y0 + 5000), (X0 + 5000, Y0 + 9000)])],
+        crs=UTM48,
+    )
+    roads = pd.concat([roads, side], ignore_index=True)
+    routes = _cases([[(0, 0), (10, 0)]] * 8)
+    kl = key_lines(routes, eps=1_000, min_routes=5, gates=NONE, communes=NONE, network=roads)
+    cands = candidate_sites(kl.lines, roads=roads.to_crs("EPSG:4326"), spacing_m=None)
+    cm = cands.to_crs(UTM48)
+    junctions = cm[cm["kind"] == "road_junction"]
+    # one junction on the line: where the ĐT160 leaves the QL4D (corners are not junctions)
+    assert list(junctions["name"]) == ["QL4D × ĐT160"]
+    assert junctions.geometry.iloc[0].distance(shapely.Point(X0 + 5000, Y0 + 5000)) < 1
+    segs = cm[cm["kind"] == "road_segment"]
+    assert len(segs) == (kl.road_segments["key_lines"] == "1").sum()  # each one it follows
+    assert set(segs["name"]) == {"ĐT152", "QL4D", "QL279"}  # the side road is not on it
+    assert "road_vertex" not in set(cands["kind"])

@@ -212,6 +212,8 @@ _EXTRA = {
     "border_gate": ("Cửa khẩu", "Border gate"),
     "commune_seat": ("Trụ sở xã", "Commune seat"),
     "road_vertex": ("Điểm trên đường", "Point on a road"),
+    "road_junction": ("Nút giao", "Road junction"),
+    "road_segment": ("Đoạn đường", "Road segment"),
     "key_area": ("Trong địa bàn", "Inside a key area"),
     # checkpoint rotation (hotspots.plan.game)
     "probability": ("Xác suất có chốt mỗi ca", "Probability manned per shift"),

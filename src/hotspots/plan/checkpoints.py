@@ -12,8 +12,8 @@ Two exact models, solved as mixed-integer programs with ``scipy.optimize.milp``
   a site lies within ``radius_m`` of it; maximise the covered area weight.
 
 Candidate sites (:func:`candidate_sites`) are the vertices of the key lines (and
-points spaced along them), border gates, commune seats and road-network vertices near
-the lines.
+points spaced along them), border gates, commune seats and, with road lines, the road
+junctions and road segments the key lines follow (named after their roads).
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import csr_matrix, hstack, identity, vstack
 from shapely.geometry import Point
@@ -124,7 +125,11 @@ def candidate_sites(
     seats
         Commune seats (points with ``name``): commune police posts.
     roads
-        Road lines; their vertices within ``near_m`` of a key line are candidates.
+        Road lines (``ref``/``name`` optional, noded at junctions as ``hotspots roads``
+        writes them): the segments a key line runs along (within 25 m; else, for lines
+        not drawn on these roads, within ``near_m``) give a candidate at their middle
+        (``road_segment``, named after the road) and at their ends where three or more
+        segments meet (``road_junction``, named after the roads that meet there).
     spacing_m
         Also place candidates every ``spacing_m`` metres along each key line (``None``:
         vertices only).
@@ -136,7 +141,8 @@ def candidate_sites(
     -------
     geopandas.GeoDataFrame
         ``kind`` (``line_vertex``, ``line_point``, ``border_gate``, ``commune_seat``,
-        ``road_vertex``), ``name``, geometry (EPSG:4326); duplicates within 1 m removed.
+        ``road_junction``, ``road_segment``), ``name``, geometry (EPSG:4326);
+        duplicates within 1 m removed (the named kind kept).
     """
     if len(lines) == 0:
         raise InputError("no key lines to place checkpoints on")
@@ -162,13 +168,7 @@ def candidate_sites(
             if g is not None and g.distance(union) <= near_m:
                 rows.append((kind, name, g))
     if roads is not None and len(roads):
-        rm = roads.to_crs(crs)
-        for g in rm.geometry:
-            for part in getattr(g, "geoms", [g]):
-                for x, y in part.coords:
-                    p = Point(x, y)
-                    if p.distance(union) <= near_m:
-                        rows.append(("road_vertex", "", p))
+        rows += _road_candidates(roads.to_crs(crs), union, near_m)
     out = gpd.GeoDataFrame(
         {"kind": [r[0] for r in rows], "name": [r[1] for r in rows]},
         geometry=[r[2] for r in rows],
@@ -176,10 +176,37 @@ def candidate_sites(
     )
     key = out.geometry.x.round(0).astype(str) + "," + out.geometry.y.round(0).astype(str)
     # keep the most meaningful kind first when two candidates coincide
-    order = {"border_gate": 0, "commune_seat": 1, "line_vertex": 2, "line_point": 3}
+    order = {
+        "border_gate": 0, "commune_seat": 1, "road_junction": 2, "line_vertex": 3,
+        "road_segment": 4, "line_point": 5,
+    }  # fmt: skip
     out = out.assign(_o=out["kind"].map(order).fillna(4), _k=key).sort_values(["_o"], kind="stable")
     out = out.drop_duplicates("_k").drop(columns=["_o", "_k"]).sort_index()
     return out.to_crs(WGS84).reset_index(drop=True)
+
+
+def _road_candidates(roads: gpd.GeoDataFrame, union, near_m: float, on_m: float = 25.0) -> list:
+    """Road segments along the key lines (their middles) and junctions at their ends."""
+    from hotspots.lines.network import RoadNetwork
+
+    net = RoadNetwork.from_lines(roads)
+    net = net.to_crs(roads.crs)
+    mids = shapely.line_interpolate_point(net.geometry.astype(object), 0.5, normalized=True)
+    dist = shapely.distance(mids, union)
+    on = np.flatnonzero(dist <= on_m)
+    if len(on) == 0:  # key lines not drawn on these roads: the segments near them
+        on = np.flatnonzero(dist <= near_m)
+    labels = net.attrs["label"].to_numpy()
+    rows: list[tuple[str, str, Point]] = []
+    for k in on:
+        rows.append(("road_segment", str(labels[k]), Point(shapely.get_coordinates(mids[k])[0])))
+    degree = np.bincount(np.r_[net.u, net.v], minlength=len(net.nodes))
+    ends = np.unique(np.r_[net.u[on], net.v[on]])
+    for node in ends[degree[ends] >= 3]:
+        at = (net.u == node) | (net.v == node)
+        names = [x for x in dict.fromkeys(labels[at].tolist()) if x]
+        rows.append(("road_junction", " × ".join(names), Point(net.nodes[node])))
+    return rows
 
 
 def _label(frame: pd.DataFrame, i: int) -> str:

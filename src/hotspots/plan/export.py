@@ -30,6 +30,7 @@ GPX_NS = "http://www.topografix.com/GPX/1/1"
 _KIND_VI = {
     k: LABELS["vi"][k]
     for k in ("line_vertex", "line_point", "border_gate", "commune_seat", "road_vertex", "key_area")
+    + ("road_junction", "road_segment")
 }  # one list of words with the maps and notebooks (hotspots.maps.labels)
 
 
