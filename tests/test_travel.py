@@ -343,3 +343,10 @@ def test_patrols_drive_named_roads_and_record_every_leg(tmp_path):
     ]
     corner = Point(_ll(2000, 0))
     assert min(p.distance(corner) for p in pts) < 1e-6
+    assert ", theo QL4D" in gpx.read_text(encoding="utf-8")
+    # the printed plan says which roads, and which legs the network did not connect
+    from hotspots.plan.export import write_html
+
+    page = write_html(plan, tmp_path / "p.html").read_text(encoding="utf-8")
+    assert "theo QL4D" in page
+    assert "2 chặng không có đường nối" in page and "địa bàn Bản Xa" in page

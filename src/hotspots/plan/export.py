@@ -67,6 +67,24 @@ def _window_note(s) -> str:
     return f", khung giờ {tw}" if isinstance(tw, str) and tw else ""
 
 
+def _roads_note(r, prefix: str = ", theo ") -> str:
+    """``", theo QL4D → ĐT155"``: the roads the route drives (``""`` when unknown)."""
+    roads = r.get("roads", "")
+    return f"{prefix}{roads}" if isinstance(roads, str) and roads else ""
+
+
+def _unconnected_note(travel: dict) -> str:
+    """The legs the road network did not connect, said in the plan (never silent)."""
+    n = int(travel.get("legs", {}).get("straight-line (not connected)", 0))
+    if not n:
+        return ""
+    names = ", ".join(travel.get("unconnected", []))
+    return (
+        f"; {n} chặng không có đường nối trong mạng lưới đường, tính theo đường chim bay"
+        + (f" ({names})" if names else "")
+    )
+
+
 def _track_name(r) -> str:
     return f"{r['unit']} - Ngày {r['day']} ({_fmt_date(r['date'])}) ca {r['shift']}"
 
@@ -116,7 +134,7 @@ def _gpx_tree(routes: gpd.GeoDataFrame, stops: gpd.GeoDataFrame, checkpoints=Non
             trk,
             "desc",
             f"{r['base']}{_vehicle_note(r)}: {r['n_stops']} điểm dừng, "
-            f"{r['distance_km']:.1f} km, {r['duration_min']:.0f} phút",
+            f"{r['distance_km']:.1f} km, {r['duration_min']:.0f} phút{_roads_note(r)}",
         )
         seg = _sub(trk, "trkseg")
         for x, y in r.geometry.coords:
@@ -269,7 +287,7 @@ def write_html(
     model = "mạng lưới đường" if travel.get("model") == "network" else "đường chim bay x hệ số"
     parts.append(
         f'<p class="sub">Thời gian di chuyển tính theo: {e(model)} '
-        f"(tốc độ {travel.get('speed_kmh', '')} km/h)</p>"
+        f"(tốc độ {travel.get('speed_kmh', '')} km/h){e(_unconnected_note(travel))}</p>"
     )
     # -- patrols, per day ---------------------------------------------------------
     headers = [
@@ -310,7 +328,8 @@ def write_html(
                     f"<td>{e(_fmt_time(s['departure']))}</td></tr>"
                 )
             parts.append(
-                f'<tr><td colspan="6"><i>Quãng đường: {r["distance_km"]:.1f} km; '
+                f'<tr><td colspan="6"><i>Quãng đường: {r["distance_km"]:.1f} km'
+                f"{e(_roads_note(r, ' theo '))}; "
                 f"tổng thời gian: {r['duration_min']:.0f} phút; về căn cứ lúc "
                 f"{e(_fmt_time(r['end']))}</i></td></tr>"
             )
