@@ -115,6 +115,14 @@ class _Week:
         """Local midnight of day ``d`` (0-based)."""
         return self.day0 + pd.Timedelta(days=d)
 
+    def solve_limit(self, balance: bool) -> float:
+        """Time limit to give one solve so that, balancing included, it keeps its share.
+
+        Balancing re-solves up to 3 times with a quarter of the limit each
+        (:func:`~hotspots.plan.orienteering.solve_top_matrix`): 1.75 limits in all.
+        """
+        return max(0.25, self.per_solve / (1.75 if balance else 1.0))
+
 
 def weekly_schedule(
     areas: gpd.GeoDataFrame,
@@ -283,7 +291,7 @@ def _capacity(w: _Week, units, seed: int) -> tuple[int, dict]:
     starts = np.where(np.isfinite(w.own_start), w.own_start, w.offsets[0])
     _, _, probe = _route_rows(
         w.net, units, u_idx, np.arange(len(w.stops)), w.risk, None, w.day0, starts,
-        w.shift_s, w.dwell_s, w.per_solve, seed, 0, False, w.rules, w.allowed,
+        w.shift_s, w.dwell_s, w.solve_limit(False), seed, 0, False, w.rules, w.allowed,
     )  # fmt: skip
     share = w.duty.sum() / max(len(units), 1)
     return int(round(len(probe["visited"]) * share)), probe
@@ -330,7 +338,7 @@ def _route_week(w: _Week, units, visit_days, rng, seed: int, balance: bool):
         required = np.array([todo[i] for i in idx], bool) if len(idx) else None
         r_rows, s_rows, info = _route_rows(
             w.net, units, u_idx, idx, w.risk[idx], required, w.date(d),
-            _starts_of_day(w, u_idx, rng), w.shift_s[u_idx], w.dwell_s, w.per_solve,
+            _starts_of_day(w, u_idx, rng), w.shift_s[u_idx], w.dwell_s, w.solve_limit(balance),
             seed + 1000 * d, d + 1, balance and len(idx) > 0, w.rules, w.allowed,
         )  # fmt: skip
         route_rows += r_rows
