@@ -28,6 +28,7 @@ province: str = "Lào Cai"  # province name or 2-digit code (2025 structure)
 area: Optional[str] = None  # optional smaller area (polygon file) inside the province
 date_from: Optional[str] = None  # first day of the window, "YYYY-MM-DD"; None: from the start
 date_to: Optional[str] = None  # last day of the window, "YYYY-MM-DD"; None: up to the newest case
+plan_start: Optional[str] = None  # first day of the week's plan, "YYYY-MM-DD"; None: next Monday
 methods: list = ["gistar", "kde"]  # key-area methods: gistar, lisa, kde, hdbscan
 cell_m: float = 1000.0  # grid cell size in metres
 lang: str = "vi"  # language of maps and tables: "vi" or "en"
@@ -47,7 +48,8 @@ inputs = load_inputs(data_path, routes_path, province, area, date_from, date_to,
                      seed=seed, synthetic=synthetic)
 cases, routes, synthetic = inputs.cases, inputs.routes, inputs.synthetic
 out = NotebookOutputs(output_dir, "{name}", lang=lang, privacy=privacy,
-                      synthetic=synthetic, suppress_below=suppress_below)
+                      synthetic=synthetic, suppress_below=suppress_below,
+                      run=[inputs.key, methods, cell_m, privacy, suppress_below, seed])
 L = out.label  # L("tiếng Việt", "English")
 display(out.banner())
 print(L(f"{{len(cases)}} dòng vụ việc, {{cases['case_id'].nunique()}} vụ",
@@ -57,6 +59,18 @@ print(L(f"{{len(cases)}} dòng vụ việc, {{cases['case_id'].nunique()}} vụ"
 
 def md(text: str) -> nbformat.NotebookNode:
     return nbformat.v4.new_markdown_cell(textwrap.dedent(text).strip())
+
+
+def bi(vi: str, en: str) -> list[nbformat.NotebookNode]:
+    """A Vietnamese and an English markdown cell, tagged ``lang-vi`` and ``lang-en``.
+
+    The report's HTML pages keep only the cells of the report's language
+    (:func:`hotspots.report.html.notebook_to_html`); JupyterLab shows both.
+    """
+    cells = [md(vi), md(en)]
+    for cell, lang in zip(cells, ("vi", "en"), strict=True):
+        cell.metadata["tags"] = [f"lang-{lang}"]
+    return cells
 
 
 def code(text: str) -> nbformat.NotebookNode:
@@ -76,12 +90,14 @@ def notebook(
     params = code(COMMON_PARAMS + textwrap.dedent(extra_params))
     params.metadata["tags"] = ["parameters"]
     heading, _, about = textwrap.dedent(intro).strip().partition("\n")
+    title_vi, _, title_en = heading.removeprefix("# ").partition(" / ")
+    about_vi, _, about_en = about.partition("**English.**")
     # heading, parameters (no output), banner (SYNTHETIC on the page's face), explanation
     nb.cells = [
-        md(heading),
+        *bi(f"# {title_vi}", f"# {title_en}"),
         params,
         code(SETUP.format(name=name, imports=imports)),
-        md(about),
+        *bi(about_vi, "**English.**" + about_en),
         *cells,
     ]
     for i, cell in enumerate(nb.cells):
@@ -110,12 +126,19 @@ NOTEBOOKS["01_data_quality"] = notebook(
     """,
     "",
     [
-        md("""
-        ## Đọc và kiểm tra / Reading and checks
-        Bản ghi đọc được = được nhận + bị loại, luôn luôn. / Records read = accepted +
-        rejected, always.
-        """),
+        *bi(
+            """
+            ## Đọc và kiểm tra
+            Bản ghi đọc được = được nhận + bị loại, luôn luôn.
+            """,
+            """
+            ## Reading and checks
+            Records read = accepted + rejected, always.
+            """,
+        ),
         code("""
+        from hotspots.maps.labels import REASONS_VI
+
         ing = inputs.ingest
         counts = pd.Series(ing.to_dict()).drop(["by_reason", "flagged"])
         counts = counts.rename({"rows_read": L("Bản ghi đọc được", "Records read"),
@@ -123,11 +146,12 @@ NOTEBOOKS["01_data_quality"] = notebook(
                                 "quarantined": L("Bị loại", "Rejected")})
         display(counts.to_frame(L("số bản ghi", "records")))
         reasons = ing.summary()
-        if lang == "vi":
-            reasons = reasons.replace({"outcome": {"flagged": "nhận, có sửa",
-                                                   "quarantined": "bị loại"}})
-            reasons = reasons.rename(columns={"outcome": "Kết quả", "reason": "Mã lý do",
-                                              "rows": "Số bản ghi", "meaning": "Giải thích"})
+        if lang == "vi":  # words, not codes: "định vị tại trụ sở xã", not geocoded_commune
+            reasons = pd.DataFrame({
+                "Kết quả": reasons["outcome"].map({"flagged": "nhận, có sửa",
+                                                   "quarantined": "bị loại"}),
+                "Lý do": reasons["reason"].map(REASONS_VI).fillna("khác"),
+                "Số bản ghi": reasons["rows"]})
         display(reasons.set_index(reasons.columns[0]))
         out.headline(
             f"{ing.rows_read} bản ghi đọc được, {ing.accepted} được nhận, "
@@ -138,11 +162,17 @@ NOTEBOOKS["01_data_quality"] = notebook(
         out.table(ing.summary(), "data_quality_reasons", "Lý do loại/sửa bản ghi",
                   "Reasons for rejected or repaired records")
         """),
-        md("""
-        ## Vụ việc theo năm và vai trò địa điểm / Cases by year and role of the place
-        Vai trò: nơi nạn nhân cư trú (`victim_home`), nơi tuyển mộ, trung chuyển, xuất
-        cảnh, giải cứu... / Role: victim's home, recruitment, transit, exit, rescue...
-        """),
+        *bi(
+            """
+            ## Vụ việc theo năm và vai trò địa điểm
+            Vai trò: nơi nạn nhân cư trú, nơi lôi kéo, tuyển mộ, trung chuyển, xuất cảnh,
+            giải cứu...
+            """,
+            """
+            ## Cases by year and role of the place
+            Role: victim's home, recruitment, transit, exit, rescue...
+            """,
+        ),
         code("""
         from hotspots.maps.labels import label
 
@@ -165,11 +195,18 @@ NOTEBOOKS["01_data_quality"] = notebook(
         display(fig)
         plt.close(fig)
         """),
-        md("""
-        ## Số vụ theo xã / Cases per commune
-        Bản đồ ngoại tuyến (mở được khi không có mạng) và lớp GeoPackage cho QGIS.
-        Offline map (opens without a network) and a GeoPackage layer for QGIS.
-        """),
+        *bi(
+            """
+            ## Số vụ theo xã
+            Bản đồ ngoại tuyến (mở được khi không có mạng; đường dẫn ở đầu trang) và lớp
+            GeoPackage cho QGIS.
+            """,
+            """
+            ## Cases per commune
+            Offline map (opens without a network; linked at the top of the page) and a
+            GeoPackage layer for QGIS.
+            """,
+        ),
         code("""
         from hotspots import geodata
         from hotspots.maps import cases_per_commune_map
@@ -183,7 +220,6 @@ NOTEBOOKS["01_data_quality"] = notebook(
         per_commune = aggregate_for_sharing(cases, communes, on=("commune_code", "code"),
                                             threshold=suppress_below)
         out.layer(per_commune, "cases_per_commune", "Số vụ theo xã", "Cases per commune")
-        print(L("Bản đồ:", "Map:"), "maps/cases_per_commune.html")
         top = per_commune.sort_values("cases", ascending=False).head(10)
         display(top[["name", "cases", "victims"]].rename(columns=lambda c: label(c, lang))
                 .set_index(label("name", lang)))
@@ -219,10 +255,16 @@ NOTEBOOKS["02_key_areas"] = notebook(
     top: int = 10  # key areas listed in the table
     """,
     [
-        md("""
-        ## So sánh phương pháp / Methods compared
-        Cùng dữ liệu, cùng lưới ô / same data, same grid.
-        """),
+        *bi(
+            """
+            ## So sánh phương pháp
+            Cùng dữ liệu, cùng lưới ô.
+            """,
+            """
+            ## Methods compared
+            Same data, same grid.
+            """,
+        ),
         code("""
         from hotspots.areas.key_areas import key_areas
         from hotspots.maps.labels import label, localize_table, trend_key
@@ -238,11 +280,16 @@ NOTEBOOKS["02_key_areas"] = notebook(
                                words=["method"], index="method"))
         out.table(compare, "key_areas_methods", "So sánh phương pháp", "Methods compared")
         """),
-        md("""
-        ## Địa bàn trọng điểm hoạt động và nguồn / Operational and origin key areas
-        Phương pháp chính là phương pháp đầu tiên trong `methods`.
-        The main method is the first of `methods`.
-        """),
+        *bi(
+            """
+            ## Địa bàn trọng điểm hoạt động và nguồn
+            Phương pháp chính là phương pháp đứng đầu trong danh sách phương pháp của báo cáo.
+            """,
+            """
+            ## Operational and origin key areas
+            The main method is the first of `methods`.
+            """,
+        ),
         code("""
         from hotspots.privacy import apply_privacy
 
@@ -262,9 +309,10 @@ NOTEBOOKS["02_key_areas"] = notebook(
         ]:
             layer = apply_privacy(res.to_gdf(), privacy, threshold=suppress_below)
             out.layer(layer, name, vi, en)
-            if name == "key_areas":
-                cols = ["rank", "communes", "cases", "victims", "trend"]
-                out.index_table(layer[[c for c in cols if c in layer]], vi, en, max_rows=top)
+            cols = ["rank", "communes", "cases", "victims", "trend"]
+            out.index_table(layer[[c for c in cols if c in layer]],  # named by commune
+                            f"{vi}: 5 địa bàn đầu", f"{en}: the first 5", max_rows=5,
+                            top=4 if name == "key_areas" else 5)
         out.headline(
             f"{len(ops)} địa bàn trọng điểm hoạt động, {len(origin.to_gdf())} địa bàn nguồn",
             f"{len(ops)} operational key areas, {len(origin.to_gdf())} origin key areas",
@@ -282,26 +330,25 @@ NOTEBOOKS["02_key_areas"] = notebook(
                          title=L("Địa bàn trọng điểm nguồn", "Origin key areas"))
         out.map(m, "key_areas_origin", "Bản đồ địa bàn nguồn", "Origin key areas map")
         """),
-        md("""
-        ## Kiểm tra với dữ liệu giả lập / Check against the synthetic truth
-        Chỉ khi dữ liệu là giả lập: các địa bàn đã "cài" vào dữ liệu có được tìm thấy không.
-        Only for synthetic data: are the planted hot spots found?
-        """),
+        *bi(
+            """
+            ## Kiểm tra với dữ liệu giả lập
+            Chỉ khi dữ liệu là giả lập: các địa bàn đã "cài" vào dữ liệu có được tìm thấy không.
+            """,
+            """
+            ## Check against the synthetic truth
+            Only for synthetic data: are the planted hot spots found?
+            """,
+        ),
         code("""
+        from hotspots.report.truth import planted_areas_found
+
         truth = (inputs.truth or {}).get("key_areas")
         if truth is not None:
-            # origin areas are looked for among the origin key areas, the others among
-            # the operational ones (each view is computed from its own roles)
-            is_origin = (truth["kind"] == "origin").to_numpy() if "kind" in truth else False
-            found_ops = truth.geometry.intersects(ops.to_crs(truth.crs).union_all())
-            origin_gdf = origin.to_gdf()
-            found_origin = (truth.geometry.intersects(origin_gdf.to_crs(truth.crs).union_all())
-                            if len(origin_gdf) else found_ops & False)
-            found = found_origin.where(is_origin, found_ops)
-            check = truth.drop(columns="geometry").assign(found=found.to_numpy())
-            display(check.drop(columns=[c for c in ("label",) if c in check]))
-            print(L(f"Tìm thấy {int(found.sum())}/{len(found)} địa bàn cài sẵn",
-                    f"Found {int(found.sum())}/{len(found)} planted areas"))
+            check, hits = planted_areas_found(truth, ops, origin.to_gdf(), lang)
+            display(check)
+            print(L(f"Tìm thấy {hits}/{len(check)} địa bàn cài sẵn",
+                    f"Found {hits}/{len(check)} planted areas"))
         else:
             print(L("Dữ liệu thật: không có đáp án để so.", "Real data: no planted truth."))
         """),
@@ -379,16 +426,21 @@ NOTEBOOKS["03_key_lines"] = notebook(
                              title=L("Tuyến trọng điểm", "Key lines"))
             out.map(m, "key_lines", "Bản đồ tuyến trọng điểm", "Key lines map")
         """),
-        md("""
-        ## Kiểm tra với dữ liệu giả lập / Check against the synthetic truth
-        """),
+        *bi("## Kiểm tra với dữ liệu giả lập", "## Check against the synthetic truth"),
         code("""
+        import pandas as pd
+
+        from hotspots.maps.labels import label
+
         truth = (inputs.truth or {}).get("key_lines")
         if truth is not None and lines is not None:
             gates = set(kl["gate"])
-            check = truth.drop(columns="geometry").assign(
-                found=truth["gate"].isin(gates).to_numpy())
-            display(check)
+            check = pd.DataFrame({
+                L("Hành lang cài sẵn", "Planted corridor"): truth["corridor"],
+                label("gate", lang): truth["gate"], label("cases", lang): truth["cases"],
+                L("Tìm thấy", "Found"): truth["gate"].isin(gates).map(
+                    {True: L("có", "yes"), False: L("không", "no")})})
+            display(check.set_index(check.columns[0]))
         else:
             print(L("Không có đáp án để so.", "No planted truth to compare with."))
         """),
@@ -403,60 +455,62 @@ NOTEBOOKS["04_patrol_plan"] = notebook(
     """
     # Kế hoạch tuần tra, chốt kiểm soát / Patrol and checkpoint plan
 
-    **Tiếng Việt.** Từ địa bàn và tuyến trọng điểm tới kế hoạch: vị trí đặt **chốt kiểm
-    soát** trên các tuyến để chặn được nhiều hành trình nhất, và **lộ trình tuần tra** của
-    từng tổ công tác qua các địa bàn trọng điểm trong một ca (dừng 10–15 phút mỗi điểm).
-    Bản đồ tổng hợp ghép tất cả: địa bàn, tuyến, chốt, lộ trình, cửa khẩu. Tệp GPX nạp
-    được vào máy định vị.
+    **Tiếng Việt.** Từ địa bàn và tuyến trọng điểm tới kế hoạch của cả tuần: vị trí đặt
+    **chốt kiểm soát** trên các tuyến để chặn được nhiều hành trình nhất, và **lịch tuần
+    tra** bảy ngày của từng tổ công tác qua các địa bàn trọng điểm (mỗi ngày một ca, dừng
+    10–15 phút mỗi điểm; ca và ngày được bốc ngẫu nhiên để không ai đoán trước được). Kế
+    hoạch bắt đầu từ thứ Hai tới (hoặc ngày đã chọn). Bản đồ tổng hợp ghép tất cả và lọc
+    được theo ngày, theo tổ; bản in và tệp GPX (nạp vào máy định vị) đi kèm.
 
-    **English.** From key areas and key lines to a plan: **checkpoint** sites on the
-    corridors that intercept the most journeys, and each unit's **patrol route** over the
-    key areas in one shift (10–15 minutes at each stop). The overview map puts it all
-    together: areas, lines, checkpoints, routes, border gates. The GPX file loads into a
-    GPS device.
+    **English.** From key areas and key lines to a week's plan: **checkpoint** sites on
+    the corridors that intercept the most journeys, and seven days of **patrols** of each
+    unit over the key areas (one shift a day, 10–15 minutes at each stop; days and shifts
+    are drawn at random so nobody can tell them in advance). The plan starts next Monday
+    (or on `plan_start`). The overview map shows everything and filters by day and unit;
+    a printable plan and a GPX file (for GPS devices) come with it.
     """,
     """\
     checkpoints: int = 4  # number of checkpoints to site on the key lines
     units: int = 4  # patrol units (one at each base nearest to the key areas)
+    days: int = 7  # days in the plan, from plan_start
     shift_hours: float = 8.0  # length of a shift, hours
     dwell_min: float = 12.0  # minutes at each stop (10–15)
-    solver_seconds: float = 5.0  # time limit of each solver, seconds
+    solver_seconds: float = 5.0  # time limit of the checkpoint solver, seconds
+    week_seconds: float = 20.0  # routing time for the whole week, seconds
     """,
     [
-        md("""
-        Địa bàn và tuyến được đọc từ trang 02 và 03 của cùng báo cáo (hoặc tính lại).
-        Key areas and lines come from notebooks 02 and 03 of the same report (or are
-        recomputed).
-        """),
+        *bi(
+            """
+            Địa bàn và tuyến được đọc từ trang 02 và 03 của chính lần chạy này, nếu có;
+            nếu không (hoặc lớp trong thư mục là của lần chạy khác) thì được tính lại.
+            Dòng dưới đây cho biết đã làm cách nào.
+            """,
+            """
+            Key areas and lines come from notebooks 02 and 03 of this same run when they
+            wrote them; otherwise (or when the layers in the folder are from another run)
+            they are recomputed. The lines below say which.
+            """,
+        ),
         code("""
-        from pathlib import Path
-
-        import geopandas as gpd
-
         from hotspots.areas.key_areas import key_areas
         from hotspots.lines.key_lines import key_lines
 
-        layers = Path(output_dir) / "layers"
-        if (layers / "key_areas.gpkg").exists():
-            areas = gpd.read_file(layers / "key_areas.gpkg")
-        else:
-            areas = key_areas(cases, method=methods[0], cell=cell_m, area=province).to_gdf()
-        if (layers / "key_lines.gpkg").exists():
-            lines = gpd.read_file(layers / "key_lines.gpkg")
-        elif routes is not None and not routes.empty:
+        areas, said = out.reuse_layer("key_areas", "02_key_areas")
+        print(said)
+        if areas is None:
+            areas = key_areas(cases, method=methods[0], cell=cell_m, area=province,
+                              seed=seed).to_gdf()
+        lines, said = out.reuse_layer("key_lines", "03_key_lines")
+        if lines is None and routes is not None and not routes.empty:
+            print(said)
             lines = key_lines(routes, top=10).to_gdf()
+        elif lines is None:
+            print(L("Dữ liệu không có hành trình: không có tuyến trọng điểm.",
+                    "The data have no journeys: no key lines."))
         else:
-            lines = None
-        reused = [p.name for p in (layers / "key_areas.gpkg", layers / "key_lines.gpkg") if p.exists()]
-        if reused:
-            print(L("Dùng lại kết quả của trang 02, 03:", "Reusing the results of 02, 03:"),
-                  ", ".join(reused))
-        print(L(f"{len(areas)} địa bàn, {0 if lines is None else len(lines)} tuyến",
-                f"{len(areas)} key areas, {0 if lines is None else len(lines)} key lines"))
+            print(said)
         """),
-        md("""
-        ## Chốt kiểm soát / Checkpoints
-        """),
+        *bi("## Chốt kiểm soát", "## Checkpoints"),
         code("""
         from hotspots.maps.labels import localize_table
         from hotspots.plan import site_checkpoints
@@ -468,43 +522,47 @@ NOTEBOOKS["04_patrol_plan"] = notebook(
             names = {"volume": L("Lưu lượng (vụ)", "Volume (cases)"),
                      "marginal": L("Chặn thêm (vụ)", "Added (cases)"),
                      "covers": L("Tuyến chặn được", "Lines covered")}
-            display(localize_table(sites, lang, names, words=["kind"], index="rank"))
+            display(localize_table(sites.round({"volume": 0, "marginal": 0}), lang, names,
+                                   words=["kind"], index="rank"))
             print(L(f"Chặn được {cp.share:.0%} lưu lượng trên các tuyến",
                     f"Intercepts {cp.share:.0%} of the flow on the key lines"))
             out.layer(sites, "checkpoints", "Chốt kiểm soát", "Checkpoints")
             out.headline(f"{len(sites)} chốt kiểm soát chặn {cp.share:.0%} lưu lượng",
                          f"{len(sites)} checkpoints intercept {cp.share:.0%} of the flow")
         """),
-        md("""
-        ## Lộ trình tuần tra / Patrol routes
-        """),
+        *bi(
+            """
+            ## Lịch tuần tra cả tuần
+            Mỗi tổ xuất phát từ đồn, trạm gần địa bàn trọng điểm nhất. Bảng thứ nhất: việc
+            của từng tổ trong tuần; bảng thứ hai: lộ trình từng ngày (số là thứ hạng địa
+            bàn). Bản in đầy đủ (giờ đến, giờ rời từng điểm) có đường dẫn ở đầu trang.
+            """,
+            """
+            ## The week's patrols
+            Each unit starts from the post or gate nearest to the key areas. First table:
+            what each unit does in the week; second: the route of every day (numbers are
+            key-area ranks). The printable plan (arrival and departure at every stop) is
+            linked at the top of the page.
+            """,
+        ),
         code("""
-        from hotspots.plan import default_bases, nearest_bases, plan_patrols, units_at, write_gpx
+        from hotspots.config import plan_start_date
+        from hotspots.maps.labels import label
+        from hotspots.plan import default_bases, nearest_bases, units_at, weekly_schedule
+        from hotspots.report.week import day_schedule, unit_tasks, write_week
 
+        start = plan_start_date(plan_start)  # next Monday in Asia/Ho_Chi_Minh unless given
         bases = nearest_bases(default_bases(province), areas, max_bases=units)
         teams = units_at(bases, per_base=1, shift_hours=shift_hours)
-        plan = plan_patrols(areas, teams, shift_hours=shift_hours, dwell_min=dwell_min,
-                            time_limit=solver_seconds, seed=seed)
-        if cp is not None:
-            plan.checkpoints = cp
-        patrol = plan.to_gdf()
-        out.layer(patrol, "patrol_routes", "Lộ trình tuần tra", "Patrol routes")
-        cols = ["unit", "base", "start", "end", "n_stops", "distance_km", "duration_min"]
-        shown = patrol[[c for c in cols if c in patrol]].copy()
-        for c in ("start", "end"):  # 30/11/2026 07:00, not 2026-11-30 07:00:00+07:00
-            if c in shown:
-                shown[c] = pd.to_datetime(shown[c]).dt.strftime("%d/%m/%Y %H:%M")
-        shown = shown.round({"distance_km": 1, "duration_min": 1})
-        display(localize_table(shown, lang, index="unit"))
-        out.index_table(shown, "Lộ trình tuần tra", "Patrol routes")
-        gpx = write_gpx(plan, out.root / "layers" / "patrol_plan.gpx")
-        out.file(gpx, "Lộ trình tuần tra (GPX)", "Patrol routes (GPX)", kind="layer")
-        out.headline(f"{len(patrol)} lộ trình tuần tra, thăm {plan.visits().size} địa bàn",
-                     f"{len(patrol)} patrol routes visiting {plan.visits().size} key areas")
+        plan = weekly_schedule(areas, teams, days=days, start_date=start.isoformat(),
+                               shift_hours=shift_hours, dwell_min=dwell_min,
+                               time_limit=week_seconds, seed=seed)
+        plan.checkpoints = cp
+        display(unit_tasks(plan, lang).set_index(label("unit", lang)))
+        display(day_schedule(plan, lang).set_index(L("Ngày", "Day")))
+        week = write_week(out, plan, synthetic=synthetic)  # layer, GPX, print, index, headline
         """),
-        md("""
-        ## Bản đồ tổng hợp / Overview map
-        """),
+        *bi("## Bản đồ tổng hợp", "## Overview map"),
         code("""
         from hotspots.maps import overview_map
 
@@ -512,13 +570,13 @@ NOTEBOOKS["04_patrol_plan"] = notebook(
                          checkpoints=None if cp is None else cp.to_gdf(), patrol_routes=plan,
                          lang=lang, privacy=privacy, synthetic=synthetic,
                          threshold=suppress_below,
-                         title=L("Bản đồ tổng hợp", "Overview map"))
-        out.map(m, "overview", "Bản đồ tổng hợp: địa bàn, tuyến, chốt, tuần tra",
-                "Overview map: key areas, key lines, checkpoints, patrols")
+                         title=L("Kế hoạch tuần: địa bàn, tuyến, chốt, tuần tra",
+                                 "The week's plan: areas, lines, checkpoints, patrols"))
+        out.map(m, "overview", "Bản đồ kế hoạch tuần: địa bàn, tuyến, chốt, tuần tra",
+                "The week's plan map: key areas, key lines, checkpoints, patrols")
         out.save("Kế hoạch tuần tra, chốt kiểm soát", "Patrol and checkpoint plan")
         """),
     ],
-    imports="import pandas as pd\n",
 )
 
 NOTEBOOKS["05_backtest"] = notebook(
@@ -528,10 +586,10 @@ NOTEBOOKS["05_backtest"] = notebook(
 
     **Tiếng Việt.** Phương pháp nào chỉ ra đúng nơi sẽ xảy ra vụ việc? Ta "quay ngược thời
     gian": chỉ dùng dữ liệu trước một ngày, vẽ bản đồ rủi ro, rồi đếm xem các vụ của giai
-    đoạn sau rơi vào bao nhiêu phần trăm diện tích được chỉ ra. **Tỷ lệ trúng** (hit rate):
-    phần vụ việc nằm trong vùng được chọn; **PAI**: tỷ lệ trúng chia cho phần diện tích
-    (PAI = 5 nghĩa là vùng được chọn "đậm đặc" gấp 5 lần trung bình). Phương pháp chỉ đáng
-    dùng khi hơn hẳn cách đơn giản (`naive`: nơi nhiều vụ nhất trước đây).
+    đoạn sau rơi vào bao nhiêu phần trăm diện tích được chỉ ra. **Tỷ lệ trúng**: phần vụ
+    việc nằm trong vùng được chọn; **PAI**: tỷ lệ trúng chia cho phần diện tích (PAI = 5
+    nghĩa là vùng được chọn "đậm đặc" gấp 5 lần trung bình). Phương pháp chỉ đáng dùng
+    khi hơn hẳn cách đơn giản (nơi nhiều vụ nhất trước đây).
 
     **English.** Which method points at where the next cases happen? We go back in time:
     use only the data before a date, draw the risk map, and count how many of the next
@@ -551,17 +609,22 @@ NOTEBOOKS["05_backtest"] = notebook(
         code("""
         from hotspots.data.ingest import resolve_area
         from hotspots.evaluate import backtest
+        from hotspots.maps.labels import localize_table
 
         study_area = resolve_area(area, province)
         bt = backtest(cases, methods=backtest_methods, cell=backtest_cell_m, area=study_area,
                       train=train, test=test, max_windows=windows, seed=seed)
         summary = bt.summary()
-        display(summary.round(3))
+        view = summary[[c for c in ("method", "coverage_pct", "hit_rate", "pai") if c in summary]]
+        view = view.assign(hit_rate=(view["hit_rate"] * 100).round(1), pai=view["pai"].round(1))
+        display(localize_table(view, lang, {"hit_rate": L("Tỷ lệ trúng (%)", "Hit rate (%)"),
+                                            "pai": "PAI"}, words=["method"], index="method"))
         out.table(summary, "backtest_summary", "Kết quả kiểm định", "Backtest summary")
         """),
-        md("""
-        ## So với cách đơn giản, ở 5% diện tích / Against the naive baseline at 5% of the area
-        """),
+        *bi(
+            "## So với cách đơn giản, ở 5% diện tích",
+            "## Against the naive baseline at 5% of the area",
+        ),
         code("""
         from hotspots.maps.labels import label, localize_table
 
@@ -636,7 +699,7 @@ NOTEBOOKS["06_program_kpis"] = notebook(
         code("""
         from hotspots.data.schema import STATUS_FIELDS
         from hotspots.kpi import programme_kpis
-        from hotspots.maps.labels import label
+        from hotspots.report.kpis import with_targets
 
         # years after the newest status date: the statuses were extracted before those
         # reports came in, so every one would count as "not received"; leave them out
@@ -653,43 +716,41 @@ NOTEBOOKS["06_program_kpis"] = notebook(
                         f"Left out {n_later} cases reported after {newest.year} "
                         "(the newest status date)."))
         overall = programme_kpis(cases, years=kpi_years)
-        display(overall.wide(lang).rename_axis(label("year", lang)))
+        wide = with_targets(overall, lang)  # last row: targets as written ("> 90%", "95%")
+        display(wide)
         out.table(overall.wide(lang), "kpis_by_year", "Chỉ tiêu theo năm (%)",
                   "KPIs per year (%)")
-        out.index_table(overall.wide(lang), "Chỉ tiêu theo năm (%)", "KPIs per year (%)")
+        out.index_table(wide, "Chỉ tiêu theo năm (%)", "KPIs per year (%)")
         fig = overall.plot(lang=lang, synthetic=synthetic)
         out.figure(fig, "kpis", "Chỉ tiêu chương trình", "Programme KPIs")
         display(fig)
         plt.close(fig)
         """),
-        md("""
-        ## Đơn vị dưới chỉ tiêu / Units under target
-        Ở mức chia sẻ, số liệu của đơn vị có dưới `suppress_below` vụ được ẩn.
-        At the shareable level, numbers of units with fewer than `suppress_below` cases
-        are hidden.
-        """),
+        *bi(
+            """
+            ## Đơn vị dưới chỉ tiêu
+            Ở mức chia sẻ, số liệu của đơn vị có ít vụ (dưới ngưỡng ẩn số) không được hiện:
+            các đơn vị này được đếm riêng, không đánh giá.
+            """,
+            """
+            ## Units under target
+            At the shareable level, numbers of units with fewer than `suppress_below` cases
+            are hidden: those units are counted apart, not judged.
+            """,
+        ),
         code("""
         from hotspots import geodata
+        from hotspots.report.kpis import not_judged, under_target_table
 
         by_unit = programme_kpis(cases, by=unit_column, years=kpi_years)
         if privacy == "shareable":
             by_unit = by_unit.suppress(suppress_below)
         under = by_unit.under_target()
-        if unit_column == "commune_code":
-            names = geodata.communes(province).set_index("code")["name"]
+        names = (geodata.communes(province).set_index("code")["name"]
+                 if unit_column == "commune_code" else None)
+        if names is not None:
             under.insert(2, "commune", under["unit"].map(names))
-        names_kpi = {k.name: k.label(lang) for k in by_unit.kpis}
-        shown = pd.DataFrame({
-            L("Năm", "Year"): under["year"],
-            L("Đơn vị", "Unit"): under.get("commune", under["unit"]).fillna(under["unit"]),
-            L("Chỉ tiêu", "KPI"): under["kpi"].map(names_kpi),
-            L("Đạt (%)", "Rate (%)"): (under["rate"] * 100).map(
-                lambda v: "–" if pd.isna(v) else f"{v:.1f}"),
-            L("Yêu cầu (%)", "Target (%)"): (under["target"] * 100).round(0),
-            L("Ghi chú", "Note"): under["suppressed"].map(
-                {True: L("dưới ngưỡng, ẩn số liệu", "suppressed"), False: ""}
-            ) if "suppressed" in under else "",
-        })
+        shown = under_target_table(by_unit, names, lang)  # only units whose numbers show
         display(shown.set_index([L("Năm", "Year"), L("Đơn vị", "Unit")]))
         out.table(under, "kpis_under_target", "Đơn vị dưới chỉ tiêu", "Units under target")
         out.table(by_unit.table, "kpis_by_unit", "Chỉ tiêu theo đơn vị và năm",
@@ -699,16 +760,28 @@ NOTEBOOKS["06_program_kpis"] = notebook(
         last = int(judged[judged >= 3].index.max() if (judged >= 3).any() else judged.index.max())
         missed = overall.table[(overall.table["year"] == last)
                                & overall.table["under_target"].fillna(False).astype(bool)]
+        small = not_judged(by_unit, last)
+        listed = shown[shown[L("Năm", "Year")] == last].drop(columns=L("Năm", "Year"))
+        note = (L(f"{small} đơn vị ít hơn {suppress_below} vụ, không đánh giá",
+                  f"{small} units with fewer than {suppress_below} cases, not judged")
+                if small else None)
+        out.index_table(listed, f"Đơn vị dưới chỉ tiêu năm {last}",
+                        f"Units under target in {last}", max_rows=30, top=6, note_vi=note)
+        if note:
+            print(note)
+        n_units = listed[L("Đơn vị", "Unit")].nunique()
         out.headline(
             f"Năm {last}: {len(missed)}/{overall.table.query('year == @last').shape[0]} "
-            f"chỉ tiêu chưa đạt; {under.loc[under['year'] == last, 'unit'].nunique()} đơn vị có chỉ tiêu chưa đạt",
+            f"chỉ tiêu chưa đạt; {n_units} đơn vị dưới chỉ tiêu"
+            + (f", {small} đơn vị ít vụ không đánh giá" if small else ""),
             f"{last}: {len(missed)} of {overall.table.query('year == @last').shape[0]} "
-            f"targets missed; {under.loc[under['year'] == last, 'unit'].nunique()} units under a target",
+            f"targets missed; {n_units} units under a target"
+            + (f", {small} units with few cases not judged" if small else ""),
         )
         out.save("Chỉ tiêu chương trình", "Programme KPIs")
         """),
     ],
-    imports="import matplotlib.pyplot as plt\nimport pandas as pd\n",
+    imports="import matplotlib.pyplot as plt\n",
 )
 
 

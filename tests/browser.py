@@ -243,6 +243,7 @@ def check_html(
     settle: float = 0.5,
     timeout: float = 30.0,
     evaluate: str | None = None,
+    mobile: bool = False,
 ) -> BrowserReport:
     """Open ``path`` in headless Chromium and report errors, requests, layers, screenshot.
 
@@ -257,6 +258,9 @@ def check_html(
     evaluate
         A JavaScript expression to evaluate after the checks (before the screenshot);
         its value is in ``report.value``.
+    mobile
+        Emulate a phone screen of ``width`` x ``height`` CSS pixels (Chromium's window
+        cannot be narrower than about 500 px).
     """
     binary = require_browser()
     path = Path(path).resolve()
@@ -271,6 +275,11 @@ def check_html(
         try:
             for domain in ("Runtime", "Log", "Network", "Page"):
                 dt.send(f"{domain}.enable")
+            if mobile:
+                dt.send(
+                    "Emulation.setDeviceMetricsOverride",
+                    {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": True},
+                )
             t0 = time.monotonic()
             dt.send("Page.navigate", {"url": path.as_uri()})
             loaded = dt.wait_for("Page.loadEventFired", timeout)

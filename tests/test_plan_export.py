@@ -121,4 +121,8 @@ def test_explore_is_an_offline_map(plan):
     assert not re.search(r"<(script|link|img)[^>]*(src|href)=\"https?:", html)
     assert "tile.openstreetmap" not in html
     assert plan.routes["unit"].iloc[0] in html
-    assert plan.checkpoints.sites["kind"].iloc[0] in html
+    # the site kind is shown in words (line_point -> "Điểm trên tuyến"), never as a code
+    from hotspots.maps.labels import label
+
+    kind = plan.checkpoints.sites["kind"].iloc[0]
+    assert label(kind, "vi") in html and f'"{kind}"' not in html

@@ -36,6 +36,8 @@ __all__ = [
     "validate_config",
     "load_config",
     "closest",
+    "next_monday",
+    "plan_start_date",
 ]
 
 #: The report's notebooks, in the order they run.
@@ -72,6 +74,9 @@ class ReportConfig:
         Optional smaller area inside the province (commune name or code).
     date_from, date_to
         Inclusive date window as ISO strings (``"2021-01-01"``); ``None`` = open.
+    plan_start
+        First day of the week's patrol plan (``"2026-12-07"``); ``None`` = the next
+        Monday in Asia/Ho_Chi_Minh when the report runs (:func:`plan_start_date`).
     methods
         Key-area methods to run and compare: ``gistar``, ``lisa``, ``kde``, ``hdbscan``
         (see :func:`hotspots.areas.key_areas.key_areas`); the first is the main one.
@@ -113,6 +118,7 @@ class ReportConfig:
     area: str | None = None
     date_from: str | None = None
     date_to: str | None = None
+    plan_start: str | None = None
     methods: tuple[str, ...] = ("gistar", "kde")
     cell_m: float = 1000.0
     lang: str = "vi"
@@ -155,6 +161,7 @@ class ReportConfig:
             "area": self.area,
             "date_from": self.date_from,
             "date_to": self.date_to,
+            "plan_start": self.plan_start,
             "methods": list(self.methods),
             "cell_m": float(self.cell_m),
             "lang": self.lang,
@@ -189,12 +196,42 @@ def _date(key: str, v: Any) -> str | None:
     if isinstance(v, dt.date):
         return v.isoformat()
     if isinstance(v, str):
+        text = v.strip()
         try:
-            return dt.date.fromisoformat(v.strip()).isoformat()
-        except ValueError:
-            pass
+            return dt.date.fromisoformat(text).isoformat()
+        except ValueError as exc:
+            if len(text) == 10 and text[4] == "-" and text[7] == "-":
+                raise ConfigError(
+                    f"parameter '{key}': {text!r} is not a date of the calendar ({exc}); "
+                    "write it YYYY-MM-DD, e.g. 2024-12-01"
+                ) from None
     _type_error(key, "a date written YYYY-MM-DD or null", v)
     return None  # unreachable
+
+
+def next_monday(today: dt.date | None = None) -> dt.date:
+    """Return the Monday after ``today`` (default: today in Asia/Ho_Chi_Minh).
+
+    On a Monday this is the Monday of the next week: a plan is made for the week ahead.
+    """
+    if today is None:
+        from zoneinfo import ZoneInfo
+
+        today = dt.datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date()
+    return today + dt.timedelta(days=7 - today.weekday())
+
+
+def plan_start_date(plan_start: str | dt.date | None = None) -> dt.date:
+    """First day of the weekly plan: ``plan_start`` if given, else :func:`next_monday`.
+
+    Raises
+    ------
+    ConfigError
+        When ``plan_start`` is not a date of the calendar.
+    """
+    if plan_start is None:
+        return next_monday()
+    return dt.date.fromisoformat(_date("plan_start", plan_start) or "")
 
 
 def _int(key: str, v: Any, minimum: int) -> int:
@@ -269,6 +306,7 @@ _CHECKS: dict[str, Any] = {
     "area": lambda k, v: _str(k, str(v) if _is_int(v) else v, optional=True),
     "date_from": _date,
     "date_to": _date,
+    "plan_start": _date,
     "methods": lambda k, v: _methods(k, _str_list(k, v)),
     "cell_m": _float,
     "lang": lambda k, v: _choice(k, v, _LANGS),
@@ -352,6 +390,19 @@ def validate_config(values: Mapping[str, Any] | None) -> ReportConfig:
     return cfg
 
 
+class _Loader(yaml.SafeLoader):
+    """YAML's safe loader, but dates stay text.
+
+    :func:`_date` checks them and names the key of an impossible one (``2024-13-01``)
+    instead of PyYAML raising a ValueError.
+    """
+
+
+_Loader.add_constructor(
+    "tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node)
+)
+
+
 def load_config(path: str | Path, **overrides: Any) -> ReportConfig:
     """Read a YAML configuration file and validate it.
 
@@ -380,7 +431,7 @@ def load_config(path: str | Path, **overrides: Any) -> ReportConfig:
     except OSError as exc:
         raise ConfigError(f"cannot read the configuration file {path}: {exc.strerror}") from exc
     try:
-        values = yaml.safe_load(text)
+        values = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path} is not valid YAML: {exc}") from exc
     if values is None:

@@ -37,10 +37,13 @@ function hsPopup(spec,p){
 function hsLayer(data,spec){
  function style(f){var p=f.properties||{};var s=Object.assign({},spec.style);
   var c=hsColor(spec,p);if(spec.line){s.color=c;}else{s.fillColor=c;}
+  if(spec.dashOffsets){var o=spec.dashOffsets[String(p[spec.colorBy])];
+   if(o!==undefined){s.dashOffset=String(o);}}
   if(spec.weightBy){var w=p[spec.weightBy];
    s.weight=(w===null||w===undefined||!spec.vmax)?spec.wmin:spec.wmin+(spec.wmax-spec.wmin)*w/spec.vmax;}
   return s;}
- var opts={style:style,onEachFeature:function(f,l){var p=f.properties||{};
+ var opts={style:style,renderer:spec.svg?L.svg():undefined,
+  onEachFeature:function(f,l){var p=f.properties||{};
   if(spec.fields.length){l.bindPopup(function(){return hsPopup(spec,p)||'';});}
   if(spec.tooltip&&p[spec.tooltip]!==null&&p[spec.tooltip]!==undefined){
    l.bindTooltip(hsEsc(p[spec.tooltip]),{sticky:true});}}};
@@ -54,7 +57,21 @@ function hsLayer(data,spec){
   if(!ll.length){return;}
   g.addLayer(L.marker(ll[ll.length-1],{interactive:false,keyboard:false,
    icon:L.divIcon({className:'hs-end-label',html:hsEsc(t),iconSize:null,iconAnchor:[-6,8]})}));});}
+ if(spec.label){var marks=[];g.eachLayer(function(l){var p=(l.feature||{}).properties||{};
+  var t=p[spec.label];if(t===null||t===undefined||t===''){return;}
+  var ll=l.getBounds?l.getBounds().getCenter():(l.getLatLng?l.getLatLng():null);if(!ll){return;}
+  marks.push(L.marker(ll,{interactive:false,keyboard:false,icon:L.divIcon({
+   className:'hs-label-box',iconSize:null,iconAnchor:[0,0],
+   html:'<span class="hs-label '+hsEsc(spec.labelClass||'')+'" data-hs-mz="'+spec.labelMinZoom+
+    '">'+hsEsc(t)+'</span>'})}));});
+  marks.forEach(function(mk){g.addLayer(mk);});}
  return g;}
+function hsZoomLabels(map){var z=map.getZoom();
+ map.getContainer().querySelectorAll('[data-hs-mz]').forEach(function(e){
+  e.style.display=z>=parseFloat(e.getAttribute('data-hs-mz'))?'':'none';});}
+L.Map.addInitHook(function(){var map=this,t=null;
+ function later(){if(t){return;}t=setTimeout(function(){t=null;hsZoomLabels(map);},0);}
+ map.on('zoomend overlayadd layeradd',later);});
 """
 
 #: Styles of popups, legend and banners (system fonts only: no web font).
@@ -82,6 +99,20 @@ PAGE_CSS = """
 .hs-end-label{background:rgba(255,255,255,.9);border:1px solid #08519c;border-radius:3px;
  padding:0 4px;font-size:12px;font-weight:700;color:#08306b;white-space:nowrap}
 .hs-banner small{display:block;font-weight:400;font-size:11px;letter-spacing:0}
+.hs-label-box{background:none;border:0}
+.hs-label{display:inline-block;transform:translate(-50%,-50%);white-space:nowrap;
+ font-size:11px;color:#222;text-shadow:0 0 2px #fff,0 0 2px #fff,0 0 3px #fff;
+ pointer-events:none}
+.hs-label.hs-rank{background:#3f007d;color:#fff;text-shadow:none;border-radius:9px;
+ padding:0 5px;font-weight:700;font-size:12px;border:1px solid #fff}
+details.hs-legend summary{cursor:pointer;font-weight:700;font-size:13px}
+details.hs-legend[open] summary{margin-bottom:4px}
+.hs-filter{background:rgba(255,255,255,.95);padding:5px 7px;border-radius:4px;
+ box-shadow:0 1px 4px rgba(0,0,0,.35);font-size:12px}
+.hs-filter select{font-size:13px;margin:2px 0;max-width:170px;display:block}
+@media (max-width:600px){.hs-legend{max-width:200px;max-height:40vh;font-size:11px}
+ .leaflet-control-attribution{font-size:8px;line-height:10px;max-width:45vw}
+ .hs-banner{font-size:12px;padding:2px 8px}.hs-banner small{display:none}}
 """
 
 

@@ -55,9 +55,12 @@ class _Legend(MacroElement):
         {% macro script(this, kwargs) %}
         var {{ this.get_name() }} = L.control({position: 'bottomleft'});
         {{ this.get_name() }}.onAdd = function () {
-            var div = L.DomUtil.create('div', 'hs-legend');
+            // a <details> box: open on a desk, folded on a phone (tap the title to open)
+            var div = L.DomUtil.create('details', 'hs-legend');
             div.innerHTML = {{ this.html_json }};
+            div.open = window.innerWidth > 600;
             L.DomEvent.disableScrollPropagation(div);
+            L.DomEvent.disableClickPropagation(div);
             return div;
         };
         {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
@@ -85,7 +88,8 @@ class _Legend(MacroElement):
 
     def render(self, **kwargs: Any) -> None:
         m = self._parent
-        parts = [f"<h4>{html.escape(self.title or label('legend', m._hotspots_lang))}</h4>"]
+        title = html.escape(self.title or label("legend", m._hotspots_lang))
+        parts = [f"<summary>{title}</summary>"]
         # layer name in the control (escaped, as the control shows it) -> shown at start?
         layers = {v.layer_name: v.show for v in m._children.values() if hasattr(v, "layer_name")}
         names: list[str] = []
@@ -138,6 +142,30 @@ class _Credits(MacroElement):
         texts = [label(key, m._hotspots_lang) for key in m._hotspots_credits]
         self.credits_json = _js_string_list([html.escape(t) for t in texts])
         super().render(**kwargs)
+
+
+class _ScaleAndPhone(MacroElement):
+    """A metric-only scale bar, and a folded layer control on a phone-sized screen."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        L.control.scale({metric: true, imperial: false}).addTo({{ this._parent.get_name() }});
+        (function (map, ctrl) {
+            if (window.innerWidth > 600) { return; }
+            // the layer list folds into its button; tap it to open, tap the map to close
+            ctrl.options.collapsed = true;
+            ctrl.collapse();
+            map.on('click', ctrl.collapse, ctrl);
+        })({{ this._parent.get_name() }}, {{ this.control.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, control: Any) -> None:
+        super().__init__()
+        self._name = "ScaleAndPhone"
+        self.control = control
 
 
 #: Credit keys (labels) in the order they are shown.
@@ -342,7 +370,7 @@ def base_map(
         zoom_start=6,
         tiles=None,
         prefer_canvas=True,
-        control_scale=True,
+        control_scale=False,  # a metric-only scale is added by _finish
         zoom_snap=0.25,  # the province fills the page (whole zoom levels leave it small)
     )
     m._hotspots_lang = lang
@@ -487,13 +515,14 @@ def _finish(m: OfflineMap) -> None:
         m._hotspots_fit = folium.FitBounds(
             [[-1.0, -1.0], [1.0, 1.0]], padding_top_left=(10, top), padding_bottom_right=(10, 10)
         )
-    for name in ("hs_fit", "hs_control"):
+    for name in ("hs_fit", "hs_control", "hs_scale"):
         m._children.pop(name, None)  # re-added below: they render last
     if m._hotspots_bounds is not None:
         w, s, e, n = m._hotspots_bounds
         m._hotspots_fit.bounds = [[s, w], [n, e]]
         m.add_child(m._hotspots_fit, name="hs_fit")
     m.add_child(m._hotspots_control, name="hs_control")
+    m.add_child(_ScaleAndPhone(m._hotspots_control), name="hs_scale")
     title = m._hotspots_title
     if title is None:
         names = [n for n, _ in m._hotspots_layers]

@@ -159,6 +159,11 @@ def add_geojson_layer(
     check_privacy: bool = True,
     count_columns: Sequence[str] | None = None,
     end_label: str | None = None,
+    label_by: str | None = None,
+    label_min_zoom: float = 0.0,
+    label_class: str = "",
+    svg: bool = False,
+    dash_offsets: Mapping[str, float] | None = None,
 ) -> Any:
     """Add ``gdf`` as one GeoJSON overlay (the building block of every other layer).
 
@@ -169,6 +174,14 @@ def add_geojson_layer(
     With ``check_privacy`` the map's privacy level is applied first (PII and case ids
     dropped; in shareable maps counts below the threshold suppressed and case points
     refused).
+
+    Popup values are shown as the reader writes them (:func:`_display_columns`): codes
+    as words, dates ``dd/mm/yyyy``, numbers rounded. ``label_by`` names a column
+    written as a permanent label at the centre of each feature, shown from zoom
+    ``label_min_zoom`` on (commune names, key-area ranks; CSS class ``label_class``).
+    ``svg`` draws the layer with Leaflet's SVG renderer (needed for ``dashOffset``);
+    ``dash_offsets`` maps values of ``color_by`` to a dash offset in pixels, so that
+    dashed lines over the same road show every colour in turn.
     """
     lang = m._hotspots_lang
     if check_privacy:
@@ -179,8 +192,12 @@ def add_geojson_layer(
             pii=getattr(m, "_hotspots_pii", False),
             count_columns=count_columns,
         )
-    extra = (color_by, weight_by, tooltip, end_label)
-    used = list(dict.fromkeys([*fields, *(c for c in extra if c)]))
+    styled = {c for c in (color_by, weight_by) if c}
+    gdf, shown = _display_columns(
+        gdf, [*fields, *(c for c in (tooltip, label_by) if c)], styled, lang
+    )
+    extra = (color_by, weight_by, shown.get(tooltip), end_label, shown.get(label_by))
+    used = list(dict.fromkeys([*(shown.get(c, c) for c in fields), *(c for c in extra if c)]))
     used = [c for c in used if c in gdf.columns]
     data = features_json(gdf, used, simplify_m=simplify_m)
     vmax = None
@@ -189,9 +206,9 @@ def add_geojson_layer(
         vmax = float(values.max()) if values.notna().any() else None
     spec = {
         "fields": [
-            [c, label(c if c != "communes" else "communes_list", lang)]
+            [shown.get(c, c), label(c if c != "communes" else "communes_list", lang)]
             for c in fields
-            if c in gdf.columns
+            if shown.get(c, c) in gdf.columns
         ],
         "style": dict(style or {}),
         "colorBy": color_by if color_by in gdf.columns else None,
@@ -211,8 +228,15 @@ def add_geojson_layer(
         "wmin": weight_range[0],
         "wmax": weight_range[1],
         "vmax": vmax,
-        "tooltip": tooltip if tooltip in gdf.columns else None,
+        "tooltip": shown.get(tooltip) if shown.get(tooltip) in gdf.columns else None,
         "endLabel": end_label if end_label in gdf.columns else None,
+        "label": shown.get(label_by) if shown.get(label_by) in gdf.columns else None,
+        "labelMinZoom": float(label_min_zoom),
+        "labelClass": label_class,
+        "svg": bool(svg),
+        "dashOffsets": (
+            {str(k): float(v) for k, v in dash_offsets.items()} if dash_offsets else None
+        ),
     }
     spec_js = _script_safe(json.dumps(spec, ensure_ascii=False, separators=(",", ":")))
     GeoJsonLayer(data, spec_js, name=name, show=show).add_to(m)
@@ -230,6 +254,48 @@ def add_geojson_layer(
                 else (min(old[0], b[0]), min(old[1], b[1]), max(old[2], b[2]), max(old[3], b[3]))
             )
     return m
+
+
+def _display_value_column(col: str, s: pd.Series, lang: str) -> pd.Series:
+    """One column as shown to the reader (codes as words, dates, rounded numbers)."""
+    from hotspots.maps.labels import display_value, format_date
+
+    if isinstance(s.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_any_dtype(s):
+        return s.map(lambda t: format_date(t, lang), na_action="ignore").astype(object)
+    if pd.api.types.is_bool_dtype(s):
+        yes, no = ("có", "không") if lang == "vi" else ("yes", "no")
+        return s.map({True: yes, False: no}).astype(object)
+    if pd.api.types.is_float_dtype(s):
+        if col == "share":
+            return s.map(lambda v: f"{v * 100:.0f}%", na_action="ignore").astype(object)
+        return s.map(lambda v: round(v, 2) if abs(v) < 10 else round(v, 1), na_action="ignore")
+    if pd.api.types.is_object_dtype(s) or pd.api.types.is_string_dtype(s):
+        return s.map(lambda v: display_value(col, v, lang), na_action="ignore")
+    return s
+
+
+def _display_columns(
+    gdf: gpd.GeoDataFrame, columns: Sequence[str], styled: set[str], lang: str
+) -> tuple[gpd.GeoDataFrame, dict[str, str]]:
+    """Add the display form of ``columns``; return the frame and column -> shown column.
+
+    A column that also drives the style (colour, width) keeps its raw values and gets
+    its display form in ``<column>__shown``.
+    """
+    shown: dict[str, str] = {}
+    out = gdf
+    for col in dict.fromkeys(c for c in columns if c in gdf.columns):
+        s = gdf[col]
+        d = _display_value_column(col, s, lang)
+        if d is s:
+            shown[col] = col
+            continue
+        if out is gdf:
+            out = gdf.copy()
+        target = f"{col}__shown" if col in styled else col
+        out[target] = d
+        shown[col] = target
+    return out, shown
 
 
 # ----------------------------------------------------------------------------- classes

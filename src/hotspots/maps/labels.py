@@ -6,6 +6,7 @@ The Vietnamese terms follow the programme plan (``Địa bàn trọng điểm``,
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any, Literal
 
@@ -15,7 +16,10 @@ __all__ = [
     "LANGS",
     "LABELS",
     "HEADINGS_VI",
+    "REASONS_VI",
     "Lang",
+    "display_value",
+    "format_date",
     "label",
     "labels_for",
     "localize_table",
@@ -197,15 +201,16 @@ _EXTRA = {
     "destination": ("Nơi bị đưa đến", "Destination"),
     "other": ("Khác", "Other"),
     "year": ("Năm", "Year"),
+    "method": ("Phương pháp", "Method"),
     "naive": ("Cách đơn giản (cả giai đoạn trước)", "Naive (whole training window)"),
     "naive_last": ("Cách đơn giản (kỳ gần nhất)", "Naive (last period)"),
     "kde": ("Mật độ hạt nhân (KDE)", "Kernel density (KDE)"),
     "decay": ("Mật độ giảm dần theo thời gian", "Time-decayed density"),
-    "prospective": ("Điểm nóng dự báo (prospective)", "Prospective hot spots"),
+    "prospective": ("Điểm nóng dự báo", "Prospective hot spots"),
     "gistar": ("Điểm nóng Gi*", "Gi* hot spots"),
     "lisa": ("Cụm Moran địa phương (LISA)", "Local Moran clusters (LISA)"),
     "sepp": ("Mô hình tự kích thích (SEPP)", "Self-exciting model (SEPP)"),
-    "auto": ("Tự chọn phương pháp (auto)", "Automatic choice (auto)"),
+    "auto": ("Tự chọn phương pháp", "Automatic choice (auto)"),
     # kinds of checkpoint site (hotspots.plan.checkpoints)
     "line_vertex": ("Đỉnh tuyến", "Line vertex"),
     "line_point": ("Điểm trên tuyến", "Point on the line"),
@@ -228,6 +233,22 @@ _EXTRA = {
 for _key, (_vi, _en) in _EXTRA.items():
     LABELS["vi"][_key] = _vi
     LABELS["en"][_key] = _en
+# coded values of layers (border gates, key lines) shown in popups and tables
+_VALUES = {
+    "main": ("Cửa khẩu chính", "Main gate"),
+    "international": ("Cửa khẩu quốc tế", "International gate"),
+    "secondary": ("Cửa khẩu phụ", "Secondary gate"),
+    "opening": ("Lối mở", "Border opening"),
+    "China": ("Trung Quốc", "China"),
+    "Laos": ("Lào", "Laos"),
+    "Cambodia": ("Campuchia", "Cambodia"),
+    "one-way": ("Một chiều", "One-way"),
+    "two-way": ("Hai chiều", "Two-way"),
+    "unknown": ("Không rõ", "Unknown"),
+}
+for _key, (_vi, _en) in _VALUES.items():
+    LABELS["vi"].setdefault(_key, _vi)
+    LABELS["en"].setdefault(_key, _en)
 LABELS["vi"]["no_pattern"] = "Không có xu hướng"
 LABELS["en"]["no_pattern"] = "No pattern"
 LABELS["vi"]["not_computed"] = "Chưa tính (thiếu số liệu theo thời gian)"
@@ -239,6 +260,36 @@ HEADINGS_VI: dict[str, str] = {
     "N": "Bắc", "NE": "Đông Bắc", "E": "Đông", "SE": "Đông Nam",
     "S": "Nam", "SW": "Tây Nam", "W": "Tây", "NW": "Tây Bắc",
 }  # fmt: skip
+
+
+#: What each reason of :data:`hotspots.data.schema.REASONS` means, in Vietnamese.
+REASONS_VI: dict[str, str] = {
+    "missing_coordinates": "không có tọa độ, không có xã để định vị",
+    "bad_coordinates": "tọa độ không phải là số hoặc độ",
+    "coordinates_out_of_range": "tọa độ ngoài phạm vi hợp lệ",
+    "swapped_coordinates": "kinh độ và vĩ độ bị đổi chỗ (đã sửa)",
+    "outside_area": "điểm nằm ngoài tỉnh hoặc địa bàn đã chọn",
+    "far_from_others": "điểm nằm rất xa mọi vụ khác",
+    "unknown_commune": "không tìm thấy tên hoặc mã xã",
+    "ambiguous_commune": "tên xã trùng với nhiều xã",
+    "geocoded_commune": "định vị tại trụ sở xã (độ chính xác cấp xã)",
+    "bad_date": "không đọc được ngày",
+    "impossible_date": "ngày không hợp lý (trước năm 1990 hoặc báo trước khi xảy ra)",
+    "future_date": "ngày nằm trong tương lai",
+    "bad_time": "không đọc được giờ; giữ lại ngày",
+    "missing_case_id": "thiếu mã vụ; dùng số thứ tự dòng thay thế",
+    "duplicate_merged": "trùng hoàn toàn với một dòng trước (đã gộp)",
+    "conflicting_duplicate": "trùng mã vụ và vai trò với dòng khác nhưng khác giá trị",
+    "bad_value": "giá trị không đúng loại (vai trò, số nạn nhân, độ chính xác)",
+    "converted_crs": "tọa độ đã chuyển từ VN-2000 hoặc UTM sang WGS84",
+    "unknown_province": "tên hoặc mã tỉnh không có trong danh mục năm 2025",
+    "old_province": "tên tỉnh cũ (trước 2025); dùng tỉnh mới đã sáp nhập",
+    "malformed_row": "dòng có nhiều trường hơn tiêu đề",
+    "unknown_role": "vai trò địa điểm không rõ; ghi là 'khác'",
+    "non_point_geometry": "là đường hoặc vùng; dùng một điểm bên trong",
+    "crs_assumed": "nhiều hệ tọa độ phù hợp; đã giả định một hệ",
+    "status_flag_as_date": "trạng thái ghi dạng có/không; dùng ngày báo thay ngày trạng thái",
+}
 
 
 def trend_key(value: object) -> str:
@@ -337,3 +388,66 @@ def looks_synthetic(frame: object) -> bool:
         ids = frame["case_id"].astype(str)  # type: ignore[index]
         return bool(ids.str.startswith("SYN-").all())
     return False
+
+
+_ISO = re.compile(
+    r"^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::\d{2}(?:\.\d+)?)?)?"
+    r"(?:[+-]\d{2}:?\d{2}|Z)?$"
+)
+#: Fields whose values are codes with a word in :data:`LABELS` (popups, tables).
+CODED_FIELDS = frozenset({"kind", "country", "direction", "role", "method", "gate_country"})
+
+
+def format_date(value: object, lang: Lang = "vi") -> str:
+    """Write a date or timestamp as the reader writes it.
+
+    Vietnamese: ``30/11/2026`` (with ``07:00`` when it has a time of day); English keeps
+    ``2026-11-30``. Text that is not an ISO date comes back unchanged.
+    """
+    import pandas as pd
+
+    if isinstance(value, str):
+        m = _ISO.match(value.strip())
+        if not m:
+            return value
+        y, mo, d, hh, mm = m.groups()
+        if lang != "vi":
+            return f"{y}-{mo}-{d}" + (f" {hh}:{mm}" if hh else "")
+        return f"{d}/{mo}/{y}" + (f" {hh}:{mm}" if hh and (hh, mm) != ("00", "00") else "")
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    try:
+        t = pd.Timestamp(value)
+    except (TypeError, ValueError):
+        return str(value)
+    with_time = (t.hour, t.minute) != (0, 0)
+    if lang != "vi":
+        return t.strftime("%Y-%m-%d %H:%M" if with_time else "%Y-%m-%d")
+    return t.strftime("%d/%m/%Y %H:%M" if with_time else "%d/%m/%Y")
+
+
+def display_value(field: str, value: object, lang: Lang = "vi") -> object:
+    """Return ``value`` of ``field`` as a reader should see it in ``lang``.
+
+    Codes become words (gate kinds, countries, directions, checkpoint site kinds,
+    roles), compass headings are spelled out (``NW`` -> ``Tây Bắc``), role counts
+    ``"transit:12;exit:3"`` become ``"Nơi trung chuyển: 12; Nơi xuất cảnh: 3"``, ISO
+    dates become ``30/11/2026``. Numbers and other text come back unchanged.
+    """
+    _check_lang(lang)
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    if field == "heading" and lang == "vi":
+        return HEADINGS_VI.get(text, text)
+    if field == "roles" and ":" in text:
+        parts = []
+        for item in re.split(r"[;,]\s*", text):
+            role, _, n = item.partition(":")
+            parts.append(f"{label(role.strip(), lang)}: {n}" if n else label(role.strip(), lang))
+        return "; ".join(parts)
+    if field in CODED_FIELDS or text in _VALUES:
+        return label(text, lang)
+    if _ISO.match(text):
+        return format_date(text, lang)
+    return value

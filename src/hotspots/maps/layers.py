@@ -15,6 +15,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from branca.element import MacroElement
+from folium.template import Template
 
 from hotspots.data.crs import metric_crs
 from hotspots.errors import InputError
@@ -83,6 +85,10 @@ TREND_COLORS: dict[str, str] = {
 #: Colours of key-area classes: purples/blues, apart from the red-yellow of counts.
 KEY_AREA_COLORS = {"origin": "#1f78b4", "operational": "#54278f"}
 KEY_AREA_TIERS = ("#54278f", "#807dba", "#bcbddc")
+#: Zoom from which commune names are written on the map (a commune is ~80 px wide there).
+NAME_LABEL_ZOOM = 10.0
+#: Outline of key areas: dark and thick, so they stand out over the commune shading.
+KEY_AREA_STROKE = {"color": "#3f007d", "weight": 3, "opacity": 1.0, "fillOpacity": 0.3}
 
 
 def _nice(x: float) -> float:
@@ -189,6 +195,8 @@ def add_counts(
         show=show,
         simplify_m=simplify_m,
         check_privacy=False,
+        label_by="name" if "name" in shown.columns else None,
+        label_min_zoom=NAME_LABEL_ZOOM,
     )
     _count_legend(m, breaks, name, palette)
     return m
@@ -245,6 +253,16 @@ def add_key_areas(
     ]
     if by and by not in fields:
         fields.insert(1, by)
+    tooltip = None
+    if "rank" in gdf.columns:
+        # "Địa bàn 1: Lào Cai, Cốc San" on hover; the rank itself is written on the map
+        word = "Địa bàn" if lang == "vi" else "Area"
+        where = gdf["communes"].fillna("").astype(str) if "communes" in gdf.columns else ""
+        gdf["title"] = [
+            f"{word} {r}: {c}" if c else f"{word} {r}"
+            for r, c in zip(gdf["rank"], where if len(where) else [""] * len(gdf), strict=True)
+        ]
+        tooltip = "title"
     add_geojson_layer(
         m,
         gdf,
@@ -253,9 +271,11 @@ def add_key_areas(
         color_by=by,
         colors=colors or None,
         color="#54278f",
-        style={"color": "#222", "weight": 1.5, "fillOpacity": 0.45},
+        style=dict(KEY_AREA_STROKE),
         show=show,
-        tooltip="rank" if "rank" in gdf.columns else None,
+        tooltip=tooltip,
+        label_by="rank" if "rank" in gdf.columns else None,
+        label_class="hs-rank",
     )
     add_legend(
         m,
@@ -395,6 +415,9 @@ def add_key_lines(
     if m._hotspots_privacy == "shareable" and "cases" in gdf.columns:
         cases = pd.to_numeric(gdf["cases"], errors="coerce")
         gdf = gdf[cases >= m._hotspots_threshold]
+    if weight_by in gdf.columns:  # widest first: a thin line is never hidden under a wide one
+        order = pd.to_numeric(gdf[weight_by], errors="coerce").fillna(0)
+        gdf = gdf.iloc[np.argsort(-order.to_numpy(), kind="stable")]
     if "rank" in gdf.columns:
         gdf = gdf.assign(end=_end_labels(gdf, lang))
     add_geojson_layer(
@@ -557,10 +580,114 @@ def add_checkpoints(
     )
 
 
+#: Dash length (px) of patrol routes when several units share the map.
+ROUTE_DASH = 10
+#: Vietnamese names of the days of the week (Monday first).
+WEEKDAYS_VI = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ Nhật")
+
+
+def _day_options(gdf: gpd.GeoDataFrame, lang: str) -> list[list[str]]:
+    """``[["1", "Thứ Hai 07/12"], ...]``: one choice per day of the plan."""
+    days = gdf[["day", "date"]] if "date" in gdf.columns else gdf[["day"]].assign(date=None)
+    out = []
+    for day, date in days.drop_duplicates("day").sort_values("day").itertuples(index=False):
+        t = pd.to_datetime(str(date)[:10], errors="coerce") if date is not None else pd.NaT
+        if pd.isna(t):
+            text = f"{label('day', lang)} {day}"
+        elif lang == "vi":
+            text = f"{WEEKDAYS_VI[t.weekday()]} {t:%d/%m}"
+        else:
+            text = f"{t:%a %d %b}"
+        out.append([str(day), text])
+    return out
+
+
+class _RouteFilter(MacroElement):
+    """A box with a day and a unit selector that shows only the chosen routes."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function (map, layer, fields) {
+            var all = []; layer.eachLayer(function (l) { if (l.feature) { all.push(l); } });
+            var ctl = L.control({position: 'topleft'}), box = null;
+            function apply() {
+                var want = {};
+                box.querySelectorAll('select').forEach(function (s) {
+                    want[s.getAttribute('data-hs-field')] = s.value; });
+                all.forEach(function (l) {
+                    var p = l.feature.properties || {}, ok = true;
+                    Object.keys(want).forEach(function (f) {
+                        if (want[f] !== '' && String(p[f]) !== want[f]) { ok = false; } });
+                    if (ok && !layer.hasLayer(l)) { layer.addLayer(l); }
+                    if (!ok && layer.hasLayer(l)) { layer.removeLayer(l); }
+                });
+            }
+            ctl.onAdd = function () {
+                box = L.DomUtil.create('div', 'hs-filter');
+                fields.forEach(function (f) {
+                    var s = L.DomUtil.create('select', '', box);
+                    s.setAttribute('data-hs-field', f.field);
+                    s.setAttribute('aria-label', f.label);
+                    [['', f.all]].concat(f.options).forEach(function (o) {
+                        var e = document.createElement('option');
+                        e.value = o[0]; e.textContent = o[1]; s.appendChild(e); });
+                    s.onchange = apply;
+                });
+                L.DomEvent.disableClickPropagation(box);
+                return box;
+            };
+            ctl.addTo(map);
+        })({{ this._parent.get_name() }}, {{ this.layer.get_name() }}, {{ this.fields_json }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, layer: Any, fields: list[dict[str, Any]]) -> None:
+        import json
+
+        super().__init__()
+        self._name = "RouteFilter"
+        self.layer = layer
+        self.fields_json = (
+            json.dumps(fields, ensure_ascii=False)
+            .replace("<", "\\u003c")
+            .replace(">", "\\u003e")
+            .replace("&", "\\u0026")
+        )
+
+
+def add_route_filter(m: Any, gdf: gpd.GeoDataFrame, layer: Any, lang: str) -> Any:
+    """Add day and unit selectors for the routes drawn as ``layer`` (from ``gdf``)."""
+    fields = []
+    if "day" in gdf.columns and gdf["day"].nunique() > 1:
+        every = "Cả tuần" if lang == "vi" else "Whole week"
+        fields.append(
+            {"field": "day", "label": label("day", lang), "all": every,
+             "options": _day_options(gdf, lang)}
+        )  # fmt: skip
+    if "unit" in gdf.columns and gdf["unit"].nunique() > 1:
+        units = [[u, u] for u in dict.fromkeys(gdf["unit"].astype(str))]
+        every = "Mọi tổ" if lang == "vi" else "Every unit"
+        fields.append({"field": "unit", "label": label("unit", lang), "all": every,
+                       "options": units})  # fmt: skip
+    if fields:
+        m.add_child(_RouteFilter(layer, fields))
+    return m
+
+
 def add_patrol_routes(
-    m: Any, routes: gpd.GeoDataFrame, name: str | None = None, show: bool = True
+    m: Any,
+    routes: gpd.GeoDataFrame,
+    name: str | None = None,
+    show: bool = True,
+    filters: bool = True,
 ) -> Any:
-    """Draw patrol routes (tuyến tuần tra), one colour per unit."""
+    """Draw patrol routes (tuyến tuần tra), one colour per unit.
+
+    With ``filters``, a plan of several days or units gets a day and a unit selector
+    (top left) that shows only the chosen routes.
+    """
     from hotspots.maps.base import add_legend
 
     lang = m._hotspots_lang
@@ -571,6 +698,10 @@ def add_patrol_routes(
         gdf["unit"] = gdf["unit"].astype(str)
         for i, u in enumerate(dict.fromkeys(gdf["unit"])):
             colors[u] = PALETTE_CATEGORIES[i % len(PALETTE_CATEGORIES)]
+    # routes of several units on one road: dashes of each colour in turn, none hidden
+    n = len(colors)
+    dash = {"dashArray": f"{ROUTE_DASH} {ROUTE_DASH * (n - 1)}"} if n > 1 else {}
+    offsets = {u: -ROUTE_DASH * i for i, u in enumerate(colors)} if n > 1 else None
     add_geojson_layer(
         m,
         gdf,
@@ -591,10 +722,15 @@ def add_patrol_routes(
         colors=colors or None,
         color="#1b9e77",
         line=True,
-        style={"weight": 4, "opacity": 0.85, "dashArray": "8 6"},
+        style={"weight": 4, "opacity": 0.9, "lineCap": "butt", **dash},
         show=show,
         tooltip="unit" if colors else None,
+        svg=n > 1,
+        dash_offsets=offsets,
     )
+    if filters and len(gdf):
+        layer = [c for c in m._children.values() if type(c).__name__ == "GeoJsonLayer"][-1]
+        add_route_filter(m, gdf, layer, lang)
     # a bare number gets the word for unit ("Tổ tuần tra 3"); a name ("Tổ 1", "Đồn Biên
     # phòng Bát Xát") is shown as it is, not as "Tổ tuần tra Tổ 1"
     items = [

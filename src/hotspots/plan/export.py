@@ -96,13 +96,21 @@ def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs) -> ET.E
     return el
 
 
-def _gpx_tree(routes: gpd.GeoDataFrame, stops: gpd.GeoDataFrame, checkpoints=None):
+#: Mark of plans made from synthetic data, in GPX names and descriptions.
+SYNTHETIC_GPX = "DỮ LIỆU GIẢ LẬP / SYNTHETIC"
+
+
+def _gpx_tree(
+    routes: gpd.GeoDataFrame, stops: gpd.GeoDataFrame, checkpoints=None, synthetic: bool = False
+):
     ET.register_namespace("", GPX_NS)
     root = ET.Element(
         f"{{{GPX_NS}}}gpx", {"version": "1.1", "creator": "hotspots (kế hoạch tuần tra)"}
     )
     meta = _sub(root, "metadata")
-    _sub(meta, "name", "Kế hoạch tuần tra")
+    _sub(meta, "name", f"Kế hoạch tuần tra - {SYNTHETIC_GPX}" if synthetic else "Kế hoạch tuần tra")
+    if synthetic:
+        _sub(meta, "desc", f"{SYNTHETIC_GPX}: không phải vụ việc thật / not real cases")
     # waypoints first (GPX 1.1 order: metadata, wpt*, rte*, trk*)
     for _, s in stops.iterrows():
         w = _sub(root, "wpt", lat=f"{s.geometry.y:.7f}", lon=f"{s.geometry.x:.7f}")
@@ -129,12 +137,14 @@ def _gpx_tree(routes: gpd.GeoDataFrame, stops: gpd.GeoDataFrame, checkpoints=Non
             _sub(w, "sym", "Flag, Red")
     for _, r in routes.iterrows():
         trk = _sub(root, "trk")
-        _sub(trk, "name", _track_name(r))
+        mark = f" [{SYNTHETIC_GPX}]" if synthetic else ""
+        _sub(trk, "name", _track_name(r) + mark)
         _sub(
             trk,
             "desc",
             f"{r['base']}{_vehicle_note(r)}: {r['n_stops']} điểm dừng, "
-            f"{r['distance_km']:.1f} km, {r['duration_min']:.0f} phút{_roads_note(r)}",
+            f"{r['distance_km']:.1f} km, {r['duration_min']:.0f} phút{_roads_note(r)}"
+            + (f" - {SYNTHETIC_GPX}" if synthetic else ""),
         )
         seg = _sub(trk, "trkseg")
         for x, y in r.geometry.coords:
@@ -143,15 +153,19 @@ def _gpx_tree(routes: gpd.GeoDataFrame, stops: gpd.GeoDataFrame, checkpoints=Non
     return ET.ElementTree(root)
 
 
-def write_gpx(plan, path: str | Path, checkpoints: CheckpointPlan | None = None) -> Path:
+def write_gpx(
+    plan, path: str | Path, checkpoints: CheckpointPlan | None = None, synthetic: bool = False
+) -> Path:
     """Write every unit-shift of ``plan`` to one GPX 1.1 file.
 
     One track per unit-shift, one waypoint per stop (name: unit, day, shift, order,
-    area) and per checkpoint.
+    area) and per checkpoint. ``synthetic`` writes DỮ LIỆU GIẢ LẬP / SYNTHETIC into the
+    file's metadata and into every track's name and description.
     """
     path = Path(path)
     cp = checkpoints if checkpoints is not None else plan.checkpoints
-    _gpx_tree(plan.routes, plan.stops, cp).write(path, encoding="UTF-8", xml_declaration=True)
+    tree = _gpx_tree(plan.routes, plan.stops, cp, synthetic=synthetic)
+    tree.write(path, encoding="UTF-8", xml_declaration=True)
     return path
 
 
@@ -161,11 +175,11 @@ def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "-", s).strip("-").lower() or "x"
 
 
-def write_gpx_per_route(plan, directory: str | Path) -> list[Path]:
+def write_gpx_per_route(plan, directory: str | Path, synthetic: bool = False) -> list[Path]:
     """Write one GPX file per unit-shift (track + its stops) into ``directory``.
 
     Files are named ``<unit>_ngay-<day>_<shift>.gpx`` (ASCII) for easy loading onto
-    a device.
+    a device. ``synthetic``: marked as in :func:`write_gpx`.
     """
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
@@ -178,7 +192,7 @@ def write_gpx_per_route(plan, directory: str | Path) -> list[Path]:
         )
         name = f"{_slug(r['unit'])}_ngay-{r['day']}_{r['shift'].replace(':', '')}.gpx"
         p = directory / name
-        tree = _gpx_tree(plan.routes.loc[[r.name]], plan.stops[sel])
+        tree = _gpx_tree(plan.routes.loc[[r.name]], plan.stops[sel], synthetic=synthetic)
         tree.write(p, encoding="UTF-8", xml_declaration=True)
         out.append(p)
     return out
@@ -273,8 +287,7 @@ def write_html(
     ]
     if synthetic:
         parts.append(
-            '<div class="banner">DỮ LIỆU GIẢ LẬP - KHÔNG PHẢI VỤ VIỆC THẬT / '
-            "SYNTHETIC DATA - NOT REAL CASES</div>"
+            '<div class="banner">DỮ LIỆU GIẢ LẬP / SYNTHETIC - KHÔNG PHẢI VỤ VIỆC THẬT</div>'
         )
     parts.append(f"<h1>{e(title)}</h1>")
     if len(routes):
@@ -351,7 +364,7 @@ def write_html(
                 f'<tr><td class="n">{int(c["rank"])}</td><td>{e(str(c["name"]))}</td>'
                 f"<td>{e(_KIND_VI.get(c['kind'], str(c['kind'])))}</td>"
                 f'<td class="n">{c["marginal"]:.0f}</td>'
-                f"<td>{c.geometry.y:.5f}, {c.geometry.x:.5f}</td></tr>"
+                f"<td>{c.geometry.y:.3f}, {c.geometry.x:.3f}</td></tr>"  # ~100 m; GPX: exact
             )
         parts.append("</tbody></table>")
         parts.append(

@@ -37,6 +37,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--out", help="output folder (overrides 'out' of the file)")
     p.add_argument("--data", help="case records (overrides 'data' of the file)")
     p.add_argument(
+        "--plan-start",
+        help="first day of the week's patrol plan, YYYY-MM-DD (overrides 'plan_start'; "
+        "default: next Monday in Asia/Ho_Chi_Minh)",
+    )
+    p.add_argument(
         "--check", action="store_true", help="only validate the configuration; run nothing"
     )
     p.add_argument("--quiet", action="store_true", help="print only the result")
@@ -55,12 +60,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     d.add_argument("--years", type=int, default=5, help="years of synthetic data (default 5)")
     d.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     d.add_argument("--lang", choices=("vi", "en"), default="vi", help="language (default vi)")
+    d.add_argument(
+        "--plan-start",
+        help="first day of the week's patrol plan, YYYY-MM-DD (default: next Monday)",
+    )
+    d.add_argument("--date-from", help="first day of the cases analysed, YYYY-MM-DD")
+    d.add_argument("--date-to", help="last day of the cases analysed, YYYY-MM-DD")
     d.add_argument("--quiet", action="store_true", help="print only the result")
     d.set_defaults(func=_demo)
 
 
 def _report(args: argparse.Namespace) -> int:
-    config = load_config(args.config, out=args.out, data=args.data)
+    config = load_config(args.config, out=args.out, data=args.data, plan_start=args.plan_start)
     if args.check:
         from hotspots.report.runner import _check_data, check_notebooks
 
@@ -81,6 +92,9 @@ def _demo(args: argparse.Namespace) -> int:
             "lang": args.lang,
             "privacy": "shareable",
             "out": args.out,
+            "plan_start": args.plan_start,
+            "date_from": args.date_from,
+            "date_to": args.date_to,
         }
     )
     return _run(config, quiet=args.quiet)

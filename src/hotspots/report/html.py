@@ -14,7 +14,7 @@ import nbformat
 
 from hotspots.errors import HotspotsError
 
-__all__ = ["notebook_to_html", "remote_references", "strip_remote"]
+__all__ = ["add_navigation", "nav_html", "notebook_to_html", "remote_references", "strip_remote"]
 
 _SCRIPT = re.compile(r"<script\b[^>]*>.*?</script>", re.S | re.I)
 _REMOTE = re.compile(
@@ -47,7 +47,9 @@ def strip_remote(html: str) -> str:
     return _SCRIPT.sub(keep, html)
 
 
-def notebook_to_html(notebook: str | Path, html_path: str | Path, title: str | None = None) -> Path:
+def notebook_to_html(
+    notebook: str | Path, html_path: str | Path, title: str | None = None, lang: str | None = None
+) -> Path:
     """Export an executed notebook to self-contained, code-free HTML.
 
     Parameters
@@ -58,6 +60,9 @@ def notebook_to_html(notebook: str | Path, html_path: str | Path, title: str | N
         Where to write the HTML.
     title
         Page title; default the notebook's first heading.
+    lang
+        The report's language: markdown cells tagged for another language
+        (``lang-en`` in a ``vi`` report) are left out, so a page speaks one language.
 
     Returns
     -------
@@ -72,6 +77,14 @@ def notebook_to_html(notebook: str | Path, html_path: str | Path, title: str | N
     from nbconvert import HTMLExporter
 
     nb = nbformat.read(str(notebook), as_version=4)
+    if lang is not None:
+        nb.cells = [
+            c
+            for c in nb.cells
+            if not any(
+                t.startswith("lang-") and t != f"lang-{lang}" for t in c.metadata.get("tags", [])
+            )
+        ]
     if title is None:
         title = first_heading(nb) or Path(notebook).stem
     nb.metadata["title"] = title
@@ -102,3 +115,58 @@ def first_heading(nb: nbformat.NotebookNode) -> str | None:
                 if line.startswith("#"):
                     return line.lstrip("#").strip()
     return None
+
+
+_NAV_CSS = (
+    "<style>.hs-nav{position:sticky;top:0;z-index:10;background:#7a1f1f;color:#fff;"
+    "padding:8px 14px;font:15px system-ui,Arial,sans-serif;display:flex;flex-wrap:wrap;"
+    "gap:6px 16px}.hs-nav a{color:#fff;font-weight:600}.hs-nav span{opacity:.8}</style>"
+)
+
+
+def nav_html(links: list[tuple[str, str]], lang: str = "vi") -> str:
+    """A bar of links for the top of a notebook page: the index first, then its maps.
+
+    Parameters
+    ----------
+    links
+        ``(label, href)`` of the page's maps and plan, relative to the page.
+    lang
+        ``"vi"`` or ``"en"``.
+    """
+    import html as _html
+
+    home = "← Trang chính của báo cáo" if lang == "vi" else "← Report home"
+    maps = "Bản đồ:" if lang == "vi" else "Maps:"
+    parts = [f'<nav class="hs-nav"><a href="../index.html">{_html.escape(home)}</a>']
+    if links:
+        parts.append(f"<span>{_html.escape(maps)}</span>")
+        parts += [f'<a href="{_html.escape(h)}">{_html.escape(t)}</a>' for t, h in links]
+    parts.append("</nav>")
+    return _NAV_CSS + "".join(parts)
+
+
+def add_navigation(root: str | Path, pages: dict[str, str], lang: str = "vi") -> None:
+    """Put a link bar on every notebook page: back to the index and to the page's maps.
+
+    The maps and printable plans of a page are those its notebook registered in
+    ``summaries/<notebook>.json`` (kinds ``map`` and ``plan``).
+    """
+    from hotspots.report.outputs import read_summaries
+
+    root = Path(root)
+    summaries = read_summaries(root)
+    for name, rel in pages.items():
+        page = root / rel
+        items = summaries.get(name, {}).get("outputs", [])
+        links = [
+            (i.get(f"label_{lang}") or i.get("label_vi") or i["path"], f"../{i['path']}")
+            for i in items
+            if i.get("kind") in ("map", "plan")
+        ]
+        text = page.read_text(encoding="utf-8")
+        bar = nav_html(links, lang)
+        body = re.search(r"<body[^>]*>", text)
+        at = body.end() if body else 0
+        text = text[:at] + bar + text[at:]
+        page.write_text(text, encoding="utf-8")

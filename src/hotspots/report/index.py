@@ -95,6 +95,17 @@ _T = {
     },
     "all": {"vi": "từ đầu", "en": "all"},
     "now": {"vi": "nay", "en": "now"},
+    "data": {"vi": "Dữ liệu", "en": "Data"},
+    "from_to": {"vi": "từ ngày {a} đến ngày {b}", "en": "from {a} to {b}"},
+    "cases_in": {"vi": "{n} vụ trong kỳ báo cáo", "en": "{n} cases in the period"},
+    "week": {"vi": "Tuần này", "en": "This week"},
+    "week_span": {
+        "vi": "Kế hoạch từ thứ Hai {a} đến Chủ nhật {b}",
+        "en": "Plan from Monday {a} to Sunday {b}",
+    },
+    "week_span_any": {"vi": "Kế hoạch từ ngày {a} đến ngày {b}", "en": "Plan from {a} to {b}"},
+    "plan_print": {"vi": "Kế hoạch tuần tra in được", "en": "Printable patrol plan"},
+    "plan": {"vi": "Kế hoạch", "en": "Plan"},
 }
 
 _CSS = """
@@ -123,6 +134,11 @@ table.summary caption{text-align:left;font-weight:600;padding:4px 0}
 table.summary th,table.summary td{border:1px solid #ddd;padding:3px 8px;text-align:left}
 table.summary th{background:#f0eeea}
 .mainmap{font-size:17px;margin:6px 0}
+.week{border:2px solid #0b4f9c}
+.scroll{overflow-x:auto;max-width:100%}
+.note{color:#444;font-size:13px;margin:0 0 10px 0}
+@media (max-width:600px){main{padding:8px}section{padding:10px}header{padding:12px}
+.kind{display:block;min-width:0}header h1{font-size:20px}}
 """
 
 
@@ -139,6 +155,84 @@ def _t(key: str, lang: str, **kw: Any) -> str:
     return _T[key][lang].format(**kw)
 
 
+def _day(iso: str | None, lang: str) -> str:
+    """``2026-12-07`` -> ``07/12/2026`` (Vietnamese); English keeps ISO."""
+    if not iso:
+        return "?"
+    y, m, d = str(iso)[:10].split("-")
+    return f"{d}/{m}/{y}" if lang == "vi" else f"{y}-{m}-{d}"
+
+
+def _table_html(tab: dict[str, Any], lang: str) -> list[str]:
+    """One summary table (caption, header, rows, note) as HTML lines."""
+    e = html.escape
+    label = tab.get(f"label_{lang}") or tab.get("label_vi", "")
+    parts = [f'<div class="scroll"><table class="summary"><caption>{e(label)}</caption><tr>']
+    parts.extend(f"<th>{e(str(c))}</th>" for c in tab.get("columns", []))
+    parts.append("</tr>")
+    for row in tab.get("rows", []):
+        parts.append("<tr>" + "".join(f"<td>{e(str(v))}</td>" for v in row) + "</tr>")
+    parts.append("</table></div>")
+    note = tab.get(f"note_{lang}") or tab.get("note_vi")
+    if note:
+        parts.append(f'<p class="note">{e(note)}</p>')
+    return parts
+
+
+def _header_lines(params: dict[str, Any], period: dict[str, Any] | None, lang: str) -> list[str]:
+    """Data period, report window and the week of the plan, for the page header."""
+    e = html.escape
+    lines = []
+    if period and period.get("first"):
+        span = _t("from_to", lang, a=_day(period["first"], lang), b=_day(period["last"], lang))
+        lines.append(f"{_t('data', lang)}: {span}")
+    if params.get("date_from") or params.get("date_to") or not period:
+        a = _day(params["date_from"], lang) if params.get("date_from") else _t("all", lang)
+        b = _day(params["date_to"], lang) if params.get("date_to") else _t("now", lang)
+        lines.append(f"{_t('window', lang)}: {a} → {b}")
+    if period and period.get("cases") is not None:
+        lines.append(_t("cases_in", lang, n=period["cases"]))
+    return [f"<p>{e(x)}</p>" for x in lines]
+
+
+def _week_section(
+    params: dict[str, Any], summaries: dict[str, dict], notebooks: list[str], lang: str
+) -> list[str]:
+    """The first section: the week's plan, what each unit does, the named areas."""
+    import datetime as dt
+
+    e = html.escape
+    tables = [
+        t
+        for name in notebooks
+        for t in summaries.get(name, {}).get("tables", [])
+        if t.get("top") is not None
+    ]
+    plans = [
+        i
+        for name in notebooks
+        for i in summaries.get(name, {}).get("outputs", [])
+        if i.get("kind") == "plan"
+    ]
+    if not tables and not plans:
+        return []
+    parts = [f'<section id="week" class="week"><h2>{e(_t("week", lang))}</h2>']
+    start = params.get("plan_start")
+    if start:
+        d0 = dt.date.fromisoformat(str(start)[:10])
+        d1 = d0 + dt.timedelta(days=6)
+        key = "week_span" if d0.weekday() == 0 else "week_span_any"
+        span = _t(key, lang, a=_day(d0.isoformat(), lang), b=_day(d1.isoformat(), lang))
+        parts.append(f'<p class="headline">{e(span)}</p>')
+    for item in plans:
+        label = item.get(f"label_{lang}") or item.get("label_vi") or item["path"]
+        parts.append(f'<p class="mainmap"><a href="{e(item["path"])}">{e(label)}</a></p>')
+    for tab in sorted(tables, key=lambda t: t["top"]):
+        parts += _table_html(tab, lang)
+    parts.append("</section>")
+    return parts
+
+
 def render_index(
     root: str | Path,
     params: dict[str, Any],
@@ -146,6 +240,7 @@ def render_index(
     pages: dict[str, str],
     stamp: str,
     failed: dict[str, str] | None = None,
+    period: dict[str, Any] | None = None,
 ) -> str:
     """Return the HTML of the index page for the run folder ``root``.
 
@@ -164,15 +259,15 @@ def render_index(
     failed
         Unused for published runs (a failed run is never published); kept for
         inspection pages.
+    period
+        Dates of the data (:func:`hotspots.report.runner.data_period`): first and last
+        case, cases in the window.
     """
     lang = params.get("lang", "vi")
     e = html.escape
     summaries = read_summaries(root)
     synthetic = bool(params.get("synthetic"))
     privacy = params.get("privacy", "shareable")
-    window = (
-        f"{params.get('date_from') or _t('all', lang)} → {params.get('date_to') or _t('now', lang)}"
-    )
     parts = [
         "<!DOCTYPE html>",
         f'<html lang="{lang}"><head><meta charset="utf-8">',
@@ -187,12 +282,13 @@ def render_index(
     parts += [
         "<header>",
         f"<h1>{e(_t('title', lang))} — {e(str(params.get('province', '')))}</h1>",
-        f"<p>{e(_t('window', lang))}: {e(window)}</p>",
+        *_header_lines(params, period, lang),
         f"<p>{e(_t('made', lang))}: {e(_when(stamp))}</p>",
         f"<p>{e(_t('privacy', lang))}: "
         f"{e(_t(privacy, lang, n=params.get('suppress_below', 3)))}</p>",
         "</header><main>",
     ]
+    parts += _week_section(params, summaries, notebooks, lang)
     maps = [
         item
         for name in notebooks
@@ -218,13 +314,8 @@ def render_index(
         for h in summary.get("headlines", []):
             parts.append(f'<p class="headline">{e(h.get(lang) or h.get("vi", ""))}</p>')
         for tab in summary.get("tables", []):
-            label = tab.get(f"label_{lang}") or tab.get("label_vi", "")
-            parts.append(f'<table class="summary"><caption>{e(label)}</caption><tr>')
-            parts.extend(f"<th>{e(str(c))}</th>" for c in tab.get("columns", []))
-            parts.append("</tr>")
-            for row in tab.get("rows", []):
-                parts.append("<tr>" + "".join(f"<td>{e(str(v))}</td>" for v in row) + "</tr>")
-            parts.append("</table>")
+            if tab.get("top") is None:  # "this week" tables are shown at the top
+                parts += _table_html(tab, lang)
         parts.append("<ul>")
         if name in pages:
             parts.append(

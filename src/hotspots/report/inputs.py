@@ -44,6 +44,10 @@ class Inputs:
         Whether the data are synthetic.
     truth
         Planted truth of synthetic data (``key_areas``, ``key_lines``...), else ``None``.
+    key
+        What the inputs were made from (file, size and modification time, province,
+        area, window, seed): a notebook reuses another notebook's layers only when
+        their keys are equal (:meth:`NotebookOutputs.reuse_layer`).
     """
 
     cases: gpd.GeoDataFrame
@@ -51,6 +55,7 @@ class Inputs:
     ingest: Any
     synthetic: bool
     truth: dict | None = None
+    key: dict = dataclasses.field(default_factory=dict)
 
 
 def _generator_key(province: str, years: int, seed: int) -> str:
@@ -159,21 +164,50 @@ def load_inputs(
     -------
     Inputs
     """
+    key = _input_key(data_path, routes_path, province, area, date_from, date_to, seed, years)
+    inputs = _load_inputs(
+        data_path, routes_path, province, area, date_from, date_to, seed, years, synthetic
+    )
+    inputs.key = key
+    return inputs
+
+
+def _input_key(data_path: str, routes_path: str | None, *params: Any) -> dict:
+    """What the inputs depend on: the parameters and each file's size and mtime."""
+    files = []
+    for f in (data_path, routes_path):
+        if f and f != "synthetic" and Path(f).exists():
+            st = Path(f).stat()
+            files.append([Path(f).resolve().as_posix(), st.st_size, st.st_mtime_ns])
+    return {"data": data_path, "routes": routes_path, "params": list(params), "files": files}
+
+
+def _load_inputs(
+    data_path: str,
+    routes_path: str | None,
+    province: str | None,
+    area: str | None,
+    date_from: str | None,
+    date_to: str | None,
+    seed: int,
+    years: int,
+    synthetic: bool,
+) -> Inputs:
     from hotspots.data.ingest import read_cases
 
     if data_path == "synthetic":
         with tempfile.TemporaryDirectory(prefix="hotspots-synthetic-") as tmp:
             cases_file, routes_file = synthetic_files(tmp, province or "Lào Cai", years, seed)
-            return load_inputs(
+            return _load_inputs(
                 str(cases_file),
                 routes_path or (str(routes_file) if routes_file else None),
                 province,
                 area,
                 date_from,
                 date_to,
-                seed=seed,
-                years=years,
-                synthetic=True,
+                seed,
+                years,
+                True,
             )
     truth_dir = Path(data_path).parent if _has_truth(Path(data_path).parent) else None
     ingest = read_cases(data_path, province=province, area=area)
@@ -184,8 +218,10 @@ def load_inputs(
     if routes is not None:
         routes = routes[routes["case_id"].isin(set(cases["case_id"]))].reset_index(drop=True)
     truth = _read_truth(truth_dir) if truth_dir is not None else None
+    from hotspots.maps.labels import looks_synthetic as labelled
+
     marked = "synthetic" in cases.columns and _truthy(cases["synthetic"]).any()
-    synthetic = synthetic or truth is not None or bool(marked)
+    synthetic = synthetic or truth is not None or bool(marked) or labelled(ingest.cases)
     return Inputs(
         cases=cases.reset_index(drop=True),
         routes=routes,

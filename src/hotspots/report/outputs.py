@@ -79,6 +79,10 @@ class NotebookOutputs:
         Whether the data are synthetic.
     suppress_below
         Suppression threshold shareable counts must respect.
+    run
+        What this run was made from (``Inputs.key`` and the shared parameters); written
+        into the summary so that another notebook can tell whether a layer left in
+        ``output_dir`` is of this run (:meth:`reuse_layer`).
     """
 
     def __init__(
@@ -89,8 +93,11 @@ class NotebookOutputs:
         privacy: str = "shareable",
         synthetic: bool = False,
         suppress_below: int = 3,
+        run: Any = None,
     ) -> None:
         self.root = Path(output_dir)
+        # a digest, not the parameters: the summary is published and paths stay private
+        self.run = _digest(run) if run is not None else None
         self.notebook = notebook
         self.lang = lang
         self.privacy = privacy
@@ -182,11 +189,20 @@ class NotebookOutputs:
         self.headlines.append({"vi": vi, "en": en or vi})
 
     def index_table(
-        self, df: pd.DataFrame, vi: str, en: str | None = None, max_rows: int = 10
+        self,
+        df: pd.DataFrame,
+        vi: str,
+        en: str | None = None,
+        max_rows: int = 10,
+        top: int | None = None,
+        note_vi: str | None = None,
+        note_en: str | None = None,
     ) -> None:
         """Show a small table on the index page (first ``max_rows`` rows, as text).
 
         Give it aggregates only (shareable tables are checked like :meth:`table`).
+        ``top`` puts the table in the index's first section, "this week" (tables in
+        increasing ``top`` order); ``note_vi``/``note_en`` is a line printed under it.
         """
         if self.privacy == "shareable":
             _check_shareable(df, vi, self.suppress_below)
@@ -216,8 +232,58 @@ class NotebookOutputs:
                 "label_en": en or vi,
                 "columns": names,
                 "rows": [[cell(v) for v in row] for row in frame.itertuples(index=False)],
+                "top": top,
+                "note_vi": note_vi,
+                "note_en": note_en or note_vi,
             }
         )
+
+    def reuse_layer(self, name: str, notebook: str) -> tuple[Any, str]:
+        """Read ``layers/<name>.gpkg`` if ``notebook`` wrote it in this same run.
+
+        A layer left in the folder by another province, another data file or other
+        parameters is not used: the summary of ``notebook`` must carry the same
+        ``run`` as this notebook and list the layer among its outputs.
+
+        Returns
+        -------
+        (GeoDataFrame or None, str)
+            The layer (``None``: recompute it) and a sentence saying which, in the
+            report's language.
+        """
+        import geopandas as gpd
+
+        from hotspots.maps.labels import label
+        from hotspots.report.index import NOTEBOOK_TITLES
+
+        what_vi, what_en = label(name, "vi"), label(name, "en")
+        page = NOTEBOOK_TITLES.get(notebook, {})
+        page_vi = f"“{page['vi']}”" if page else notebook
+        page_en = f"“{page['en']}”" if page else notebook
+        summary = self.root / "summaries" / f"{notebook}.json"
+        rel = f"layers/{name}.gpkg"
+        data = json.loads(summary.read_text(encoding="utf-8")) if summary.exists() else None
+        if data is None:
+            why = ("trang {vi} chưa chạy trong lần này", "the page {en} has not run in this run")
+        elif self.run is None or data.get("run") != self.run:
+            why = (
+                "lớp trong thư mục là của lần chạy khác (dữ liệu, tỉnh hoặc tham số khác)",
+                "the layer in the folder is from another run (other data, province or parameters)",
+            )
+        elif (
+            rel not in [o["path"] for o in data.get("outputs", [])]
+            or not (self.root / rel).exists()
+        ):
+            why = ("trang {vi} không ghi lớp này", "the page {en} did not write this layer")
+        else:
+            gdf = gpd.read_file(self.root / rel)
+            gdf = gdf.drop(columns=[c for c in ("data",) if c in gdf.columns])
+            return gdf, self.label(
+                f"{what_vi}: dùng lại kết quả của trang {page_vi} trong lần chạy này.",
+                f"{what_en}: reusing the result of the page {page_en} of this run.",
+            )
+        vi, en = why[0].format(vi=page_vi), why[1].format(en=page_en)
+        return None, self.label(f"{what_vi}: tính lại ({vi}).", f"{what_en}: recomputed ({en}).")
 
     def save(self, title_vi: str = "", title_en: str = "") -> None:
         """Write ``summaries/<notebook>.json`` for the index page."""
@@ -231,12 +297,21 @@ class NotebookOutputs:
                     "headlines": self.headlines,
                     "tables": self.tables,
                     "outputs": self.items,
+                    "run": self.run,
                 },
                 ensure_ascii=False,
                 indent=2,
             ),
             encoding="utf-8",
         )
+
+
+def _digest(run: Any) -> str:
+    """A short sha256 of ``run`` written as sorted JSON."""
+    import hashlib
+
+    text = json.dumps(run, sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
 def _check_shareable(obj: Any, name: str, threshold: int) -> None:

@@ -17,11 +17,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from hotspots.config import ReportConfig, closest
+from hotspots.config import ReportConfig, closest, plan_start_date
 from hotspots.errors import ConfigError, HotspotsError
 
 from . import manifest as mf
-from .html import notebook_to_html
+from .html import add_navigation, notebook_to_html
 from .index import write_index
 from .lock import RunLock
 from .publish import clean_stale, keep_failed, new_stamp, publish, staging_dir
@@ -32,6 +32,7 @@ __all__ = [
     "RunResult",
     "notebooks_dir",
     "check_notebooks",
+    "data_period",
     "run_report",
 ]
 
@@ -239,19 +240,35 @@ def run_report(
     with RunLock(out):
         for stale in clean_stale(out):
             say(f"removed the unfinished run {stale.name} left by a killed process")
-        stamp = new_stamp(out)
-        staging = staging_dir(out, stamp)
         timings: dict[str, float] = {}
         t_start = time.perf_counter()
         started = dt.datetime.now(dt.timezone(dt.timedelta(hours=7))).isoformat(timespec="seconds")
+        # the data and the window are checked before a run folder exists: a window
+        # without cases is a wrong parameter (exit 2), not a failed run
+        cfg, inputs = _prepare_data(config, out, say, timings)
+        period, marked = data_period(cfg)
+        if marked and not cfg.synthetic:
+            say("the case file carries the synthetic label: outputs are marked SYNTHETIC")
+        cfg = dataclasses.replace(
+            cfg,
+            synthetic=cfg.synthetic or marked,
+            plan_start=plan_start_date(cfg.plan_start).isoformat(),
+        )
+        stamp = new_stamp(out)
+        staging = staging_dir(out, stamp)
         try:
-            cfg, inputs = _prepare_data(config, out, say, timings)
             pages = _run_notebooks(cfg, plan, folder, staging, say, timings, progress)
             t0 = time.perf_counter()
             params = cfg.to_dict()
             write_index(
-                staging, params=params, notebooks=list(cfg.notebooks), pages=pages, stamp=stamp
+                staging,
+                params=params,
+                notebooks=list(cfg.notebooks),
+                pages=pages,
+                stamp=stamp,
+                period=period,
             )
+            add_navigation(staging, pages, params.get("lang", "vi"))
             privacy_check = _privacy_check(cfg, staging, inputs)
             timings["index_and_checks"] = round(time.perf_counter() - t0, 3)
             timings["total"] = round(time.perf_counter() - t_start, 3)
@@ -259,8 +276,12 @@ def run_report(
                 "hotspots_report": 1,
                 "run": stamp,
                 "started": started,
-                "parameters": _public_params(config.to_dict() | {"synthetic": cfg.synthetic}),
+                "parameters": _public_params(
+                    config.to_dict() | {"synthetic": cfg.synthetic, "plan_start": cfg.plan_start}
+                ),
                 "synthetic": bool(cfg.synthetic),
+                "data_period": period,
+                "plan_start": cfg.plan_start,
                 "privacy": cfg.privacy,
                 "suppress_below": cfg.suppress_below,
                 "privacy_check": privacy_check,
@@ -287,6 +308,54 @@ def run_report(
         say(f"published {final} ({timings['total']:.1f} s)")
     current = out / "current"
     return RunResult(folder=final, current=current, index=current / "index.html", manifest=manifest)
+
+
+def data_period(cfg: ReportConfig) -> tuple[dict[str, Any], bool]:
+    """Read the case records once: their dates, the window's cases, the synthetic label.
+
+    Returns
+    -------
+    (dict, bool)
+        ``{"first", "last"}`` (ISO dates of the oldest and newest case),
+        ``{"window_first", "window_last", "cases"}`` for the cases in the
+        ``date_from``/``date_to`` window; and whether the file says it is synthetic
+        (a ``synthetic`` column, a SYNTHETIC label or ``SYN-`` case ids, see
+        :func:`hotspots.maps.labels.looks_synthetic`).
+
+    Raises
+    ------
+    ConfigError
+        When no case falls in the window (the message gives the dates of the data).
+    """
+    import warnings
+
+    from hotspots.data.ingest import read_cases
+    from hotspots.maps.labels import looks_synthetic
+    from hotspots.report.inputs import filter_window
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the notebooks report the rows read and repaired
+        cases = read_cases(cfg.data, province=cfg.province, area=cfg.area).cases
+    when = cases["occurred_at"].dropna() if "occurred_at" in cases else cases.iloc[:0]
+    period: dict[str, Any] = {"first": None, "last": None}
+    if len(when):
+        period = {"first": when.min().date().isoformat(), "last": when.max().date().isoformat()}
+    kept = filter_window(cases, cfg.date_from, cfg.date_to)
+    if len(kept) == 0:
+        span = (
+            f"the data run from {period['first']} to {period['last']}"
+            if period["first"]
+            else "the data have no dates"
+        )
+        raise ConfigError(
+            f"parameters 'date_from' ({cfg.date_from or 'open'}) and 'date_to' "
+            f"({cfg.date_to or 'open'}): no case in this window; {span}"
+        )
+    kept_when = kept["occurred_at"].dropna() if "occurred_at" in kept else kept.iloc[:0]
+    period["window_first"] = kept_when.min().date().isoformat() if len(kept_when) else None
+    period["window_last"] = kept_when.max().date().isoformat() if len(kept_when) else None
+    period["cases"] = int(kept["case_id"].nunique()) if "case_id" in kept else len(kept)
+    return period, bool(looks_synthetic(cases))
 
 
 def _public_params(params: dict[str, Any]) -> dict[str, Any]:
@@ -377,7 +446,7 @@ def _run_notebooks(
                 cell=None,
                 failed_dir=failed,
             ) from exc
-        html = notebook_to_html(executed, nb_out / f"{name}.html")
+        html = notebook_to_html(executed, nb_out / f"{name}.html", lang=cfg.lang)
         pages[name] = html.relative_to(staging).as_posix()
         timings[name] = round(time.perf_counter() - t0, 3)
         say(f"[{i}/{total}] {name} done ({timings[name]:.1f} s)")
