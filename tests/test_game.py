@@ -252,3 +252,44 @@ def test_shared_site_is_one_target_and_bad_input_is_named():
         checkpoint_strategy(lines, 0, candidates=cands)
     with pytest.raises(InputError, match="radius_m"):
         checkpoint_strategy(lines, 1, candidates=both, radius_m=1)
+
+
+def _zero_sum(seed: int, types: int, schedules: bool) -> SecurityGame:
+    g = random_game(seed, n_sites=5, n_targets=4, types=types, schedules=schedules)
+    return SecurityGame(g.cover, g.teams, -g.att_covered, -g.att_uncovered, g.att_covered,
+                        g.att_uncovered, g.prior, g.allowed)  # fmt: skip
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_zero_sum_lp_equals_the_milps_and_brute_force(seed):
+    game = _zero_sum(seed, types=1 + seed % 2, schedules=seed % 2 == 1)
+    want = brute_force(game)
+    lp, info = solve_sse(game, "dobss")  # zero-sum: the LP by default
+    assert info["lp"] is True and lp.evaluation.utility == pytest.approx(want, abs=1e-5)
+    milp_ = solve_sse(game, "dobss", lp=False)[0]
+    assert milp_.evaluation.utility == pytest.approx(want, abs=1e-5)
+    if seed % 2 == 0:  # no overlapping sites: the compact forms are exact too
+        for lp_flag in (True, False):
+            ev = solve_sse(game, "eraser", lp=lp_flag)[0].evaluation
+            assert ev.utility == pytest.approx(want, abs=1e-5)
+    with pytest.raises(InputError, match="zero-sum"):
+        solve_sse(random_game(seed), lp=True)
+
+
+def test_case_routes_are_grouped_by_the_sites_they_pass():
+    lines, cands = _corridors([30, 20, 10])
+    # 3 routes along corridor 1, 2 along corridor 2, 1 along corridor 3, 1 far from all
+    ys = [0, 100, -100, 10_000, 10_100, 20_000, 90_000]
+    flows = gpd.GeoDataFrame(
+        {"cases": [1] * len(ys)},
+        geometry=[LineString([(X0, Y0 + y), (X0 + 20_000, Y0 + y)]) for y in ys],
+        crs=UTM48,
+    ).to_crs(4326)
+    res = checkpoint_strategy(lines, 1, candidates=cands, flows=flows)
+    assert res.corridors["volume"].tolist() == [3.0, 2.0, 1.0]
+    assert res.corridors["label"].iloc[0] == "nhóm hành trình 1 (3 vụ)"
+    assert res.info["unreached_volume"] == 1.0
+    # V = 3, 2, 1, one team: V (1 - 2c) = a on all, sum c = 1 -> a = 6/11,
+    # c = (9, 8, 5) / 22, and the defender gets -6/11
+    assert res.probability == pytest.approx([9 / 22, 8 / 22, 5 / 22], abs=1e-6)
+    assert res.defender_utility["stackelberg"] == pytest.approx(-6 / 11, abs=1e-6)

@@ -105,6 +105,13 @@ def run_checkpoint_game(
         for r in schedule.itertuples()
     ]
     plan.meta["checkpoint_game"] = meta
+    u = game.defender_utility
+    print(
+        f"checkpoint rotation ({game.strategy}, {teams} team(s) per shift, "
+        f"{len(game.sites)} sites): expected value {u[game.strategy]:.1f}; "
+        f"stackelberg {u['stackelberg']:.1f}, fixed {u['fixed']:.1f}, "
+        f"uniform {u['uniform']:.1f}"
+    )
     return game, schedule
 
 

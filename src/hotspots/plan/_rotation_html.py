@@ -53,8 +53,9 @@ def rotation_html(game: CheckpointStrategy, schedule: pd.DataFrame) -> list[str]
         f"{e(STRATEGY_VI[game.strategy])}. Các điểm chốt của từng ca được rút ngẫu nhiên "
         "theo xác suất dưới đây, nên đối tượng theo dõi các chốt không đoán trước được ca "
         "nào, điểm nào có chốt.</p>",
-        "<p>Giá trị kỳ vọng mỗi ca (số vụ chặn được trừ số vụ lọt qua, khi đối tượng "
-        "chọn tuyến có lợi nhất cho chúng sau khi quan sát cách bố trí): "
+        "<p>Giá trị kỳ vọng (tính theo số vụ trên tuyến: tuyến có chốt được cộng, tuyến "
+        "bị bỏ trống bị trừ, khi đối tượng chọn tuyến có lợi nhất cho chúng sau khi quan "
+        "sát cách bố trí): "
         f"luân phiên tối ưu <b>{_num(u['stackelberg'])}</b>; chốt cố định "
         f"{_num(u['fixed'])}; luân phiên đều {_num(u['uniform'])}.</p>",
         "<table><thead><tr><th>Chốt</th><th>Vị trí</th><th>Tuyến chặn</th>"
@@ -83,6 +84,12 @@ def rotation_html(game: CheckpointStrategy, schedule: pd.DataFrame) -> list[str]
         fixed = game.attacker_response("fixed")["corridor"].iloc[0]
         text += f" Nếu chốt cố định, chúng biết trước và đi {fixed}, tuyến không có chốt."
     parts.append(f"<p>{e(text)}</p>")
+    unreached = float(game.info.get("unreached_volume") or 0.0)
+    if unreached > 0:
+        parts.append(
+            f"<p>{unreached:.0f} vụ có hành trình không đi qua điểm chốt nào có thể đặt: "
+            "không cách bố trí chốt nào chặn được; cần biện pháp khác.</p>"
+        )
     parts.append("<h3>Lịch chốt theo ca</h3>")
     parts.append("<table><thead><tr><th>Ngày</th><th>Ca</th><th>Các điểm chốt</th></tr>")
     parts.append("</thead><tbody>")

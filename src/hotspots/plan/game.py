@@ -48,6 +48,7 @@ __all__ = [
     "checkpoint_strategy",
     "dobss",
     "solve_sse",
+    "is_zero_sum",
     "evaluate",
     "comb_distribution",
     "systematic_sample",
@@ -408,8 +409,56 @@ def uniform_strategy(game: SecurityGame) -> Mixed:
     return Mixed("uniform", ev, draw)
 
 
+def is_zero_sum(game: SecurityGame) -> bool:
+    """Whether the attacker gains exactly what the defender loses, target by target."""
+    return bool(
+        np.allclose(game.def_covered, -game.att_covered)
+        and np.allclose(game.def_uncovered, -game.att_uncovered)
+    )
+
+
+def _maximin_lp(
+    game: SecurityGame, rows: np.ndarray, total: float, cap: bool, time_limit: float
+) -> np.ndarray:
+    """Zero-sum SSE as one LP: minimise ``sum_t p_t a_t``, ``a_t >= U^a_tj(c_j)``.
+
+    ``c = rows^T y``: ``y`` are subset probabilities (``rows`` = pure coverage, ``total``
+    1) or site probabilities (``rows`` = site cover, ``total`` = teams, ``cap``: every
+    ``c_j <= 1``). In a zero-sum game the attacker's best response gives the defender
+    ``-a_t`` however ties are broken, so this maximin strategy is the SSE.
+    """
+    n, n_j = rows.shape
+    n_t = len(game.prior)
+    da = game.att_covered - game.att_uncovered
+    r = rows.T.astype(float)  # (targets, n)
+    blocks, lo, hi = [np.concatenate([np.ones(n), np.zeros(n_t)])[None]], [total], [total]
+    if cap:
+        blocks.append(np.hstack([r, np.zeros((n_j, n_t))]))
+        lo += [0.0] * n_j
+        hi += [1.0] * n_j
+    for t in range(n_t):
+        js = np.flatnonzero(game.allowed[t])
+        e = np.zeros((len(js), n_t))
+        e[:, t] = 1.0
+        blocks.append(np.hstack([-da[t, js, None] * r[js], e]))
+        lo += list(game.att_uncovered[t, js])
+        hi += [np.inf] * len(js)
+    cost = np.concatenate([np.zeros(n), game.prior])
+    res = milp(cost, constraints=LinearConstraint(np.vstack(blocks), lo, hi),
+               bounds=Bounds(np.r_[np.zeros(n), np.full(n_t, -np.inf)],
+                             np.r_[np.ones(n), np.full(n_t, np.inf)]),
+               options={"time_limit": float(time_limit)})  # fmt: skip
+    if res.x is None:
+        raise InputError(f"the checkpoint game found no solution: {res.message}")
+    return np.clip(res.x[:n], 0.0, 1.0)
+
+
 def solve_sse(
-    game: SecurityGame, method: str = "auto", max_pure: int = 3000, time_limit: float = 60.0
+    game: SecurityGame,
+    method: str = "auto",
+    max_pure: int = 3000,
+    time_limit: float = 60.0,
+    lp: bool | None = None,
 ) -> tuple[Mixed, dict]:
     """Solve the strong Stackelberg equilibrium of ``game``.
 
@@ -425,28 +474,46 @@ def solve_sse(
         Largest number of sets for ``"auto"`` to use DOBSS.
     time_limit
         Seconds for HiGHS.
+    lp
+        Solve the same model as one linear program (no integer variables), valid only
+        for zero-sum games, where the SSE is the maximin strategy. Default: when
+        :func:`is_zero_sum`.
 
     Returns
     -------
     strategy, info
         The defender's strategy (sampler and exact evaluation) and solver facts
-        (``method``, ``gap``, ``pure_strategies``, for ERASER the ``planned_utility``
-        of the compact model before comb sampling).
+        (``method``, ``lp``, ``gap``, ``pure_strategies``, for ERASER the
+        ``planned_utility`` of the compact model before comb sampling).
     """
     n_pure = math.comb(game.cover.shape[0], game.k)
+    lp = is_zero_sum(game) if lp is None else lp
+    if lp and not is_zero_sum(game):
+        raise InputError("lp=True needs a zero-sum game; use the MILP (lp=False)")
     if method == "auto":
         method = "dobss" if n_pure <= max_pure else "eraser"
     if method == "dobss":
-        subsets, probs, gap = _solve_dobss(game, time_limit)
+        subsets = list(itertools.combinations(range(game.cover.shape[0]), game.k))
+        if lp:
+            rows = _pure_coverage(game, subsets)
+            y, gap = _maximin_lp(game, rows, 1.0, False, time_limit), 0.0
+            keep = y > 1e-9
+            subsets, probs = [s for s, k in zip(subsets, keep, strict=True) if k], y[keep]
+            probs = probs / probs.sum()
+        else:
+            subsets, probs, gap = _solve_dobss(game, time_limit)
         return _from_subsets(game, "stackelberg", subsets, probs), {
-            "method": "dobss", "gap": gap, "pure_strategies": n_pure}  # fmt: skip
+            "method": "dobss", "lp": lp, "gap": gap, "pure_strategies": n_pure}  # fmt: skip
     if method != "eraser":
         raise InputError(f"method must be 'auto', 'dobss' or 'eraser', got {method!r}")
-    x, gap = _solve_eraser(game, time_limit)
+    if lp:
+        x, gap = _maximin_lp(game, game.cover, float(game.k), True, time_limit), 0.0
+    else:
+        x, gap = _solve_eraser(game, time_limit)
     planned = evaluate(game, np.minimum(game.cover.T.astype(float) @ x, 1.0), x)
     subsets, probs = comb_distribution(x, game.k)
     mixed = _from_subsets(game, "stackelberg", subsets, probs)
-    return mixed, {"method": "eraser", "gap": gap, "pure_strategies": n_pure,
+    return mixed, {"method": "eraser", "lp": lp, "gap": gap, "pure_strategies": n_pure,
                    "planned_utility": planned.utility}  # fmt: skip
 
 
@@ -563,7 +630,10 @@ class CheckpointStrategy:
             "strategy": self.strategy,
             "teams": self.teams,
             "method": self.info.get("method"),
+            "lp": self.info.get("lp"),
             "gap": self.info.get("gap"),
+            "fallback": self.info.get("fallback"),
+            "unreached_volume": self.info.get("unreached_volume"),
             "pure_strategies": self.info.get("pure_strategies"),
             "sites": len(self.sites),
             "corridors": len(self.corridors),
@@ -639,13 +709,57 @@ def _corridor_label(lines: pd.DataFrame, i: int) -> str:
     return f"{head} → {gate}" if isinstance(gate, str) and gate and gate != "unknown" else head
 
 
+def _group_flows(
+    flows: gpd.GeoDataFrame, candidates: gpd.GeoDataFrame, radius_m: float
+) -> tuple[gpd.GeoDataFrame, float]:
+    """Merge flows (e.g. case routes) that pass the same candidate sites into one corridor.
+
+    Flows passing no candidate cannot be intercepted by any rotation; they are left out
+    of the game and their volume is returned.
+
+    Returns
+    -------
+    corridors, unreached
+        One row per group: ``cases`` (summed weight), ``victims`` (when present),
+        ``flows`` (count), geometry (the flows' union); and the volume left out.
+    """
+    from hotspots.plan.checkpoints import flow_weights
+
+    cover, _, _ = _cover_rows(flows, candidates, radius_m)  # (candidates, flows)
+    w = flow_weights(flows)
+    vic = (
+        pd.to_numeric(flows["victims"], errors="coerce").fillna(0).to_numpy(float)
+        if "victims" in flows
+        else None
+    )
+    groups: dict[bytes, list[int]] = {}
+    for q in range(len(flows)):
+        if cover[:, q].any():
+            groups.setdefault(cover[:, q].tobytes(), []).append(q)
+    reached = [q for m in groups.values() for q in m]
+    unreached = float(w.sum() - w[reached].sum())
+    members = sorted(groups.values(), key=lambda m: -w[m].sum())
+    out = gpd.GeoDataFrame(
+        {"cases": [float(w[m].sum()) for m in members], "flows": [len(m) for m in members]},
+        geometry=[flows.geometry.iloc[m].union_all() for m in members],
+        crs=flows.crs,
+    )
+    if vic is not None:
+        out["victims"] = [float(vic[m].sum()) for m in members]
+    return out, unreached
+
+
 def _corridor_table(demand: gpd.GeoDataFrame, flows_given: bool) -> pd.DataFrame:
     """Corridor id, label, volume (cases) and victims."""
     from hotspots.plan.checkpoints import flow_weights
 
     n = len(demand)
-    labels = [f"tuyến vụ việc {i + 1}" if flows_given else _corridor_label(demand, i)
-              for i in range(n)]  # fmt: skip
+    labels = [
+        f"nhóm hành trình {i + 1} ({demand['cases'].iloc[i]:.0f} vụ)"
+        if flows_given
+        else _corridor_label(demand, i)
+        for i in range(n)
+    ]
     victims = (
         pd.to_numeric(demand["victims"], errors="coerce").fillna(0).to_numpy(float)
         if "victims" in demand
@@ -747,7 +861,9 @@ def checkpoint_strategy(
     if candidates is None:
         candidates = candidate_sites(lines, **candidate_kwargs)
     candidates = candidates.to_crs("EPSG:4326").reset_index(drop=True)
-    demand = (lines if flows is None else flows).reset_index(drop=True)
+    demand, unreached = lines.reset_index(drop=True), 0.0
+    if flows is not None:
+        demand, unreached = _group_flows(flows.reset_index(drop=True), candidates, radius_m)
     sites, cover, group_of = _signatures(demand, candidates, radius_m)
     corridors = _corridor_table(demand, flows is not None)
     type_frame, allowed = _attacker_types(demand, corridors, types)
@@ -773,7 +889,8 @@ def checkpoint_strategy(
     sites["covers"] = ["; ".join(corridors["label"][cover[i]]) for i in range(len(sites))]
     sites["volume"] = cover.astype(float) @ v
     sites["victims"] = cover.astype(float) @ np.nan_to_num(corridors["victims"].to_numpy())
-    info |= {"radius_m": radius_m, "candidates": len(candidates), "types": types}
+    info |= {"radius_m": radius_m, "candidates": len(candidates), "types": types,
+             "unreached_volume": unreached}  # fmt: skip
     return CheckpointStrategy(
         strategy=strategy,
         teams=int(teams),
