@@ -290,3 +290,18 @@ def test_cli_writes_roads_and_exits_2_on_bad_input(planted, tmp_path, capsys):
         err = capsys.readouterr().err
         assert code == 2 and err.count("\n") == 1 and "Traceback" not in err
         assert src.name in err
+
+
+def test_area_is_required_and_margin_non_negative(planted):
+    with pytest.raises(UnusableInputError, match="--province P or --area FILE"):
+        cut_roads(planted)
+    with pytest.raises(UnusableInputError, match="margin must be >= 0"):
+        cut_roads(planted, province="Lào Cai", margin_km=-1)
+
+
+def test_lines_network_reads_the_same_junctions(real_gpkg):
+    from hotspots.lines.network import read_network
+
+    net = read_network(real_gpkg)  # joins lines at their end points only
+    g = load_graph(real_gpkg)  # joins them by OSM node id
+    assert (len(net.nodes), len(net.u)) == (len(g.nodes), len(g.u))
