@@ -64,7 +64,7 @@ def random_game(seed: int, n_sites=4, n_targets=4, types=1, teams=2, schedules=F
 
 # -- textbook answers ------------------------------------------------------------------
 def test_paruchuri_2008_example():
-    # Paruchuri et al. (2008), Table 1: leader rows a, b; follower columns c, d.
+    # The example game of Paruchuri et al. (2008, sec. 2): leader rows a, b; follower c, d.
     #        c      d
     #   a  2, 1   4, 0
     #   b  1, 0   3, 2
