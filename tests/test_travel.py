@@ -350,3 +350,16 @@ def test_patrols_drive_named_roads_and_record_every_leg(tmp_path):
     page = write_html(plan, tmp_path / "p.html").read_text(encoding="utf-8")
     assert "theo QL4D" in page
     assert "2 chặng không có đường nối" in page and "địa bàn Bản Xa" in page
+
+
+def test_province_roads_model_on_bundled_roads():
+    from hotspots.plan.travel import BUNDLED_ROADS, province_roads
+
+    m = province_roads("Lào Cai")
+    d = m.describe()
+    assert d["model"] == "network" and d["source"] == BUNDLED_ROADS and d["edge_circuity"]
+    # Lào Cai -> Sa Pa: 34 km by the QL4D (geodata/road_distances.csv), 20 km straight
+    pts = gpd.GeoSeries([Point(103.973, 22.475), Point(103.844, 22.336)], crs=4326)
+    tab = m.table(pts)
+    assert tab.leg_model[0, 1] == LEG_NETWORK
+    assert 25_000 < tab.distance_m[0, 1] < 45_000

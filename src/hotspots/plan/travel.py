@@ -51,6 +51,8 @@ __all__ = [
     "from_network",
     "read_network",
     "travel_model",
+    "province_roads",
+    "BUNDLED_ROADS",
     "road_label",
     "distinct_roads",
     "HIGHWAY_SPEEDS_KMH",
@@ -790,6 +792,45 @@ def _vehicle_graph(r: _RoadData, line_speed: np.ndarray, vehicle: str) -> _Graph
     active = np.unique(np.r_[u, v])
     _, comp = connected_components(g_time, directed=True, connection="weak")
     return _Graph(g_time, g_len, g_row, active, cKDTree(r.nodes[active]), comp)
+
+
+#: How a plan names the bundled roads in ``describe()["source"]``.
+BUNDLED_ROADS = "hotspots.geodata.roads (OpenStreetMap via scgraph-data 2.0.0, ODbL)"
+
+
+def province_roads(
+    province: object,
+    vehicle: str = "car",
+    margin_km: float = 10.0,
+    speed_kmh: float = 40.0,
+    circuity: float = 1.3,
+) -> TravelModel:
+    """The network model on the bundled major roads of a province (no file needed).
+
+    :func:`hotspots.geodata.roads` (OpenStreetMap, straight between junctions, with a
+    measured ``circuity`` per road); places farther from these roads reach them by an
+    access leg (straight line x ``circuity``, recorded as :data:`LEG_ACCESS`).
+
+    Parameters
+    ----------
+    province
+        Province name or code.
+    vehicle, speed_kmh, circuity
+        As :func:`from_network` (the bundled roads have no class: ``speed_kmh`` is
+        their speed, capped per vehicle).
+    margin_km
+        Roads this far beyond the province border are kept (routes may leave it).
+    """
+    from hotspots import geodata
+
+    model = from_network(
+        geodata.roads(province=province, margin_km=margin_km),
+        speed_kmh=speed_kmh,
+        circuity=circuity,
+        vehicle=vehicle,
+    )
+    model.source = BUNDLED_ROADS
+    return model
 
 
 def travel_model(
