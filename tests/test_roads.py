@@ -305,3 +305,15 @@ def test_lines_network_reads_the_same_junctions(real_gpkg):
     net = read_network(real_gpkg)  # joins lines at their end points only
     g = load_graph(real_gpkg)  # joins them by OSM node id
     assert (len(net.nodes), len(net.u)) == (len(g.nodes), len(g.u))
+
+
+def test_cli_area_file(tmp_path, capsys):
+    area = tmp_path / "area.geojson"
+    gpd.GeoDataFrame(geometry=[shapely.box(*header_box(TEST_PBF))], crs=4326).to_file(area)
+    out = tmp_path / "r.gpkg"
+    args = ["roads", str(TEST_PBF), "--area", str(area), "--margin-km", "0", "--out", str(out)]
+    assert main(args) == 0
+    roads = gpd.read_file(out, layer="roads")
+    inside = shapely.intersects(roads.geometry.values, shapely.box(*header_box(TEST_PBF)))
+    assert len(roads) > 300 and inside.all()
+    assert f"{len(roads)} road segments" in capsys.readouterr().out
