@@ -304,3 +304,30 @@ def test_cli_impossible_start_date_is_one_line_exit_2(tmp_path, capsys):
     err = capsys.readouterr().err.strip()
     assert "--start '2024-13-01' is not a date" in err and "YYYY-MM-DD" in err
     assert len(err.splitlines()) == 1 and "Traceback" not in err
+
+
+def test_demo_units_file_reads_cleanly_and_is_marked_synthetic(tmp_path):
+    from hotspots import geodata
+    from hotspots.plan.bases import default_bases
+    from hotspots.synthetic import SYNTHETIC_LABEL, demo_area_rules, demo_units
+
+    seats = geodata.communes(province="Lào Cai").iloc[:3]
+    areas = gpd.GeoDataFrame(
+        {"rank": [1, 2, 3], "communes": seats["name"].tolist()},
+        geometry=[p.buffer(0.005) for p in seats.geometry],
+        crs=4326,
+    )
+    df = demo_units("Lào Cai", areas, tmp_path / "units.csv")
+    assert (df["Ghi chú"] == SYNTHETIC_LABEL).all()
+    res = read_units_file(tmp_path / "units.csv", default_bases("Lào Cai"), areas)
+    assert len(res.quarantine) == 0 and len(res.units) == 4
+    assert set(res.units["vehicle"]) == {"car", "motorbike", "foot"}
+    assert res.units["days_off"].tolist() == ["sun", "sat", "wed", "sat;sun"]
+    restricted = res.units["areas"].iloc[2]
+    assert restricted in set(seats["name"])
+    assert 1 <= allowed_areas(restricted, areas).sum() < 3
+    ruled = demo_area_rules(areas)
+    assert ruled["time_window"].tolist() == ["05:00-08:00", "", ""]
+    assert ruled["days"].tolist() == ["", "T7;CN", ""] and ruled["max_visits"].iloc[1] == 2
+    r = area_rules(ruled, ["1", "2", "3"], 1)
+    assert r.max_visits[1] == 2 and r.window[0].tolist() == [18000, 28800]

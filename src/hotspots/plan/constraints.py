@@ -32,6 +32,7 @@ import pandas as pd
 from hotspots.data.columns import normalize_header
 from hotspots.errors import InputError
 from hotspots.plan.units import allowed_areas, parse_days, parse_hhmm, parse_window
+from hotspots.plan.units import cell_text as _text
 
 __all__ = ["AreaRules", "area_rules", "unit_allowed", "unit_shift_starts", "AREA_COLUMNS"]
 
@@ -99,10 +100,10 @@ def _visits_column(areas, col, ids, default: int, days: int) -> np.ndarray:
     if col is None:
         return out
     for i, v in enumerate(areas[col].tolist()):
-        if v is None or (isinstance(v, float) and np.isnan(v)) or str(v).strip() == "":
+        if _text(v) == "":
             continue
         try:
-            x = float(str(v).strip())
+            x = float(_text(v))
         except ValueError:
             x = -1.0
         if x < 0 or x != int(x):
@@ -160,8 +161,7 @@ def area_rules(
     for i in range(len(areas)):
         w = areas[cols["time_window"]].iloc[i] if "time_window" in cols else ""
         d = areas[cols["days"]].iloc[i] if "days" in cols else ""
-        w = "" if w is None or (isinstance(w, float) and np.isnan(w)) else str(w).strip()
-        d = "" if d is None or (isinstance(d, float) and np.isnan(d)) else str(d).strip()
+        w, d = _text(w), _text(d)
         try:
             win.append(parse_window(w))
         except InputError as exc:
@@ -190,7 +190,7 @@ def unit_allowed(units: gpd.GeoDataFrame, areas: gpd.GeoDataFrame) -> np.ndarray
         return out
     cache: dict[str, np.ndarray] = {}
     for k, text in enumerate(units["areas"].tolist()):
-        key = "" if text is None or (isinstance(text, float) and np.isnan(text)) else str(text)
+        key = _text(text)
         if key not in cache:
             try:
                 cache[key] = allowed_areas(key, areas)
@@ -206,7 +206,7 @@ def unit_shift_starts(units: gpd.GeoDataFrame) -> np.ndarray:
         return np.full(len(units), np.nan)
     out = []
     for k, s in enumerate(units["shift_start"].tolist()):
-        s = "" if s is None or (isinstance(s, float) and np.isnan(s)) else str(s).strip()
+        s = _text(s)
         if not s:
             out.append(np.nan)
             continue

@@ -149,12 +149,19 @@ class UnitsResult:
 
 
 # -- value parsers ------------------------------------------------------------------
+def cell_text(v: object) -> str:
+    """A cell as stripped text; missing values (None, NaN, NA) are ``""``."""
+    if v is None or (np.ndim(v) == 0 and pd.isna(v)):
+        return ""
+    return str(v).strip()
+
+
 def parse_vehicle(text: object) -> str:
     """Return ``car``, ``motorbike`` or ``foot`` for an English or Vietnamese word.
 
     Empty gives ``car``. Raises :class:`InputError` for anything else.
     """
-    key = normalize_header(text if text is not None else "")
+    key = normalize_header(cell_text(text))
     if not key:
         return "car"
     if key in _VEHICLE_LOOKUP:
@@ -178,8 +185,8 @@ def parse_window(text: object) -> tuple[float, float]:
     Empty gives ``(nan, nan)`` (no window). A window past midnight (``"22:00-02:00"``)
     closes on the next day (``close`` > 86400).
     """
-    s = "" if text is None or (isinstance(text, float) and np.isnan(text)) else str(text)
-    if not s.strip():
+    s = cell_text(text)
+    if not s:
         return float("nan"), float("nan")
     parts = re.split(r"\s*(?:-|–|—|đến|to)\s*", s.strip())
     if len(parts) != 2:
@@ -193,7 +200,7 @@ def parse_window(text: object) -> tuple[float, float]:
 
 
 def _split(text: object) -> list[str]:
-    s = "" if text is None or (isinstance(text, float) and np.isnan(text)) else str(text)
+    s = cell_text(text)
     return [t.strip() for t in re.split(r"[;,\n]", s) if t.strip()]
 
 
