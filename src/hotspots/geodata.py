@@ -628,9 +628,9 @@ def roads(
 
     Examples
     --------
-    >>> r = roads("Lào Cai")
-    >>> bool((r["highway"] == "major").all()) and len(r) > 50
-    True
+    >>> r = roads("Lào Cai")  # within 10 km of the province
+    >>> len(r), sorted(set(r["highway"]))
+    (134, ['connector', 'major'])
     """
     if not (np.isfinite(margin_km) and margin_km >= 0):
         raise InputError(f"margin_km must be a number >= 0, got {margin_km!r}")
