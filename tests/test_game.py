@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import itertools
+import json
+import re
 
 import geopandas as gpd
 import numpy as np
@@ -293,3 +295,25 @@ def test_case_routes_are_grouped_by_the_sites_they_pass():
     # c = (9, 8, 5) / 22, and the defender gets -6/11
     assert res.probability == pytest.approx([9 / 22, 8 / 22, 5 / 22], abs=1e-6)
     assert res.defender_utility["stackelberg"] == pytest.approx(-6 / 11, abs=1e-6)
+
+
+def test_map_shades_sites_by_probability_with_a_vietnamese_legend():
+    from hotspots.maps import add_checkpoints, base_map, map_html
+    from hotspots.maps.layers import CHECKPOINT_BREAKS, CHECKPOINT_PALETTE
+
+    lines, cands = _corridors([30, 20, 10])
+    res = checkpoint_strategy(lines, 1, candidates=cands)
+    m = add_checkpoints(base_map(None), res.to_gdf().drop(columns=["reason"]), name="Chốt")
+    page = map_html(m)
+    dec = json.JSONDecoder()
+    start = re.search(r"= hsLayer\(", page).end()
+    data, end = dec.raw_decode(page, start)
+    spec, _ = dec.raw_decode(page, end + 2)
+    assert spec["colorBy"] == "probability"
+    assert spec["breaks"] == list(CHECKPOINT_BREAKS)
+    assert spec["palette"] == list(CHECKPOINT_PALETTE)
+    labels = {key.split("__")[0]: text for key, text in spec["fields"]}
+    assert labels["probability"] == "Xác suất có chốt mỗi ca"
+    probs = sorted(f["properties"]["probability"] for f in data["features"])
+    assert probs == pytest.approx(sorted(res.probability), abs=1e-3)  # map rounds
+    assert "0 (không bố trí)" in page and "25%–50%" in page
