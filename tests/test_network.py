@@ -301,3 +301,36 @@ def test_checkpoint_candidates_are_road_segments_and_junctions_on_the_key_line()
     assert len(segs) == (kl.road_segments["key_lines"] == "1").sum()  # each one it follows
     assert set(segs["name"]) == {"ĐT152", "QL4D", "QL279"}  # the side road is not on it
     assert "road_vertex" not in set(cands["kind"])
+
+
+def _layer_features(html: str) -> list[dict]:
+    """Features of every ``hsLayer(data, spec)`` of a page."""
+    import json
+    import re
+
+    dec = json.JSONDecoder()
+    out = []
+    for match in re.finditer(r"= hsLayer\(", html):
+        data, _ = dec.raw_decode(html, match.end())
+        out += data["features"]
+    return out
+
+
+def test_key_lines_map_shows_case_volume_per_road_segment():
+    from hotspots.maps import map_html
+
+    # 8 cases round the mountain; 2 up a side road (ĐT160): below the threshold of 3
+    side = gpd.GeoDataFrame(
+        {"ref": ["ĐT160"], "highway": "secondary"},
+        geometry=[shapely.LineString([(X0 + 5000, Y0 + 5000), (X0 + 5000, Y0 + 8000)])],
+        crs=UTM48,
+    )
+    roads = pd.concat([_mountain_roads(), side], ignore_index=True)
+    routes = _cases([[(0, 0), (10, 0)]] * 8 + [[(5, 5), (5, 8)]] * 2)
+    kl = key_lines(routes, eps=1_000, min_routes=5, gates=NONE, communes=NONE,
+                   network=roads, top_segments=None)  # fmt: skip
+    assert set(kl.road_segments["volume"]) == {8, 2}
+    html = map_html(kl.explore(roads=False, places=False))
+    assert "Số vụ theo đoạn đường" in html
+    segs = [f["properties"] for f in _layer_features(html) if "traversals" in f["properties"]]
+    assert len(segs) == 20 and {p["volume"] for p in segs} == {8}  # the side road left out

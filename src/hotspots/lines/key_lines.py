@@ -156,15 +156,21 @@ class KeyLines:
         )
         add_key_lines(m, lines, weight_by="cases")
         if self.road_segments is not None and len(self.road_segments):
+            seg = self.road_segments
+            by = "volume" if "volume" in seg else "traversals"
+            if m._hotspots_privacy == "shareable":  # no road stretch behind a few cases
+                seg = seg[seg[by] >= m._hotspots_threshold]
+            cols = ("rank", "road", "volume", "traversals", "key_lines")
             add_geojson_layer(
                 m,
-                self.road_segments,
-                "Road segments" if en else "Đoạn đường",
-                fields=["rank", "traversals"],
+                seg,
+                "Cases per road segment" if en else "Số vụ theo đoạn đường",
+                fields=[c for c in cols if c in seg],
                 color="#3182bd",
                 line=True,
-                weight_by="traversals",
+                weight_by=by,
                 show=False,
+                count_columns=[c for c in ("volume", "traversals") if c in seg],
             )
         return m
 
