@@ -252,6 +252,8 @@ def test_shared_site_is_one_target_and_bad_input_is_named():
         checkpoint_strategy(lines, 1, candidates=cands, strategy="random")
     with pytest.raises(InputError, match="teams"):
         checkpoint_strategy(lines, 0, candidates=cands)
+    with pytest.raises(InputError, match="no column 'gate'; give one of: rank, cases"):
+        checkpoint_strategy(lines, 1, candidates=cands, types="gate")
     with pytest.raises(InputError, match="radius_m"):
         checkpoint_strategy(lines, 1, candidates=both, radius_m=1)
 

@@ -783,7 +783,10 @@ def _attacker_types(demand, corridors, types) -> tuple[pd.DataFrame, np.ndarray]
             (1, n), bool
         )
     if types not in demand:
-        raise InputError(f"attacker types: the corridors have no column {types!r}")
+        cols = ", ".join(str(c) for c in demand.columns if c != "geometry")
+        raise InputError(
+            f"attacker types: the key lines have no column {types!r}; give one of: {cols}"
+        )
     key = demand[types].astype(str).fillna("").to_numpy()
     values = list(dict.fromkeys(key))
     allowed = np.array([key == v for v in values])
