@@ -571,7 +571,8 @@ def demo_units(
     the province): an ô tô unit on 06:00 shifts off on Sundays, a xe máy unit off on
     Saturdays, a xe máy unit that may patrol only one commune (the commune of the key
     area nearest its base) off on Wednesdays, and a unit on foot with a 4-hour 07:00
-    shift off at weekends. Every row says ``SYNTHETIC / DỮ LIỆU GIẢ LẬP``.
+    shift off at weekends, at a post in the best key area (given by ``Kinh độ``/``Vĩ độ``
+    when ``areas`` are given). Every row says ``SYNTHETIC / DỮ LIỆU GIẢ LẬP``.
 
     Parameters
     ----------
@@ -586,8 +587,9 @@ def demo_units(
     Returns
     -------
     pandas.DataFrame
-        Columns ``Đơn vị``, ``Trụ sở``, ``Phương tiện``, ``Giờ bắt đầu ca``,
-        ``Số giờ ca``, ``Ngày nghỉ``, ``Địa bàn được giao``, ``Ghi chú``.
+        Columns ``Đơn vị``, ``Trụ sở``, ``Kinh độ``, ``Vĩ độ``, ``Phương tiện``,
+        ``Giờ bắt đầu ca``, ``Số giờ ca``, ``Ngày nghỉ``, ``Địa bàn được giao``,
+        ``Ghi chú``.
     """
     from hotspots.plan.bases import default_bases, nearest_bases
 
@@ -597,14 +599,19 @@ def demo_units(
         bases = nearest_bases(bases, areas, 3)
     b = [bases["base"].iloc[min(k, len(bases) - 1)] for k in range(3)]
     commune = _restricted_commune(bases.iloc[[min(2, len(bases) - 1)]], areas)
+    foot_base, lon, lat = b[0], "", ""
+    if areas is not None and len(areas):  # walkers work from a post at the best area
+        best = areas.iloc[[0]] if "rank" not in areas else areas.sort_values("rank").iloc[[0]]
+        p = best.to_crs(WGS84).geometry.representative_point().iloc[0]
+        foot_base, lon, lat = "Chốt địa bàn 1 (giả lập)", round(p.x, 4), round(p.y, 4)
     rows = [
-        ("Tổ 1 (giả lập)", b[0], "ô tô", "06:00", 8, "CN", ""),
-        ("Tổ 2 (giả lập)", b[1], "xe máy", "", 8, "T7", ""),
-        ("Tổ 3 (giả lập)", b[2], "xe máy", "", 6, "Thứ 4", commune),
-        ("Tổ 4 (giả lập)", b[0], "đi bộ", "07:00", 4, "T7;CN", ""),
+        ("Tổ 1 (giả lập)", b[0], "", "", "ô tô", "06:00", 8, "CN", ""),
+        ("Tổ 2 (giả lập)", b[1], "", "", "xe máy", "", 8, "T7", ""),
+        ("Tổ 3 (giả lập)", b[2], "", "", "xe máy", "", 6, "Thứ 4", commune),
+        ("Tổ 4 (giả lập)", foot_base, lon, lat, "đi bộ", "07:00", 4, "T7;CN", ""),
     ]
-    cols = ["Đơn vị", "Trụ sở", "Phương tiện", "Giờ bắt đầu ca", "Số giờ ca", "Ngày nghỉ"]
-    df = pd.DataFrame(rows, columns=[*cols, "Địa bàn được giao"])
+    cols = ["Đơn vị", "Trụ sở", "Kinh độ", "Vĩ độ", "Phương tiện", "Giờ bắt đầu ca"]
+    df = pd.DataFrame(rows, columns=[*cols, "Số giờ ca", "Ngày nghỉ", "Địa bàn được giao"])
     df["Ghi chú"] = SYNTHETIC_LABEL
     if path is not None:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
