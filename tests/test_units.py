@@ -323,6 +323,7 @@ def test_demo_units_file_reads_cleanly_and_is_marked_synthetic(tmp_path):
     assert len(res.quarantine) == 0 and len(res.units) == 4
     assert set(res.units["vehicle"]) == {"car", "motorbike", "foot"}
     assert res.units["days_off"].tolist() == ["sun", "sat", "wed", "sat;sun"]
+    assert areas.geometry.iloc[0].distance(res.units.geometry.iloc[3]) < 1e-4  # foot post
     restricted = res.units["areas"].iloc[2]
     assert restricted in set(seats["name"])
     assert 1 <= allowed_areas(restricted, areas).sum() < 3
