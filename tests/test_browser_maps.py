@@ -7,6 +7,7 @@ Screenshots are kept in ``tests/artifacts/``.
 from __future__ import annotations
 
 import json
+import re
 
 import geopandas as gpd
 import pytest
@@ -211,3 +212,73 @@ def test_plain_folium_map_saved_offline_opens_without_network(chromium, tmp_path
     report = check_html(save_map(plain, tmp_path / "plain.html"), name="plain_folium")
     assert report.console_errors == [] and report.requests == []
     assert report.leaflet == "1.9.3"
+
+
+def _week_map(path):
+    """Two units over two days, both on the same road, with a legend and gates."""
+    line = shapely.LineString([(104.0, 22.3), (104.1, 22.4)])
+    routes = gpd.GeoDataFrame(
+        {"unit": ["Tổ 1", "Tổ 2", "Tổ 1", "Tổ 2"], "day": [1, 1, 2, 2],
+         "date": ["2031-03-03", "2031-03-03", "2031-03-04", "2031-03-04"],
+         "distance_km": [10.0, 12.0, 9.0, 11.0]},
+        geometry=[line] * 4, crs="EPSG:4326",
+    )  # fmt: skip
+    m = base_map(None, synthetic=True)
+    add_patrol_routes(m, routes)
+    add_checkpoints(m, gpd.GeoDataFrame({"name": ["Chốt 1"]}, geometry=[line.centroid],
+                                        crs="EPSG:4326"))  # fmt: skip
+    return save_map(m, path)
+
+
+_PHONE_JS = """
+(function(){
+  var legend = document.querySelector('details.hs-legend');
+  var layers = document.querySelector('.leaflet-control-layers');
+  var scale = Array.prototype.map.call(document.querySelectorAll('.leaflet-control-scale-line'),
+    function(e){ return e.textContent.trim(); });
+  function visible(){ return document.querySelectorAll('.leaflet-overlay-pane svg path').length; }
+  var all = visible();
+  var selects = document.querySelectorAll('.hs-filter select');
+  var days = Array.prototype.map.call(selects[0].options, function(o){ return o.textContent; });
+  selects[0].value = '1'; selects[0].onchange();
+  var day1 = visible();
+  selects[1].value = 'Tổ 1'; selects[1].onchange();
+  var day1unit1 = visible();
+  return JSON.stringify({legendOpen: legend.open, legendHeight: legend.offsetHeight,
+    layersExpanded: layers.className.indexOf('expanded') >= 0, scale: scale,
+    all: all, day1: day1, day1unit1: day1unit1, days: days,
+    width: document.documentElement.scrollWidth});
+})()
+"""
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_plan_map_on_a_phone_and_on_a_desk(chromium, tmp_path):
+    path = _week_map(tmp_path / "week.html")
+    phone = check_html(path, name="week_phone", width=390, height=844, mobile=True,
+                       evaluate=_PHONE_JS)  # fmt: skip
+    assert phone.console_errors == [] and phone.requests == []
+    v = json.loads(phone.value)
+    # on a phone the legend and the layer list fold away and leave the map free
+    assert v["legendOpen"] is False and v["legendHeight"] < 60
+    assert v["layersExpanded"] is False
+    assert len(v["scale"]) == 1 and re.fullmatch(r"\d+ k?m", v["scale"][0])  # metric only
+    # one route per unit and day; the selectors keep only the chosen ones
+    assert (v["all"], v["day1"], v["day1unit1"]) == (4, 2, 1)
+    assert v["days"] == ["Cả tuần", "Thứ Hai 03/03", "Thứ Ba 04/03"]
+    assert v["width"] <= 390
+    desk = check_html(path, name="week_desk", width=1200, height=800, evaluate=_PHONE_JS)
+    d = json.loads(desk.value)
+    assert d["legendOpen"] is True and d["layersExpanded"] is True
+
+
+@pytest.mark.browser
+@pytest.mark.notebooks
+@pytest.mark.slow
+def test_report_index_fits_a_phone(chromium, report_run):
+    js = "document.documentElement.scrollWidth"
+    r = check_html(report_run.current / "index.html", name="index_phone", width=390,
+                   height=844, mobile=True, evaluate=js)  # fmt: skip
+    assert r.console_errors == [] and r.requests == []
+    assert r.value <= 390  # no sideways scrolling: tables scroll inside their box

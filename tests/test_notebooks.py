@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 from pathlib import Path
 
 import nbformat
@@ -54,25 +55,9 @@ def test_committed_notebooks_match_the_build_script(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def report(tmp_path_factory):
-    """The whole report on two years of synthetic data, run once for the module."""
-    from hotspots.report import run_report
-
-    out = tmp_path_factory.mktemp("report")
-    cfg = validate_config(
-        {
-            "data": "synthetic",
-            "years": 2,
-            "out": str(out),
-            "cell_m": 2000,
-            "notebook_params": {
-                "03_key_lines": {"top": 5},
-                "04_patrol_plan": {"checkpoints": 3, "units": 2, "solver_seconds": 2.0},
-                "05_backtest": {"windows": 2, "backtest_methods": ["kde"]},
-            },
-        }
-    )
-    return run_report(cfg, progress=False)
+def report(report_run):
+    """The whole report on two years of synthetic data (run once per session, conftest)."""
+    return report_run
 
 
 @pytest.mark.notebooks
@@ -102,6 +87,10 @@ def test_every_notebook_runs_and_exports(report):
         for item in summary["outputs"]:
             assert (cur / item["path"]).exists(), item
             assert f'href="{item["path"]}"' in index
+            if item["kind"] in ("map", "plan"):  # every page leads to its maps
+                assert f'href="../{item["path"]}"' in page, (name, item["path"])
+        assert 'href="../index.html"' in page, f"{name}: no way back to the index"
+        assert "English." not in page, f"{name}: the English text is on a Vietnamese page"
 
 
 @pytest.mark.notebooks
@@ -167,3 +156,44 @@ def test_notebook_runs_alone_with_its_defaults(tmp_path):
     )
     assert (out / "tables" / "kpis_under_target.csv").exists()
     assert (out / "figures" / "kpis.png").exists()
+
+
+@pytest.mark.notebooks
+@pytest.mark.slow
+def test_the_week_plan_is_in_the_report(report):
+    """Notebook 04 plans the whole week from plan_start; the index shows it first."""
+    from conftest import PLAN_START
+
+    cur = report.current
+    index = (cur / "index.html").read_text(encoding="utf-8")
+    week = index[index.index('id="week"') : index.index("</section>", index.index('id="week"'))]
+    # 2031-03-03 is a Monday: the plan runs to Sunday 09/03/2031
+    assert "Kế hoạch từ thứ Hai 03/03/2031 đến Chủ nhật 09/03/2031" in week
+    assert 'href="plan/ke_hoach_tuan_tra.html"' in week
+    for caption in (
+        "Việc của từng tổ trong tuần",
+        "Lịch tuần tra từng ngày",
+        "Chốt kiểm soát trên các tuyến trọng điểm",
+        "Địa bàn trọng điểm hoạt động: 5 địa bàn đầu",
+        "Địa bàn trọng điểm nguồn: 5 địa bàn đầu",
+    ):
+        assert caption in week, caption
+    assert "Tổ 1" in week and "Tổ 2" in week  # units=2: one row per unit
+    for day in ("Thứ Hai 03/03", "Chủ Nhật 09/03"):
+        assert day in week
+    assert "2026" not in week  # nothing from a fixed calendar date
+    printable = (cur / "plan" / "ke_hoach_tuan_tra.html").read_text(encoding="utf-8")
+    assert "Từ ngày 03/03/2031 đến ngày 09/03/2031" in printable
+    assert printable.count("<h2>Ngày ") == 7
+    gpx = (cur / "layers" / "patrol_plan.gpx").read_text(encoding="utf-8")
+    names = re.findall(r"<trk>\s*<name>([^<]*)</name>\s*<desc>([^<]*)</desc>", gpx)
+    assert names and all("GIẢ LẬP" in n and "SYNTHETIC" in d for n, d in names)
+    page = (cur / "notebooks" / "04_patrol_plan.html").read_text(encoding="utf-8")
+    # the layers of 02 and 03 were written by this run: reused, and the page says so
+    assert "Địa bàn trọng điểm: dùng lại kết quả của trang" in page
+    assert report.manifest["plan_start"] == PLAN_START
+    assert report.manifest["data_period"]["first"] < report.manifest["data_period"]["last"]
+    header = index[: index.index("</header>")]
+    first, last = report.manifest["data_period"]["first"], report.manifest["data_period"]["last"]
+    dmy = "/".join(reversed(first.split("-"))), "/".join(reversed(last.split("-")))
+    assert f"Dữ liệu: từ ngày {dmy[0]} đến ngày {dmy[1]}" in header

@@ -149,6 +149,14 @@ def _count_legend(m: Any, breaks: list[float], title: str, palette: Sequence[str
     add_legend(m, title, items)
 
 
+def _has_place_names(m: Any) -> bool:
+    """Whether the base map already writes place names (commune seats) from zoom 10."""
+    return any(
+        type(c).__name__ == "GeoJsonLayer" and '"labelClass":"hs-place"' in getattr(c, "spec", "")
+        for c in m._children.values()
+    )
+
+
 # ----------------------------------------------------------------------------- layers
 def add_counts(
     m: Any,
@@ -195,7 +203,7 @@ def add_counts(
         show=show,
         simplify_m=simplify_m,
         check_privacy=False,
-        label_by="name" if "name" in shown.columns else None,
+        label_by="name" if "name" in shown.columns and not _has_place_names(m) else None,
         label_min_zoom=NAME_LABEL_ZOOM,
     )
     _count_legend(m, breaks, name, palette)
