@@ -220,6 +220,9 @@ def test_area_rules_columns_and_errors():
     assert r.day_ok("2026-12-05").tolist() == [True, True, True]  # Saturday
     assert r.day_ok("2026-12-07").tolist() == [True, False, True]  # Monday
     assert r.windows_on_clock(np.array([1]))[0].tolist() == [0.0, np.inf]
+    assert area_rules(a, ids, 0, max_visits=1).max_visits.tolist() == [1, 2, 1]
+    with pytest.raises(InputError, match="maximum visits"):
+        area_rules(a, ids, 0, max_visits=-1)
     a["Khung giờ"] = ["5h-8", "", ""]
     with pytest.raises(InputError, match="key area 1: column 'Khung giờ'"):
         area_rules(a, ids, 1)

@@ -65,6 +65,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--speed", type=float, default=40.0, help="travel speed km/h (40)")
     p.add_argument("--circuity", type=float, default=1.3, help="road/straight ratio (1.3)")
     p.add_argument("--min-visits", type=int, default=1, help="minimum visits per area (1)")
+    p.add_argument(
+        "--max-visits",
+        type=int,
+        help="maximum visits per area in the period (default: one a day); an area's own "
+        "max_visits column wins",
+    )
     p.add_argument("--max-bases", type=int, default=10, help="default bases: at most this many")
     p.add_argument("--time-limit", type=float, default=40.0, help="routing seconds in total")
     p.add_argument("--seed", type=int, default=0, help="random seed (e.g. the week number)")
@@ -301,6 +307,7 @@ def run_plan(args: argparse.Namespace) -> int:
         shift_hours=args.shift_hours,
         dwell_min=args.dwell,
         min_visits=args.min_visits,
+        max_visits=args.max_visits,
         seed=args.seed,
         time_limit=args.time_limit,
         balance=not args.no_balance,

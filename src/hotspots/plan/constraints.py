@@ -147,6 +147,8 @@ def area_rules(
         cols["min_visits"], min_visits = min_visits, 0
     if int(min_visits) < 0:
         raise InputError(f"minimum visits must be >= 0, got {min_visits}")
+    if max_visits is not None and int(max_visits) < 0:
+        raise InputError(f"maximum visits (--max-visits) must be >= 0, got {max_visits}")
     big = np.iinfo(np.int32).max if max_visits is None else int(max_visits)
     mins = _visits_column(areas, cols.get("min_visits"), ids, int(min_visits), 0)
     maxs = _visits_column(areas, cols.get("max_visits"), ids, big, 0)
