@@ -296,6 +296,9 @@ def run_plan(args: argparse.Namespace) -> int:
     checkpoints = site_checkpoints(
         lines, args.checkpoints, candidates=cands, flows=flows, radius_m=args.radius_m
     )
+    from hotspots.plan._game_cli import add_rotation_layer, record_rotation, solve_checkpoint_game
+
+    game = solve_checkpoint_game(args, lines, cands, flows)  # before routing: fails fast
 
     plan = weekly_schedule(
         areas,
@@ -325,9 +328,7 @@ def run_plan(args: argparse.Namespace) -> int:
         "demand": "case routes" if flows is not None else "key lines",
         "routes": len(flows) if flows is not None else None,
     }
-    from hotspots.plan._game_cli import add_rotation_layer, run_checkpoint_game
-
-    game, rotation = run_checkpoint_game(args, lines, cands, flows, plan, shifts, out)
+    rotation = record_rotation(args, game, plan, shifts, out)
     area_cp = None
     if args.area_checkpoints > 0:
         area_cp = cover_key_areas(

@@ -12,7 +12,7 @@ if TYPE_CHECKING:  # heavy imports stay out of ``hotspots --help``
 
     from hotspots.plan.game import CheckpointStrategy
 
-__all__ = ["add_game_arguments", "run_checkpoint_game", "add_rotation_layer"]
+__all__ = ["add_game_arguments", "solve_checkpoint_game", "record_rotation", "add_rotation_layer"]
 
 
 def add_game_arguments(p: argparse.ArgumentParser) -> None:
@@ -54,26 +54,15 @@ def _shift_labels(plan: Any, days: int, shift_starts: tuple[str, ...]) -> pd.Dat
     return pd.DataFrame(rows)
 
 
-def run_checkpoint_game(
+def solve_checkpoint_game(
     args: argparse.Namespace,
     lines: gpd.GeoDataFrame,
     candidates: gpd.GeoDataFrame,
     flows: gpd.GeoDataFrame | None,
-    plan: Any,
-    shift_starts: tuple[str, ...],
-    out: Path,
-) -> tuple[CheckpointStrategy, pd.DataFrame]:
-    """Solve the checkpoint game, draw the period's schedule and record it.
+) -> CheckpointStrategy:
+    """Solve the checkpoint game of ``--strategy`` and ``--teams``.
 
-    Writes ``checkpoint_rotation.geojson`` (sites with ``probability``, ``reason`` and
-    ``shifts`` manned), adds ``probability`` to the fixed plan's sites and
-    ``plan.meta["checkpoint_game"]``.
-
-    Returns
-    -------
-    game, schedule
-        The strategy and one row per shift (``day``, ``date``, ``shift``, ``sites``,
-        ``names``).
+    Called before routing, so that bad options stop the run at once.
     """
     from hotspots.errors import InputError
     from hotspots.plan.game import checkpoint_strategy
@@ -90,6 +79,34 @@ def run_checkpoint_game(
         strategy=args.strategy,
         types=args.attacker_types,
     )
+    u = game.defender_utility
+    print(
+        f"checkpoint rotation ({game.strategy}, {teams} team(s) per shift, "
+        f"{len(game.sites)} sites): expected value {u[game.strategy]:.1f}; "
+        f"stackelberg {u['stackelberg']:.1f}, fixed {u['fixed']:.1f}, "
+        f"uniform {u['uniform']:.1f}"
+    )
+    return game
+
+
+def record_rotation(
+    args: argparse.Namespace,
+    game: CheckpointStrategy,
+    plan: Any,
+    shift_starts: tuple[str, ...],
+    out: Path,
+) -> pd.DataFrame:
+    """Draw the period's checkpoint schedule with ``--seed`` and record it.
+
+    Writes ``checkpoint_rotation.geojson`` (sites with ``probability``, ``reason`` and
+    ``shifts`` manned), adds ``probability`` to the fixed plan's sites and
+    ``plan.meta["checkpoint_game"]``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per shift: ``day``, ``date``, ``shift``, ``sites``, ``names``.
+    """
     slots = _shift_labels(plan, args.days, shift_starts)
     drawn = game.sample(len(slots), seed=args.seed)
     schedule = slots.assign(sites=drawn["sites"].to_numpy(), names=drawn["names"].to_numpy())
@@ -105,14 +122,7 @@ def run_checkpoint_game(
         for r in schedule.itertuples()
     ]
     plan.meta["checkpoint_game"] = meta
-    u = game.defender_utility
-    print(
-        f"checkpoint rotation ({game.strategy}, {teams} team(s) per shift, "
-        f"{len(game.sites)} sites): expected value {u[game.strategy]:.1f}; "
-        f"stackelberg {u['stackelberg']:.1f}, fixed {u['fixed']:.1f}, "
-        f"uniform {u['uniform']:.1f}"
-    )
-    return game, schedule
+    return schedule
 
 
 def add_rotation_layer(m: Any, game: CheckpointStrategy, schedule: pd.DataFrame) -> Any:
