@@ -206,6 +206,7 @@ def test_key_line_follows_named_roads_round_the_mountain():
         network=_mountain_roads(),
     )  # fmt: skip
     row = kl.lines.iloc[0]
+    assert kl.params["network"] == "road lines given"
     assert row["roads"] == "ĐT152 → QL4D → QL279"
     assert row["itinerary"] == "ĐT152 → QL4D → QL279 → cửa khẩu Lào Cai"
     assert row["line_model"] == "network"

@@ -266,6 +266,17 @@ def _road_network(network: Any, crs):
     return net.to_crs(crs)
 
 
+def _network_name(network: Any) -> str | bool:
+    """What the key lines were routed on, for the record: a file, the lines' source, or False."""
+    if network is None:
+        return False
+    if isinstance(network, str | Path):
+        return str(network)
+    if isinstance(network, gpd.GeoDataFrame) and "source" in network and len(network):
+        return str(network["source"].astype(str).value_counts().index[0])
+    return "road lines given"
+
+
 def _along_roads(line: shapely.LineString, net) -> tuple[shapely.LineString, dict]:
     """The key line drawn along the roads, with the roads it uses and the model used.
 
@@ -443,7 +454,7 @@ def key_lines(
         "merge_share": merge_share,
         "link_eps": link_eps,
         "gate_distance": gate_distance,
-        "network": str(network) if isinstance(network, str | Path) else network is not None,
+        "network": _network_name(network),
     }
     crs = metric_crs(r) if len(r) else "EPSG:32648"
     rm = r.to_crs(crs)
