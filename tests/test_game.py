@@ -318,4 +318,4 @@ def test_map_shades_sites_by_probability_with_a_vietnamese_legend():
     assert labels["probability"] == "Xác suất có chốt mỗi ca"
     probs = sorted(f["properties"]["probability"] for f in data["features"])
     assert probs == pytest.approx(sorted(res.probability), abs=1e-3)  # map rounds
-    assert "0 (không bố trí)" in page and "25%–50%" in page
+    assert "0 (không bố trí)" in page and "0–25%" in page and "25–50%" in page

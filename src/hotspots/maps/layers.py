@@ -555,13 +555,14 @@ def _checkpoint_probabilities(m: Any, gdf: gpd.GeoDataFrame, name: str, show: bo
         show=show,
         tooltip="name" if "name" in gdf.columns else None,
     )
-    bounds = [f"{b:.0%}" for b in CHECKPOINT_BREAKS]
+    pct = [f"{100 * b:.0f}" for b in CHECKPOINT_BREAKS]
+    pct[0] = ">0"
     items = [{"color": CHECKPOINT_PALETTE[0], "label": label("never_manned", lang), "kind": "dot"}]
     items += [
-        {"color": c, "label": f"{lo}–{hi}", "kind": "dot"}
-        for c, lo, hi in zip(CHECKPOINT_PALETTE[1:], bounds[:-1], bounds[1:], strict=True)
+        {"color": c, "label": f"{lo}–{hi}%", "kind": "dot"}
+        for c, lo, hi in zip(CHECKPOINT_PALETTE[1:], pct[:-1], pct[1:], strict=True)
     ]
-    add_legend(m, f"{name}: {label('probability', lang).lower()}", items, layer=name)
+    add_legend(m, name, items, layer=name)
     return m
 
 
