@@ -184,6 +184,12 @@ def _areas_with_communes():
     )  # fmt: skip
 
 
+def _hanoi_code() -> str:
+    from hotspots import geodata
+
+    return str(geodata.communes(province="Hà Nội")["code"].iloc[0])
+
+
 def test_allowed_areas_by_id_name_and_commune():
     a = _areas_with_communes()
     assert list(allowed_areas("", a)) == [True, True, True]
@@ -192,6 +198,10 @@ def test_allowed_areas_by_id_name_and_commune():
     assert list(allowed_areas("3; P", a)) == [True, False, True]  # id 3 and name P
     units = pd.DataFrame({"unit": ["u1", "u2"], "areas": ["Xã B", ""]})
     assert unit_allowed(units, a).tolist() == [[False, True, True], [True, True, True]]
+    # a real commune (by code) that holds none of these areas: the unit is idle, said so
+    with pytest.warns(HotspotsWarning, match="unit\\(s\\) u1: the areas they may patrol"):
+        idle = unit_allowed(pd.DataFrame({"unit": ["u1"], "areas": [_hanoi_code()]}), a)
+    assert idle.tolist() == [[False, False, False]]
     with pytest.raises(InputError, match="unit u1: column 'areas': area or commune 'Xã Z'"):
         unit_allowed(pd.DataFrame({"unit": ["u1"], "areas": ["Xã Z"]}), a)
 

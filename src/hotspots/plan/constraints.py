@@ -23,6 +23,7 @@ they may patrol. Every function here validates once and raises
 from __future__ import annotations
 
 import datetime as dt
+import warnings
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -30,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from hotspots.data.columns import normalize_header
-from hotspots.errors import InputError
+from hotspots.errors import HotspotsWarning, InputError
 from hotspots.plan.units import allowed_areas, parse_days, parse_hhmm, parse_window
 from hotspots.plan.units import cell_text as _text
 
@@ -186,6 +187,11 @@ def unit_allowed(units: gpd.GeoDataFrame, areas: gpd.GeoDataFrame) -> np.ndarray
     ------
     InputError
         Naming the unit and the area or commune that matches nothing.
+
+    Warns
+    -----
+    HotspotsWarning
+        Naming the units whose allowed areas hold no key area (they get no stops).
     """
     out = np.ones((len(units), len(areas)), dtype=bool)
     if "areas" not in units:
@@ -199,6 +205,14 @@ def unit_allowed(units: gpd.GeoDataFrame, areas: gpd.GeoDataFrame) -> np.ndarray
             except InputError as exc:
                 raise InputError(f"unit {units['unit'].iloc[k]}: column 'areas': {exc}") from None
         out[k] = cache[key]
+    idle = [str(units["unit"].iloc[k]) for k in np.flatnonzero(~out.any(axis=1))]
+    if idle and len(areas):
+        warnings.warn(
+            f"unit(s) {', '.join(idle)}: the areas they may patrol (column 'areas') hold no "
+            "key area, so they get no stops; widen their areas or leave the column empty",
+            HotspotsWarning,
+            stacklevel=3,
+        )
     return out
 
 
