@@ -35,6 +35,15 @@ def _shift_list(schedule: pd.DataFrame, site: int) -> str:
     return ", ".join(hits) if hits else "-"
 
 
+def _place(site) -> str:
+    """``Cửa khẩu: Kim Thành`` / ``Điểm trên tuyến: → Lào Cai``: kind and name."""
+    from hotspots.maps.labels import label
+
+    kind = label(str(site.get("kind", "")), "vi")
+    name = str(site.get("name", "") or "")
+    return f"{kind}: {name}" if name else kind
+
+
 def rotation_html(game: CheckpointStrategy, schedule: pd.DataFrame) -> list[str]:
     """HTML parts: strategy, comparison with fixed and uniform, sites, shift table.
 
@@ -66,7 +75,7 @@ def rotation_html(game: CheckpointStrategy, schedule: pd.DataFrame) -> list[str]
     for _, s in sites.iterrows():
         n = sum(int(s["site"]) in row for row in schedule["sites"])
         parts.append(
-            f'<tr><td class="n">{int(s["site"])}</td><td>{e(str(s["name"]))}</td>'
+            f'<tr><td class="n">{int(s["site"])}</td><td>{e(_place(s))}</td>'
             f"<td>{e(str(s['covers']))}</td>"
             f'<td class="n">{e(_p(float(s["probability"])))}</td><td class="n">{n}</td>'
             f"<td>{e(_shift_list(schedule, int(s['site'])))}</td>"
