@@ -297,3 +297,57 @@ def test_kde_defaults_hold_up_against_naive_on_the_demo_data():
     wide = backtest(demo.cases, ["kde"], params={"kde": {"bandwidth": h}}, **kw)
     wide_ratio = wide.compare(5.0).set_index("method").loc["kde", "ratio_to_baseline"]
     assert ratio > 1.2 * wide_ratio, (ratio, wide_ratio)
+
+
+# ---------------------------------------------------------------------------- hdbscan, blend
+def _two_clusters(seed=0):
+    """A uniform background and two planted clusters: a tight one (80 events, sd 30 m) and
+    a loose one (60 events, sd 60 m)."""
+    rng = np.random.default_rng(seed)
+    n = 300
+    x = np.r_[rng.uniform(0, 2000, n), rng.normal(1550, 30, 80), rng.normal(450, 60, 60)]
+    y = np.r_[rng.uniform(0, 2000, n), rng.normal(1550, 30, 80), rng.normal(450, 60, 60)]
+    return Events(x, y, rng.uniform(0, 100, x.size) + T0)
+
+
+def test_hdbscan_puts_the_densest_cluster_first():
+    g = Grid(0.0, 0.0, 100.0, 20, 20, CRS)
+    ev = _two_clusters()
+    r = predict("hdbscan", ev, g, t_end=T0 + 100, horizon=30).risk
+    order = np.argsort(-r.ravel(), kind="stable")
+    rows, cols = np.unravel_index(order[:4], r.shape)
+    # the four riskiest cells are those around the tight cluster at (1550, 1550)
+    assert set(rows) <= {14, 15, 16} and set(cols) <= {14, 15, 16}
+    # the loose cluster's cells come before every background cell
+    loose = r[3:6, 3:6].max()
+    background = np.ones_like(r, dtype=bool)
+    background[2:7, 2:7] = False
+    background[13:18, 13:18] = False
+    assert loose > r[background].max()
+    # too few events for a cluster: the plain counts
+    few = ev.take(np.arange(3))
+    np.testing.assert_array_equal(
+        predict("hdbscan", few, g, t_end=T0 + 100, horizon=30).risk,
+        predict("naive", few, g, t_end=T0 + 100, horizon=30).risk,
+    )
+
+
+def test_hdbscan_runs_in_the_backtest():
+    res = backtest(
+        _two_clusters(), ["hdbscan", "lisa", "gistar"], grid=GRID, train="60D", test="20D"
+    )
+    assert {"hdbscan", "lisa", "gistar"} <= set(res.table.method)
+
+
+def test_blend_is_a_convex_mix_of_shares():
+    g = Grid(0.0, 0.0, 100.0, 2, 1, CRS)  # two cells
+    # cell 0: 3 old events; cell 1: 1 event in the last 10 days
+    ev = Events([50, 50, 50, 150], [50, 50, 50, 50], T0 + np.array([0.0, 1.0, 2.0, 95.0]))
+    kw = dict(t_end=T0 + 100, horizon=10)
+    for w in (0.0, 0.3, 1.0):
+        r = predict("blend", ev, g, params={"weight": w, "short": "naive_last"}, **kw).risk
+        np.testing.assert_allclose(r.ravel(), [(1 - w) * 0.75, (1 - w) * 0.25 + w * 1.0])
+    with pytest.raises(ConfigError, match="weight"):
+        predict("blend", ev, g, params={"weight": 1.5}, **kw)
+    with pytest.raises(ConfigError, match="short"):
+        predict("blend", ev, g, params={"short": "kde"}, **kw)

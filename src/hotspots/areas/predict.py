@@ -28,6 +28,15 @@ Methods
 ``lisa``
     Local Moran's I of the training counts: high-high cells first (by z), then the rest
     by count.
+``hdbscan``
+    HDBSCAN density clusters of the training events: cells of the densest clusters
+    first, then the rest by count.
+``blend``
+    Convex blend of the long-term count with a short-term map (``naive_last``,
+    ``decay`` or ``prospective``).
+``learned``
+    Poisson gradient boosting on per-cell history features, trained by rolling origin
+    inside the training window (:mod:`hotspots.areas.learned`).
 ``sepp``
     Self-exciting point process on the grid (Mohler et al. 2011): background rate per
     cell plus triggered near-repeats, Gaussian in space and exponential in time, fitted
@@ -76,6 +85,8 @@ __all__ = [
     "lisa",
     "sepp",
     "fit_sepp",
+    "hdbscan",
+    "blend",
     "auto",
     "auto_candidates",
     "DAY_NS",
@@ -378,6 +389,94 @@ def lisa(events: Events, grid: Grid, *, t_start: float, t_end: float, horizon: f
     risk = np.zeros(grid.size)
     risk[flat] = np.where(hh, offset + z, counts)
     return risk.reshape(grid.shape)
+
+
+@register_method("hdbscan")
+def hdbscan(
+    events: Events,
+    grid: Grid,
+    *,
+    t_start: float,
+    t_end: float,
+    horizon: float,
+    min_cases: int | None = None,
+) -> np.ndarray:
+    """HDBSCAN density clusters of the training events: clustered cells first.
+
+    The training events are clustered with scikit-learn's HDBSCAN
+    (:func:`hotspots.areas.cluster.label_points`, ``min_cases`` = smallest cluster,
+    default ``max(5, round(sqrt(n) / 4))``). Each cluster's density is its events per cell
+    it occupies. Cells holding clustered events come first, by the density of their
+    densest cluster, then by their count; every other cell follows by its count.
+    """
+    from hotspots.areas.cluster import label_points
+
+    counts = _counts(events, grid)
+    n = len(events)
+    m = int(min_cases) if min_cases is not None else max(5, int(round(math.sqrt(n) / 4)))
+    if m < 2:
+        raise ConfigError(f"hdbscan: min_cases must be 2 or more, got {min_cases}")
+    if n < m:
+        return counts
+    labels = label_points(events.x, events.y, None, m, method="hdbscan")
+    idx = _cells(events, grid)
+    ok = (labels >= 0) & (idx >= 0)
+    if not ok.any():
+        return counts
+    lab, cell = labels[ok], idx[ok]
+    n_lab = int(lab.max()) + 1
+    members = np.bincount(lab, minlength=n_lab).astype(float)
+    pairs = np.unique(lab * grid.size + cell)
+    occupied = np.bincount(pairs // grid.size, minlength=n_lab).astype(float)
+    density = members / np.maximum(occupied, 1.0)
+    best = np.zeros(grid.size)
+    np.maximum.at(best, cell, density[lab])
+    flat = counts.reshape(-1)
+    offset = flat.max() + 1.0
+    # density first (by its rank, one step = more than any count), the count breaks ties
+    level = np.searchsorted(np.unique(best), best).astype(float)  # 0 = no cluster
+    risk = np.where(best > 0, offset * level + flat, flat)
+    return risk.reshape(grid.shape)
+
+
+_SHORT = ("naive_last", "decay", "prospective")
+
+
+@register_method("blend")
+def blend(
+    events: Events,
+    grid: Grid,
+    *,
+    t_start: float,
+    t_end: float,
+    horizon: float,
+    weight: float = 0.5,
+    short: str = "decay",
+    short_params: Mapping[str, Any] | None = None,
+) -> np.ndarray:
+    """Convex blend of the long-term count and a short-term map.
+
+    ``risk = (1 - weight) * naive / sum(naive) + weight * short / sum(short)``: both maps
+    are scaled to shares of their total, so ``weight`` is the share of the short-term
+    component (``naive_last``, ``decay`` or ``prospective`` with ``short_params``;
+    ``decay`` defaults to a 30-day half-life). ``weight=0`` is ``naive``.
+    """
+    if not (0.0 <= float(weight) <= 1.0):
+        raise ConfigError(f"blend: weight must be in [0, 1], got {weight}")
+    if short not in _SHORT:
+        raise ConfigError(f"blend: short must be one of {', '.join(_SHORT)}, got {short!r}")
+    sp = dict(short_params or {})
+    if short == "decay":
+        sp.setdefault("half_life", 30.0)
+    kw = dict(t_start=t_start, t_end=t_end, horizon=horizon)
+    long_map = _counts(events, grid)
+    short_map = np.asarray(METHODS[short](events, grid, **kw, **sp), dtype=float)
+
+    def share(a: np.ndarray) -> np.ndarray:
+        tot = float(a.sum())
+        return a / tot if tot > 0 else a
+
+    return (1.0 - float(weight)) * share(long_map) + float(weight) * share(short_map)
 
 
 # ---------------------------------------------------------------------------- SEPP
