@@ -160,14 +160,19 @@ def _hhmm(s: str) -> pd.Timedelta:
 
 
 def _profiles(units: gpd.GeoDataFrame) -> tuple[list[tuple[str, float]], np.ndarray]:
-    """Distinct ``(vehicle, own speed)`` of the units and each unit's index among them."""
-    veh = units["vehicle"].astype(str) if "vehicle" in units else pd.Series("car", units.index)
+    """Distinct ``(vehicle, own speed)`` of the units and each unit's index among them.
+
+    Vehicles may be written as in a units file (``xe máy``); empty means ``car``.
+    """
+    from hotspots.plan.units import parse_vehicle
+
+    veh = units["vehicle"].map(parse_vehicle) if "vehicle" in units else ["car"] * len(units)
     spd = (
         pd.to_numeric(units["speed_kmh"], errors="coerce")
         if "speed_kmh" in units
         else pd.Series(np.nan, units.index)
     )
-    keys = [(v or "car", x if np.isfinite(x) else -1.0) for v, x in zip(veh, spd, strict=True)]
+    keys = [(v, x if np.isfinite(x) else -1.0) for v, x in zip(veh, spd, strict=True)]
     uniq = list(dict.fromkeys(keys))
     index = np.array([uniq.index(k) for k in keys], int)
     return [(v, s if s > 0 else np.nan) for v, s in uniq], index
