@@ -231,11 +231,16 @@ def test_foot_unit_does_not_reach_a_far_area_a_car_reaches():
     far = both.stops[both.stops["area"] == "1"]
     assert list(far["vehicle"]) == ["car"] and list(far["unit"]) == ["Tổ 2"]
     assert set(both.routes["vehicle"]) == {"foot", "car"}
-    # walking 600 m x 1.3 at 5 km/h: 9 min 22 s (own speed 5 km/h gives the same)
+    # walking (600 m + 5 m to the centre of the 10 m square) x 1.3 at 5 km/h
     s = foot.stops.iloc[0]
     assert (s["arrival"] - foot.routes["start"].iloc[0]).total_seconds() == pytest.approx(
         780 / (5 / 3.6) + 5 * 1.3 / (5 / 3.6), abs=1.0
     )
+    # a unit's own speed replaces its vehicle's: a car at its own 20 km/h (not 40)
+    own = _unit_table([(0, 0)], vehicle="car", speed_kmh=20.0)
+    slow = plan_patrols(areas.iloc[[1]], own, **kw)
+    t = (slow.stops["arrival"].iloc[0] - slow.routes["start"].iloc[0]).total_seconds()
+    assert t == pytest.approx(605 * 1.3 / (20 / 3.6), abs=1.0)
 
 
 def test_unit_restricted_to_a_commune_visits_only_its_areas():
