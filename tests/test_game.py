@@ -319,3 +319,13 @@ def test_map_shades_sites_by_probability_with_a_vietnamese_legend():
     probs = sorted(f["properties"]["probability"] for f in data["features"])
     assert probs == pytest.approx(sorted(res.probability), abs=1e-3)  # map rounds
     assert "0 (không bố trí)" in page and "0–25%" in page and "25–50%" in page
+
+
+def test_schedule_labels_days_and_shifts():
+    lines, cands = _corridors([30, 20, 10])
+    res = checkpoint_strategy(lines, 2, candidates=cands)
+    week = res.schedule("2026-12-07", days=7, shift_starts=("06:00", "18:00"), seed=4)
+    assert len(week) == 14 and week["day"].tolist() == [d for d in range(1, 8) for _ in (0, 1)]
+    assert str(week["date"].iloc[-1]) == "2026-12-13" and week["shift"].iloc[1] == "18:00"
+    assert all(len(s) == 2 for s in week["sites"])
+    assert week["sites"].tolist() == res.sample(14, seed=4)["sites"].tolist()

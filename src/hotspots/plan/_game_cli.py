@@ -41,19 +41,6 @@ def add_game_arguments(p: argparse.ArgumentParser) -> None:
     )
 
 
-def _shift_labels(plan: Any, days: int, shift_starts: tuple[str, ...]) -> pd.DataFrame:
-    """One row per (day, shift) of the period: ``day``, ``date``, ``shift``."""
-    import pandas as pd
-
-    day0 = pd.Timestamp(plan.meta["start_date"])
-    rows = [
-        {"day": d + 1, "date": (day0 + pd.Timedelta(days=d)).date(), "shift": s}
-        for d in range(days)
-        for s in shift_starts
-    ]
-    return pd.DataFrame(rows)
-
-
 def solve_checkpoint_game(
     args: argparse.Namespace,
     lines: gpd.GeoDataFrame,
@@ -107,9 +94,8 @@ def record_rotation(
     pandas.DataFrame
         One row per shift: ``day``, ``date``, ``shift``, ``sites``, ``names``.
     """
-    slots = _shift_labels(plan, args.days, shift_starts)
-    drawn = game.sample(len(slots), seed=args.seed)
-    schedule = slots.assign(sites=drawn["sites"].to_numpy(), names=drawn["names"].to_numpy())
+    start = plan.meta["start_date"]
+    schedule = game.schedule(start, args.days, shift_starts, seed=args.seed)
     sites = game.to_gdf()
     sites["shifts"] = [sum(s in row for row in schedule["sites"]) for s in sites["site"]]
     sites.to_file(out / "checkpoint_rotation.geojson", driver="GeoJSON")

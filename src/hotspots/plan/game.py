@@ -623,6 +623,43 @@ class CheckpointStrategy:
             }
         )
 
+    def schedule(
+        self,
+        start_date: str | pd.Timestamp,
+        days: int = 7,
+        shift_starts: Sequence[str] = ("06:00", "14:00", "22:00"),
+        seed: int = 0,
+    ) -> pd.DataFrame:
+        """Draw the period's checkpoints: one row per (day, shift).
+
+        Parameters
+        ----------
+        start_date
+            First day.
+        days
+            Days in the period.
+        shift_starts
+            Shift start times (``HH:MM``).
+        seed
+            Random seed (e.g. the week number).
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``day`` (1-based), ``date``, ``shift``, ``sites`` (site ids), ``names``; the
+            table :func:`~hotspots.plan.export.write_html` prints (``rotation_schedule``).
+        """
+        day0 = pd.Timestamp(start_date).normalize()
+        slots = pd.DataFrame(
+            [
+                {"day": d + 1, "date": (day0 + pd.Timedelta(days=d)).date(), "shift": s}
+                for d in range(days)
+                for s in shift_starts
+            ]
+        )
+        drawn = self.sample(len(slots), seed=seed)
+        return slots.assign(sites=drawn["sites"].to_numpy(), names=drawn["names"].to_numpy())
+
     def summary(self) -> dict:
         """JSON-ready facts for ``plan.json``."""
         probs = self.probability
