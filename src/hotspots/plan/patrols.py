@@ -82,7 +82,9 @@ class PatrolPlan:
 
         return write_geo(self, path)
 
-    def explore(self, area=None, synthetic: bool = False, lang: str = "vi"):
+    def explore(
+        self, area=None, synthetic: bool = False, lang: str = "vi", roads=None, places=None
+    ):
         """Return an offline map (no CDN, no tiles) of the routes and checkpoints.
 
         Parameters
@@ -93,10 +95,13 @@ class PatrolPlan:
             Mark the map as made from synthetic data.
         lang
             ``"vi"`` or ``"en"`` labels.
+        roads, places
+            Main roads and place names of the base map (:func:`hotspots.maps.base_map`;
+            default: the bundled ones of the province ``area``).
         """
         from hotspots.maps import add_checkpoints, add_patrol_routes, base_map
 
-        m = base_map(area, lang=lang, synthetic=synthetic)
+        m = base_map(area, lang=lang, synthetic=synthetic, roads=roads, places=places)
         add_patrol_routes(m, _plain(self.routes))
         if self.checkpoints is not None and len(self.checkpoints.sites):
             add_checkpoints(m, self.checkpoints.sites)
@@ -448,9 +453,11 @@ def next_monday(today: pd.Timestamp | None = None) -> pd.Timestamp:
 
     A Monday gives the Monday a week later: a plan is made ahead of its week.
     """
+    from hotspots.config import next_monday as monday_after
+
     now = pd.Timestamp.now(tz=TZ) if today is None else pd.Timestamp(today)
-    day = (now.tz_convert(TZ) if now.tzinfo else now).normalize().tz_localize(None)
-    return day + pd.Timedelta(days=7 - day.weekday())
+    day = (now.tz_convert(TZ) if now.tzinfo else now).date()
+    return pd.Timestamp(monday_after(day))  # one rule with the report (hotspots.config)
 
 
 def local_day(date: str | pd.Timestamp | None) -> pd.Timestamp:
