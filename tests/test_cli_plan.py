@@ -68,6 +68,10 @@ def test_plan_writes_all_outputs_with_units_file(inputs):
     assert (routes.loc[routes["unit"] != "Tổ Bảo Thắng", "shift_min"] == 360).all()
     root = ET.parse(out / "patrols.gpx").getroot()
     assert len(root.findall(f"{{{GPX_NS}}}trk")) == len(routes) == 6
+    # --synthetic: every track says so in its name and description (GPS devices show them)
+    for trk in root.findall(f"{{{GPX_NS}}}trk"):
+        for tag in ("name", "desc"):
+            assert "DỮ LIỆU GIẢ LẬP / SYNTHETIC" in trk.find(f"{{{GPX_NS}}}{tag}").text
     assert "DỮ LIỆU GIẢ LẬP" in (out / "ke_hoach_tuan_tra.html").read_text(encoding="utf-8")
     assert len(list((out / "gpx").glob("*.gpx"))) == 6
     # maximal covering of the areas: 2 sites cover the two best (scores 9 and 5) at least

@@ -354,8 +354,8 @@ def run_plan(args: argparse.Namespace) -> int:
     write_geo(plan, out / "plan.gpkg")
     write_geo(plan, out / "patrols.geojson")
     checkpoints.to_file(out / "checkpoints.geojson")
-    write_gpx(plan, out / "patrols.gpx")
-    write_gpx_per_route(plan, out / "gpx")
+    write_gpx(plan, out / "patrols.gpx", synthetic=synthetic)
+    write_gpx_per_route(plan, out / "gpx", synthetic=synthetic)
     write_html(
         plan, out / "ke_hoach_tuan_tra.html", synthetic=synthetic, area_checkpoints=area_cp,
         rotation=game, rotation_schedule=rotation,
@@ -363,7 +363,8 @@ def run_plan(args: argparse.Namespace) -> int:
     from hotspots.maps import save_map
 
     fixed_sites, plan.checkpoints = plan.checkpoints, None  # the map shows the rotation
-    overview = plan.explore(area=province, synthetic=synthetic)
+    gpkg = args.network if args.network and str(args.network).endswith(".gpkg") else None
+    overview = plan.explore(area=province, synthetic=synthetic, roads=roads, places=gpkg)
     plan.checkpoints = fixed_sites
     add_rotation_layer(overview, game, rotation)
     save_map(overview, out / "ban_do_tuan_tra.html")
