@@ -84,13 +84,18 @@ def test_plan_writes_all_outputs_with_units_file(inputs):
 def test_plan_default_bases_and_network(inputs):
     tmp, a, ln = inputs
     roads = gpd.GeoDataFrame(
-        geometry=[LineString([(103.95, 22.52), (104.0, 22.43), (104.12, 22.34)])], crs=4326
+        {"highway": ["trunk"], "ref": ["QL70"]},
+        geometry=[LineString([(103.95, 22.52), (104.0, 22.43), (104.12, 22.34)])],
+        crs=4326,
     )
     net = tmp / "roads.gpkg"
-    roads.to_file(net)
+    roads.to_file(net, layer="roads")
     code, out = _run(tmp, a, ln, "--network", str(net), "--max-bases", "2", "--no-balance")
     assert code == 0
+    # the plan's map draws the given roads (named), not the bundled ones
+    assert '"Đường":"QL70"' in (out / "ban_do_tuan_tra.html").read_text(encoding="utf-8")
     meta = json.loads((out / "plan.json").read_text(encoding="utf-8"))
+    assert set(meta["travel"]["legs"]) <= {"network", "access leg"}
     assert meta["balance"]["enabled"] is False and meta["balance"]["shifts_rebalanced"] == 0
     assert meta["travel"]["model"] == "network" and meta["travel"]["source"] == str(net)
     assert meta["units"] == 2
