@@ -196,6 +196,8 @@ def test_allowed_areas_by_id_name_and_commune():
     assert list(allowed_areas("Xã A", a)) == [True, True, False]  # touches A
     assert list(allowed_areas("xã b", a)) == [False, True, True]
     assert list(allowed_areas("3; P", a)) == [True, False, True]  # id 3 and name P
+    a2 = a.assign(name=["Địa bàn 1 (Xã A, Xã C)", "Q", "R"])
+    assert list(allowed_areas("Địa bàn 1 (Xã A, Xã C)", a2)) == [True, False, False]
     units = pd.DataFrame({"unit": ["u1", "u2"], "areas": ["Xã B", ""]})
     assert unit_allowed(units, a).tolist() == [[False, True, True], [True, True, True]]
     # a real commune (by code) that holds none of these areas: the unit is idle, said so

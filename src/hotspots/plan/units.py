@@ -199,9 +199,10 @@ def parse_window(text: object) -> tuple[float, float]:
     return float(a), float(b)
 
 
-def _split(text: object) -> list[str]:
+def _split(text: object, commas: bool = True) -> list[str]:
+    """Tokens of a ``;``-separated cell (also ``,`` when ``commas``), stripped."""
     s = cell_text(text)
-    return [t.strip() for t in re.split(r"[;,\n]", s) if t.strip()]
+    return [t.strip() for t in re.split(r"[;,\n]" if commas else r"[;\n]", s) if t.strip()]
 
 
 def parse_days(text: object, dates: bool = True) -> tuple[set[int], set[dt.date]]:
@@ -417,7 +418,7 @@ def _row_fields(r, probs: _RowProblems) -> dict:
         probs.add("bad_count", "count", c, f"column 'count' must be a whole number >= 1, got {c!r}")
         count = 1
     out["count"] = int(count)
-    out["areas"] = ";".join(_split(r.get("areas", "")))
+    out["areas"] = ";".join(_split(r.get("areas", ""), commas=False))
     return out
 
 
@@ -557,7 +558,7 @@ def allowed_areas(text: object, areas: gpd.GeoDataFrame) -> np.ndarray:
     InputError
         When a token matches no area and no commune, naming the token and examples.
     """
-    tokens = _split(text)
+    tokens = _split(text, commas=False)  # names of key areas may hold commas
     if not tokens:
         return np.ones(len(areas), bool)
     from hotspots.geodata import normalize_name
