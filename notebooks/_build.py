@@ -477,6 +477,8 @@ NOTEBOOKS["04_patrol_plan"] = notebook(
     dwell_min: float = 12.0  # minutes at each stop (10–15)
     solver_seconds: float = 5.0  # time limit of the checkpoint solver, seconds
     week_seconds: float = 20.0  # routing time for the whole week, seconds
+    units_path: Optional[str] = None  # units file; "synthetic": demo units; None: nearest bases
+    strategy: str = "stackelberg"  # checkpoint rotation: "stackelberg", "fixed" or "uniform"
     """,
     [
         *bi(
@@ -512,18 +514,14 @@ NOTEBOOKS["04_patrol_plan"] = notebook(
         """),
         *bi("## Chốt kiểm soát", "## Checkpoints"),
         code("""
-        from hotspots.maps.labels import localize_table
         from hotspots.plan import site_checkpoints
+        from hotspots.report.week import checkpoint_table
 
         cp = None
         if lines is not None and len(lines):
             cp = site_checkpoints(lines, p=checkpoints, time_limit=solver_seconds)
             sites = cp.to_gdf()
-            names = {"volume": L("Lưu lượng (vụ)", "Volume (cases)"),
-                     "marginal": L("Chặn thêm (vụ)", "Added (cases)"),
-                     "covers": L("Tuyến chặn được", "Lines covered")}
-            display(localize_table(sites.round({"volume": 0, "marginal": 0}), lang, names,
-                                   words=["kind"], index="rank"))
+            display(checkpoint_table(sites, lang).set_index(L("Số", "No.")))
             print(L(f"Chặn được {cp.share:.0%} lưu lượng trên các tuyến",
                     f"Intercepts {cp.share:.0%} of the flow on the key lines"))
             out.layer(sites, "checkpoints", "Chốt kiểm soát", "Checkpoints")
@@ -548,19 +546,24 @@ NOTEBOOKS["04_patrol_plan"] = notebook(
         code("""
         from hotspots.config import plan_start_date
         from hotspots.maps.labels import label
-        from hotspots.plan import default_bases, nearest_bases, units_at, weekly_schedule
-        from hotspots.report.week import day_schedule, unit_tasks, write_week
+        from hotspots.plan import weekly_schedule
+        from hotspots.report.week import (day_schedule, rotate_checkpoints, unit_tasks,
+                                          week_units, write_week)
 
         start = plan_start_date(plan_start)  # next Monday in Asia/Ho_Chi_Minh unless given
-        bases = nearest_bases(default_bases(province), areas, max_bases=units)
-        teams = units_at(bases, per_base=1, shift_hours=shift_hours)
+        teams, said = week_units(province, areas, units_path, units, shift_hours, lang)
+        print(said)
         plan = weekly_schedule(areas, teams, days=days, start_date=start.isoformat(),
                                shift_hours=shift_hours, dwell_min=dwell_min,
                                time_limit=week_seconds, seed=seed)
         plan.checkpoints = cp
+        game = schedule = None
+        if cp is not None:  # checkpoint teams rotate so that traffickers cannot predict them
+            game, schedule = rotate_checkpoints(lines, plan, checkpoints, strategy, seed,
+                                                time_limit=solver_seconds * 4)
         display(unit_tasks(plan, lang).set_index(label("unit", lang)))
         display(day_schedule(plan, lang).set_index(L("Ngày", "Day")))
-        week = write_week(out, plan, synthetic=synthetic)  # layer, GPX, print, index, headline
+        week = write_week(out, plan, synthetic, game, schedule)  # layer, GPX, print, index
         """),
         *bi("## Bản đồ tổng hợp", "## Overview map"),
         code("""

@@ -401,3 +401,17 @@ def test_synthetic_cache_is_reused_only_for_the_same_generator(monkeypatch, tmp_
     monkeypatch.setattr(Path, "read_bytes", lambda p: real_read(p) + (b"#x" if p == src else b""))
     assert inputs._generator_key("Lào Cai", 2, 7) != before
     assert inputs._generator_key("Lào Cai", 2, 8) != inputs._generator_key("Lào Cai", 2, 7)
+
+
+@pytest.mark.slow
+def test_a_file_with_the_synthetic_label_marks_index_and_manifest(setup):
+    """Not only the built-in demo: case ids SYN-… in the user's own file mark the report."""
+    tmp, base = setup
+    data = tmp / "exported.csv"
+    data.write_text("case_id,lat,lon\nSYN-15-00001,22.3,104.0\nSYN-15-00002,22.31,104.01\n")
+    res = run_report(validate_config(base | {"data": str(data)}), progress=False)
+    assert res.manifest["synthetic"] is True
+    index = res.index.read_text(encoding="utf-8")
+    assert 'id="synthetic-banner"' in index and "DỮ LIỆU GIẢ LẬP" in index
+    page = (res.current / "notebooks" / "a_first.html").read_text(encoding="utf-8")
+    assert 'href="../index.html"' in page  # every page leads back to the index

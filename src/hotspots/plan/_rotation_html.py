@@ -80,7 +80,7 @@ def rotation_html(game: CheckpointStrategy, schedule: pd.DataFrame) -> list[str]
             f'<td class="n">{e(_p(float(s["probability"])))}</td><td class="n">{n}</td>'
             f"<td>{e(_shift_list(schedule, int(s['site'])))}</td>"
             f"<td>{e(str(s['reason']))}</td>"
-            f"<td>{s.geometry.y:.5f}, {s.geometry.x:.5f}</td></tr>"
+            f"<td>{s.geometry.y:.3f}, {s.geometry.x:.3f}</td></tr>"  # ~100 m; GPX: exact
         )
     parts.append("</tbody></table>")
     resp = game.attacker_response()

@@ -95,6 +95,8 @@ def _demo(args: argparse.Namespace) -> int:
             "plan_start": args.plan_start,
             "date_from": args.date_from,
             "date_to": args.date_to,
+            # the demo shows a units file: vehicles, shifts, days off, assigned areas
+            "notebook_params": {"04_patrol_plan": {"units_path": "synthetic"}},
         }
     )
     return _run(config, quiet=args.quiet)

@@ -8,8 +8,10 @@ tables the index shows first: per unit, per day, and the checkpoints.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from hotspots.maps.labels import label
@@ -37,6 +39,102 @@ def day_name(date: Any, lang: str = "vi") -> str:
 
 def _L(lang: str, vi: str, en: str) -> str:
     return vi if lang == "vi" else en
+
+
+def week_units(
+    province: str,
+    areas: Any,
+    units_path: str | None = None,
+    units: int = 4,
+    shift_hours: float = 8.0,
+    lang: str = "vi",
+) -> tuple[Any, str]:
+    """The patrol units of the week and a sentence saying where they come from.
+
+    Parameters
+    ----------
+    province
+        Province name or code (its commune posts and border gates are the bases).
+    areas
+        Key areas (the default bases are the ones nearest them).
+    units_path
+        A units file (:func:`hotspots.plan.units.read_units_file`: unit, base, vehicle,
+        shift, days off, assigned areas); ``"synthetic"``: the clearly synthetic demo
+        units of :func:`hotspots.synthetic.demo_units`; ``None``: one unit at each of
+        the ``units`` bases nearest the key areas.
+    units, shift_hours
+        For the default units.
+    lang
+        Language of the sentence.
+    """
+    import tempfile
+
+    from hotspots.plan import default_bases, nearest_bases, units_at
+    from hotspots.plan.units import read_units_file
+
+    bases = default_bases(province)
+    if units_path is None:
+        teams = units_at(nearest_bases(bases, areas, max_bases=units), shift_hours=shift_hours)
+        return teams, _L(
+            lang,
+            f"{len(teams)} tổ, mỗi tổ ở đồn, trạm gần một địa bàn trọng điểm nhất.",
+            f"{len(teams)} units, each at the post nearest a key area.",
+        )
+    with tempfile.TemporaryDirectory(prefix="hotspots-units-") as tmp:
+        path = units_path
+        if units_path == "synthetic":
+            from hotspots.synthetic import demo_units
+
+            path = str(Path(tmp) / "units.csv")
+            demo_units(province, areas, path=path)
+        res = read_units_file(path, bases, areas)
+    said = _L(
+        lang,
+        f"{len(res.units)} tổ theo danh sách đơn vị"
+        + (" (giả lập)" if units_path == "synthetic" else "")
+        + ": phương tiện, ca trực, ngày nghỉ, địa bàn được giao.",
+        f"{len(res.units)} units from the units file"
+        + (" (synthetic)" if units_path == "synthetic" else "")
+        + ": vehicles, shifts, days off, assigned areas.",
+    )
+    if len(res.quarantine):
+        said += _L(
+            lang,
+            f" {len(res.quarantine)} dòng bị loại: " + "; ".join(res.messages()),
+            f" {len(res.quarantine)} rows left out: " + "; ".join(res.messages()),
+        )
+    return res.units, said
+
+
+def rotate_checkpoints(
+    lines: Any, plan: Any, teams: int, strategy: str = "stackelberg", seed: int = 0,
+    folder: str | Path | None = None, time_limit: float = 20.0,
+) -> tuple[Any, pd.DataFrame]:  # fmt: skip
+    """Rotate ``teams`` checkpoint teams over the sites for every shift of the plan.
+
+    Solves the checkpoint game (:func:`hotspots.plan.checkpoint_strategy`: Stackelberg,
+    fixed or uniform) on the key lines, draws the sites manned in each shift of the
+    plan's period with ``seed``, adds each site's ``probability`` to the plan's fixed
+    checkpoints and records the game in ``plan.meta["checkpoint_game"]``; writes
+    ``checkpoint_rotation.geojson`` into ``folder``.
+
+    Returns
+    -------
+    (CheckpointStrategy, pandas.DataFrame)
+        The game and one row per shift: ``day``, ``date``, ``shift``, ``sites``, ``names``.
+    """
+    import tempfile
+    from types import SimpleNamespace
+
+    from hotspots.plan._game_cli import record_rotation
+    from hotspots.plan.game import checkpoint_strategy
+
+    game = checkpoint_strategy(lines, teams, strategy=strategy, time_limit=time_limit)
+    shifts = tuple(plan.meta.get("shift_starts") or ("06:00", "14:00", "22:00"))
+    args = SimpleNamespace(days=int(plan.meta.get("days", 7)), seed=seed)
+    with tempfile.TemporaryDirectory(prefix="hotspots-rotation-") as tmp:
+        schedule = record_rotation(args, game, plan, shifts, Path(folder or tmp))
+    return game, schedule
 
 
 def _stops_of(plan: Any) -> pd.DataFrame:
@@ -143,7 +241,29 @@ def checkpoint_table(sites: Any, lang: str = "vi") -> pd.DataFrame:
     return out
 
 
-def write_week(out: Any, plan: Any, synthetic: bool = False) -> dict[str, Any]:
+def rotation_table(game: Any, schedule: pd.DataFrame, lang: str = "vi") -> pd.DataFrame:
+    """Rotating checkpoints for the index: site, chance of a team per shift, shifts, why."""
+    sites = game.to_gdf()
+    manned = [sum(s in row for row in schedule["sites"]) for s in sites["site"]]
+    out = pd.DataFrame(
+        {
+            _L(lang, "Chốt", "Site"): sites["label"].astype(str),
+            _L(lang, "Khả năng có tổ trực mỗi ca", "Chance of a team per shift"): [
+                f"{p:.0%}" for p in sites["probability"]
+            ],
+            _L(lang, "Số ca có tổ trực trong tuần", "Shifts manned this week"): manned,
+        }
+    )
+    if lang == "vi" and "reason" in sites:
+        out["Vì sao"] = sites["reason"].astype(str)
+    order = np.argsort(-sites["probability"].to_numpy(float), kind="stable")
+    return out.iloc[order].reset_index(drop=True)
+
+
+def write_week(
+    out: Any, plan: Any, synthetic: bool = False, rotation: Any = None,
+    rotation_schedule: pd.DataFrame | None = None,
+) -> dict[str, Any]:  # fmt: skip
     """Write the week's plan through a :class:`~hotspots.report.NotebookOutputs`.
 
     Writes ``layers/patrol_routes.gpkg``, ``layers/patrol_plan.gpx`` (DỮ LIỆU GIẢ LẬP /
@@ -165,7 +285,10 @@ def write_week(out: Any, plan: Any, synthetic: bool = False) -> dict[str, Any]:
     gpx = write_gpx(plan, out.root / "layers" / "patrol_plan.gpx", synthetic=synthetic)
     out.file(gpx, "Lộ trình tuần tra (GPX, máy định vị)", "Patrol routes (GPX)", kind="layer")
     (out.root / "plan").mkdir(parents=True, exist_ok=True)
-    page = write_html(plan, out.root / "plan" / "ke_hoach_tuan_tra.html", synthetic=synthetic)
+    page = write_html(
+        plan, out.root / "plan" / "ke_hoach_tuan_tra.html", synthetic=synthetic,
+        rotation=rotation, rotation_schedule=rotation_schedule,
+    )  # fmt: skip
     out.file(page, "Kế hoạch tuần tra, kiểm soát (bản in)", "Printable patrol plan", kind="plan")
     tasks = unit_tasks(plan, lang)
     out.index_table(tasks, "Việc của từng tổ trong tuần", "What each unit does this week",
@@ -176,6 +299,11 @@ def write_week(out: Any, plan: Any, synthetic: bool = False) -> dict[str, Any]:
         out.index_table(checkpoint_table(plan.checkpoints.sites, lang),
                         "Chốt kiểm soát trên các tuyến trọng điểm",
                         "Checkpoints on the key lines", max_rows=20, top=3)  # fmt: skip
+    if rotation is not None and rotation_schedule is not None:
+        out.index_table(rotation_table(rotation, rotation_schedule, lang),
+                        "Chốt luân phiên: nơi đặt chốt thay đổi theo ca",
+                        "Rotating checkpoints: the sites change shift by shift",
+                        max_rows=20, top=3)  # fmt: skip
     dates = pd.to_datetime(routes["date"]) if len(routes) else pd.Series(dtype="datetime64[ns]")
     week = {
         "first": dates.min() if len(dates) else None,
