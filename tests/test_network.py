@@ -237,11 +237,15 @@ def test_volume_per_road_segment_is_the_sum_over_cases():
 
 def test_key_line_the_network_does_not_join_is_named():
     routes = _cases([[(0, 0), (10, 0)]] * 8)
-    with pytest.warns(HotspotsWarning, match=r"key line\(s\) 1 \(→ Lào Cai\)"):
+    with pytest.warns(HotspotsWarning) as rec:
         kl = key_lines(
             routes, eps=1_000, min_routes=5, gates=_gate_at_b(), communes=NONE,
             network=_mountain_roads(gap=True),
         )  # fmt: skip
+    said = [str(w.message) for w in rec]
+    assert any("8 of 8 route legs" in m for m in said)
+    assert any("key line(s) 1 (→ Lào Cai)" in m for m in said)
+    assert kl.params["legs_not_connected"] == 8
     assert kl.lines["line_model"].iloc[0] == "straight-line (not connected)"
     assert kl.lines["roads"].iloc[0] == ""
     assert kl.lines["itinerary"].iloc[0] == "cửa khẩu Lào Cai"

@@ -305,6 +305,23 @@ def _itinerary(lines: pd.DataFrame) -> list[str]:
     return out
 
 
+def _warn_legs_not_connected(bad: int, total: int) -> None:
+    """Say how many route legs the network could not join (they stay straight)."""
+    if not bad:
+        return
+    import warnings
+
+    from hotspots.errors import HotspotsWarning
+
+    warnings.warn(
+        f"the road network does not join the two stops of {bad} of {total} route legs; "
+        "those legs stay straight lines (KeyLines.params['legs_not_connected']); add the "
+        "missing roads or check that the network covers every stop",
+        HotspotsWarning,
+        stacklevel=3,
+    )
+
+
 def _warn_not_connected(lines: pd.DataFrame) -> None:
     """Name the key lines the road network does not join (never a silent fallback)."""
     bad = lines[lines["line_model"] == "straight-line (not connected)"]
@@ -468,6 +485,9 @@ def key_lines(
         w0 = rm["weight"].to_numpy(float)
         xy, path_idx, stop_rows, counts, volume = net.route_stops(xy, route_idx, w0, volume=True)
         road_segments = net.segments_gdf(counts, top=top_segments, volume=volume)
+        params["legs_routed"] = net.legs_routed
+        params["legs_not_connected"] = net.legs_not_connected
+        _warn_legs_not_connected(net.legs_not_connected, net.legs_routed)
         wstop = w0[stop_rows]
     else:
         path_idx = route_idx

@@ -98,6 +98,8 @@ class RoadNetwork:
     geometry: np.ndarray
     crs: CRS
     attrs: pd.DataFrame = field(default=None, repr=False)
+    legs_routed: int = field(default=0, repr=False)
+    legs_not_connected: int = field(default=0, repr=False)
 
     def __post_init__(self) -> None:
         if self.attrs is None or len(self.attrs) != len(self.u):
@@ -354,6 +356,9 @@ class RoadNetwork:
             Also return the volume of each segment: the weight of the routes that use
             it, each route counted once however many of its legs pass.
 
+        Legs whose ends the network does not join stay straight; their number is left
+        in ``self.legs_not_connected`` (of ``self.legs_routed``).
+
         Returns
         -------
         xy, route, stop_rows, traversals[, volume]
@@ -365,6 +370,8 @@ class RoadNetwork:
         w = np.ones(len(xy)) if weight is None else np.asarray(weight, float)
         same = np.flatnonzero(route[1:] == route[:-1])
         paths = self.route_legs(xy[same], xy[same + 1])
+        self.legs_not_connected = sum(p is None for p in paths)
+        self.legs_routed = len(paths)
         counts = np.zeros(len(self.u))
         used: dict[int, set[int]] = {}
         leg_of = dict(zip(same.tolist(), range(len(same)), strict=True))
