@@ -16,20 +16,15 @@ caught by the float check that follows and repaired (its lowest-score stop dropp
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from hotspots.errors import InputError
-from hotspots.plan._top_model import (
-    TopInstance,
-    build_instance,
-    evaluate,
-    int_model,
-    repair,
-    solve_pyvrp,
-)
+from hotspots.plan._top_model import TopInstance, build_instance, evaluate
+from hotspots.plan._top_search import search
 
 __all__ = ["TOPSolution", "solve_team_orienteering", "solve_top_matrix", "route_time"]
 
@@ -200,32 +195,24 @@ def solve_top_matrix(
         times, scores, starts, ends, budget, service_time, required, time_windows,
         shift_start, vehicle_times, vehicle_profile, allowed,
     )  # fmt: skip
-    solver_info = {"name": "pyvrp", "version": _pyvrp_version(), "time_limit": time_limit}
+    deadline = time.perf_counter() + time_limit
+    solver_info = {
+        "name": "pyvrp + float ILS",
+        "version": _pyvrp_version(),
+        "time_limit": time_limit,
+    }
     if inst.n == 0:
         return _solution(inst, [[] for _ in range(inst.m)], 0, solver_info)
     if no_improvement is None:
         no_improvement = max(2_000, 40 * inst.n)
-    routes, repaired, info = _solve_capped(inst, inst.budgets, time_limit, no_improvement, seed)
+    routes, repaired, info = search(inst, inst.budgets, deadline, no_improvement, seed)
     solver_info.update(info)
     routes, repaired, bal = _balance(
-        inst, routes, repaired, solver_info, balance, balance_steps, time_limit,
+        inst, routes, repaired, solver_info, balance, balance_steps, deadline,
         no_improvement, seed,
     )  # fmt: skip
     solver_info["balance"] = bal
     return _solution(inst, routes, repaired, solver_info)
-
-
-def _solve_capped(
-    inst: TopInstance, caps: np.ndarray, limit: float, patience: int, seed: int
-) -> tuple[list[list[int]], int, dict]:
-    """Solve with per-vehicle route caps ``caps`` (<= budgets), then float-check/repair."""
-    im = int_model(inst)
-    routes, info = solve_pyvrp(inst, im, caps, limit, patience, seed)
-    repaired = 0
-    for v in range(inst.m):
-        routes[v], dropped = repair(inst, v, routes[v], float(caps[v]))
-        repaired += dropped
-    return routes, repaired, info
 
 
 def _durations(inst: TopInstance, routes: list[list[int]]) -> np.ndarray:
@@ -245,7 +232,7 @@ def _balance(
     solver_info: dict,
     balance: bool,
     steps: int,
-    time_limit: float,
+    deadline: float,
     patience: int,
     seed: int,
 ) -> tuple[list[list[int]], int, dict]:
@@ -253,7 +240,8 @@ def _balance(
 
     Bisects a common cap on the route length between a lower bound and the current
     longest route; a re-solve is kept only if it visits every stop with the same
-    total score. Returns the routes, the repaired count and the balance record.
+    total score. Each step gets an equal share of the time left before ``deadline``.
+    Returns the routes, the repaired count and the balance record.
     """
     route_times = _durations(inst, routes)
     n, m = inst.n, inst.m
@@ -268,15 +256,16 @@ def _balance(
     # travel, so the bisection starts there rather than at the (weak) lower bound.
     lo, hi = max(lower, mean), longest
     tol = 1e-9 * max(1.0, abs(total))
-    for _ in range(steps):
-        if hi - lo <= 0.01 * hi:
+    for step in range(steps):
+        left = deadline - time.perf_counter()
+        if hi - lo <= 0.01 * hi or left <= 0.01:
             break
         cap = (lo + hi) / 2
         bal["steps"] += 1
-        cand, rep, cinfo = _solve_capped(
+        cand, rep, cinfo = search(
             inst,
             np.minimum(inst.budgets, cap),
-            max(0.1, time_limit / (steps + 1)),
+            time.perf_counter() + left / (steps - step),
             max(500, patience // 2),
             seed,
         )
