@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -36,7 +37,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 from scipy.sparse import lil_matrix
 
 from hotspots.data.crs import metric_crs
@@ -275,7 +276,7 @@ def _solve_dobss(game: SecurityGame, time_limit: float) -> tuple[list, np.ndarra
 
 
 def _solve_eraser(game: SecurityGame, time_limit: float) -> tuple[np.ndarray, float]:
-    """ERASER-C: site probabilities ``x`` (sum ``k``) with target coverage ``c = S^T x <= 1``.
+    """ERASER-C: site probabilities ``x`` (sum ``k``), coverage ``c_j <= min(1, S^T x)``.
 
     Returns the site probabilities and the gap HiGHS proved.
     """
@@ -287,16 +288,18 @@ def _solve_eraser(game: SecurityGame, time_limit: float) -> tuple[np.ndarray, fl
     ud_all = np.concatenate([game.def_covered.ravel(), game.def_uncovered.ravel()])
     m_a = float(ua_all.max() - ua_all.min()) + 1.0
     m_d = float(ud_all.max() - ud_all.min()) + 1.0
-    # variables: x (n_s) | q (n_t * n_j) | a (n_t) | d (n_t); c_j = sum_s cover[s, j] x_s
-    nq0, na0 = n_s, n_s + n_t * n_j
+    # variables: x (n_s) | c (n_j) | q (n_t * n_j) | a (n_t) | d (n_t)
+    nc0 = n_s
+    nq0 = nc0 + n_j
+    na0 = nq0 + n_t * n_j
     nd0, nv = na0 + n_t, na0 + 2 * n_t
     a = lil_matrix((1 + n_j + n_t + 3 * n_t * n_j, nv))
     lo, hi = [float(game.k)], [float(game.k)]
     a[0, :n_s] = 1.0
-    sc = game.cover.T.astype(float)
     for j in range(n_j):
-        a[1 + j, :n_s] = sc[j]
-        lo.append(0.0), hi.append(1.0)
+        a[1 + j, :n_s] = -game.cover[:, j].astype(float)
+        a[1 + j, nc0 + j] = 1.0
+        lo.append(-np.inf), hi.append(0.0)
     i = 1 + n_j
     for t in range(n_t):
         a[i, nq0 + t * n_j : nq0 + (t + 1) * n_j] = 1.0
@@ -304,17 +307,17 @@ def _solve_eraser(game: SecurityGame, time_limit: float) -> tuple[np.ndarray, fl
         i += 1
         for j in np.flatnonzero(game.allowed[t]):
             qj, ra, rd = nq0 + t * n_j + j, game.att_uncovered[t, j], game.def_uncovered[t, j]
-            a[i, :n_s], a[i, na0 + t] = -da[t, j] * sc[j], 1.0
+            a[i, nc0 + j], a[i, na0 + t] = -da[t, j], 1.0
             lo.append(ra), hi.append(np.inf)
-            a[i + 1, :n_s], a[i + 1, na0 + t], a[i + 1, qj] = -da[t, j] * sc[j], 1.0, m_a
+            a[i + 1, nc0 + j], a[i + 1, na0 + t], a[i + 1, qj] = -da[t, j], 1.0, m_a
             lo.append(-np.inf), hi.append(m_a + ra)
-            a[i + 2, :n_s], a[i + 2, nd0 + t], a[i + 2, qj] = -dd[t, j] * sc[j], 1.0, m_d
+            a[i + 2, nc0 + j], a[i + 2, nd0 + t], a[i + 2, qj] = -dd[t, j], 1.0, m_d
             lo.append(-np.inf), hi.append(m_d + rd)
             i += 3
     lb = np.concatenate([np.zeros(na0), np.full(2 * n_t, -np.inf)])
-    ub = np.concatenate([np.ones(n_s), game.allowed.ravel().astype(float),
+    ub = np.concatenate([np.ones(nq0), game.allowed.ravel().astype(float),
                          np.full(2 * n_t, np.inf)])  # fmt: skip
-    integ = np.concatenate([np.zeros(n_s), np.ones(n_t * n_j), np.zeros(2 * n_t)])
+    integ = np.concatenate([np.zeros(nq0), np.ones(n_t * n_j), np.zeros(2 * n_t)])
     cost = np.concatenate([np.zeros(nd0), -game.prior])
     res = milp(cost, constraints=LinearConstraint(a[:i].tocsr(), lo, hi), integrality=integ,
                bounds=Bounds(lb, ub),
@@ -422,35 +425,106 @@ def _maximin_lp(
 ) -> np.ndarray:
     """Zero-sum SSE as one LP: minimise ``sum_t p_t a_t``, ``a_t >= U^a_tj(c_j)``.
 
-    ``c = rows^T y``: ``y`` are subset probabilities (``rows`` = pure coverage, ``total``
-    1) or site probabilities (``rows`` = site cover, ``total`` = teams, ``cap``: every
-    ``c_j <= 1``). In a zero-sum game the attacker's best response gives the defender
-    ``-a_t`` however ties are broken, so this maximin strategy is the SSE.
+    Pure form (``cap=False``): ``y`` are subset probabilities (sum ``total`` = 1) and
+    ``c = rows^T y`` with ``rows`` the sets' coverage. Compact ERASER-C form
+    (``cap=True``): ``y`` are site probabilities (sum ``total`` = teams) and
+    ``c_j <= min(1, (rows^T y)_j)`` with ``rows`` the site cover. In a zero-sum game the
+    attacker's best response gives the defender ``-a_t`` however ties are broken, so
+    this maximin strategy is the SSE.
     """
     n, n_j = rows.shape
     n_t = len(game.prior)
     da = game.att_covered - game.att_uncovered
     r = rows.T.astype(float)  # (targets, n)
-    blocks, lo, hi = [np.concatenate([np.ones(n), np.zeros(n_t)])[None]], [total], [total]
-    if cap:
-        blocks.append(np.hstack([r, np.zeros((n_j, n_t))]))
-        lo += [0.0] * n_j
-        hi += [1.0] * n_j
+    # variables: y (n) | c (n_j) | a (n_t)
+    blocks = [np.concatenate([np.ones(n), np.zeros(n_j + n_t)])[None],
+              np.hstack([-r, np.eye(n_j), np.zeros((n_j, n_t))])]  # fmt: skip
+    lo = [total] + [-np.inf if cap else 0.0] * n_j
+    hi = [total] + [0.0] * n_j
     for t in range(n_t):
         js = np.flatnonzero(game.allowed[t])
-        e = np.zeros((len(js), n_t))
-        e[:, t] = 1.0
-        blocks.append(np.hstack([-da[t, js, None] * r[js], e]))
+        row = np.zeros((len(js), n + n_j + n_t))
+        row[np.arange(len(js)), n + js] = -da[t, js]
+        row[:, n + n_j + t] = 1.0
+        blocks.append(row)
         lo += list(game.att_uncovered[t, js])
         hi += [np.inf] * len(js)
-    cost = np.concatenate([np.zeros(n), game.prior])
+    cost = np.concatenate([np.zeros(n + n_j), game.prior])
     res = milp(cost, constraints=LinearConstraint(np.vstack(blocks), lo, hi),
-               bounds=Bounds(np.r_[np.zeros(n), np.full(n_t, -np.inf)],
-                             np.r_[np.ones(n), np.full(n_t, np.inf)]),
+               bounds=Bounds(np.r_[np.zeros(n + n_j), np.full(n_t, -np.inf)],
+                             np.r_[np.ones(n + n_j), np.full(n_t, np.inf)]),
                options={"time_limit": float(time_limit)})  # fmt: skip
     if res.x is None:
         raise InputError(f"the checkpoint game found no solution: {res.message}")
     return np.clip(res.x[:n], 0.0, 1.0)
+
+
+def _master_lp(game: SecurityGame, cov: np.ndarray) -> tuple[float, np.ndarray, np.ndarray, float]:
+    """Zero-sum maximin over the given sets (rows of ``cov``) and its duals.
+
+    Returns the objective ``min sum_t p_t a_t``, the sets' probabilities, ``mu``
+    ``(types, targets)`` (>= 0, duals of ``a_t >= U^a_tj``) and ``lam`` (dual of
+    ``sum y = 1``).
+    """
+    n, (n_t, n_j) = cov.shape[0], game.att_covered.shape
+    pairs = [(t, j) for t in range(n_t) for j in np.flatnonzero(game.allowed[t])]
+    a_ub = np.zeros((len(pairs), n + n_t))
+    for r, (t, j) in enumerate(pairs):
+        a_ub[r, :n] = np.where(cov[:, j], game.att_covered[t, j], game.att_uncovered[t, j])
+        a_ub[r, n + t] = -1.0
+    res = linprog(np.r_[np.zeros(n), game.prior], A_ub=a_ub, b_ub=np.zeros(len(pairs)),
+                  A_eq=np.r_[np.ones(n), np.zeros(n_t)][None], b_eq=[1.0],
+                  bounds=[(0, None)] * n + [(None, None)] * n_t, method="highs")  # fmt: skip
+    if res.status != 0:
+        raise InputError(f"the checkpoint game found no solution: {res.message}")
+    mu = np.zeros((n_t, n_j))
+    for r, (t, j) in enumerate(pairs):
+        mu[t, j] = -res.ineqlin.marginals[r]
+    return float(res.fun), res.x[:n], mu, float(res.eqlin.marginals[0])
+
+
+def _column_generation(
+    game: SecurityGame, time_limit: float, max_iter: int = 500
+) -> tuple[list[tuple[int, ...]], np.ndarray, float, int]:
+    """Exact zero-sum SSE over every set of ``k`` sites without listing them.
+
+    The master LP keeps a few sets (started from the comb draws of the compact LP); the
+    pricing problem, the set of ``k`` sites that most lowers the attacker's value at the
+    master's duals, is a weighted maximal covering MILP
+    (:func:`hotspots.plan.checkpoints._max_cover`). Stops when no set improves (then
+    optimal) or at ``time_limit``; the gap to the Lagrangian bound
+    ``z + min reduced cost``, relative to ``max(|z|, 1)``, is returned.
+
+    Returns
+    -------
+    subsets, probabilities, gap, iterations
+    """
+    from hotspots.plan.checkpoints import _max_cover
+
+    t0 = time.monotonic()
+    da = game.att_covered - game.att_uncovered
+    x0 = _maximin_lp(game, game.cover, float(game.k), True, time_limit)
+    columns = list(dict.fromkeys(comb_distribution(x0, game.k)[0]))
+    scale = max(1.0, float(np.abs(game.att_uncovered).max()))
+    gap, iterations = float("nan"), 0
+    for _ in range(max_iter):
+        iterations += 1
+        z, y, mu, lam = _master_lp(game, _pure_coverage(game, columns))
+        left = time_limit - (time.monotonic() - t0)
+        w = -(mu * da).sum(axis=0)  # weight of covering each target at these duals
+        pick, pgap, status = _max_cover(w, game.cover.T, game.k, max(left, 1.0))
+        proven = pgap == 0.0 or (np.isnan(pgap) and "optimal" in status.lower())
+        s = tuple(int(i) for i in np.flatnonzero(pick))
+        cov_s = game.cover[list(s)].any(axis=0)
+        d = float((mu * np.where(cov_s, game.att_covered, game.att_uncovered)).sum() - lam)
+        if proven:
+            gap = max(0.0, -d) / max(abs(z), 1.0)
+        if d >= -1e-9 * scale or s in columns or left <= 0:
+            break
+        columns.append(s)
+    keep = y > 1e-12
+    subsets = [c for c, k in zip(columns, keep, strict=True) if k]
+    return subsets, y[keep] / y[keep].sum(), gap, iterations
 
 
 def solve_sse(
@@ -468,8 +542,10 @@ def solve_sse(
         The game.
     method
         ``"dobss"`` (exact over every set of ``k`` sites), ``"eraser"`` (compact, site
-        probabilities then comb sampling) or ``"auto"``: DOBSS when there are at most
-        ``max_pure`` sets.
+        probabilities then comb sampling; exact only when no two sites share a target),
+        ``"colgen"`` (zero-sum only: exact over every set by column generation) or
+        ``"auto"``: DOBSS when there are at most ``max_pure`` sets, else column
+        generation for zero-sum games and ERASER-C for the others.
     max_pure
         Largest number of sets for ``"auto"`` to use DOBSS.
     time_limit
@@ -491,7 +567,14 @@ def solve_sse(
     if lp and not is_zero_sum(game):
         raise InputError("lp=True needs a zero-sum game; use the MILP (lp=False)")
     if method == "auto":
-        method = "dobss" if n_pure <= max_pure else "eraser"
+        method = "dobss" if n_pure <= max_pure else "colgen" if lp else "eraser"
+    if method == "colgen":
+        if not lp:
+            raise InputError("method 'colgen' needs a zero-sum game (lp=True)")
+        subsets, probs, gap, iterations = _column_generation(game, time_limit)
+        return _from_subsets(game, "stackelberg", subsets, probs), {
+            "method": "colgen", "lp": True, "gap": gap, "pure_strategies": n_pure,
+            "iterations": iterations, "sets_used": len(subsets)}  # fmt: skip
     if method == "dobss":
         subsets = list(itertools.combinations(range(game.cover.shape[0]), game.k))
         if lp:
@@ -505,7 +588,7 @@ def solve_sse(
         return _from_subsets(game, "stackelberg", subsets, probs), {
             "method": "dobss", "lp": lp, "gap": gap, "pure_strategies": n_pure}  # fmt: skip
     if method != "eraser":
-        raise InputError(f"method must be 'auto', 'dobss' or 'eraser', got {method!r}")
+        raise InputError(f"method must be 'auto', 'dobss', 'eraser' or 'colgen', got {method!r}")
     if lp:
         x, gap = _maximin_lp(game, game.cover, float(game.k), True, time_limit), 0.0
     else:
