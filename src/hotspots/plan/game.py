@@ -14,6 +14,9 @@ ties in the defender's favour) is solved exactly as a mixed-integer program with
   (``sum = teams``) with sites as schedules covering corridors, for many sites. Sets are
   then drawn by comb (systematic) sampling of the site probabilities; the realised
   coverage of every corridor is computed exactly from the comb and reported.
+* Zero-sum games (the checkpoint game is one) are solved as LPs: the SSE is then the
+  maximin strategy. With too many sets to list, **column generation** over the sets
+  (pricing = weighted maximal covering MILP) stays exact.
 
 Model (:func:`checkpoint_strategy`): the *targets* of the attacker are the corridors
 (key lines, or case routes when given); a candidate site covers a corridor when the
