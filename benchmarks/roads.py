@@ -13,7 +13,7 @@ village and police nodes. The real Vietnam extract has roughly twice the nodes o
 default size; memory of the streaming cut grows with the node count (16 bytes a node for
 the location index) and with the province, time with the file size.
 
-Each reader runs in its own subprocess (peak RSS from ``resource.getrusage``), cutting
+Each reader runs in its own subprocess (peak RSS: ``VmHWM``; CPU: ``getrusage``), cutting
 Lào Cai (real 2025 polygon, 10 km margin):
 
 * ``hotspots.roads.cut_roads``: one streaming pass, C++ tag filters, bounding box;
@@ -55,6 +55,14 @@ CLASSES = [
 
 
 def peak_rss_gb() -> float:
+    """Peak RSS of this process: VmHWM (ru_maxrss survives exec, so a child started by a
+    large parent would report the parent's peak)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024**2
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
 
 

@@ -1,4 +1,4 @@
-"""Stream an OpenStreetMap extract (``.osm.pbf``) and keep what lies in a bounding box.
+"""Stream an OpenStreetMap extract (``.osm.pbf``) and keep what touches a bounding box.
 
 One pass with pyosmium (libosmium): node locations go to a compact C++ index
 (``sparse_mem_array``, 16 bytes per node, so a country extract of 40 million nodes
@@ -10,6 +10,7 @@ memory kept grows with the province, not with the country.
 
 from __future__ import annotations
 
+import struct
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -116,7 +117,7 @@ def header_box(path: str | Path) -> tuple[float, float, float, float] | None:
 
 
 def read_extract(path: str | Path, bbox: tuple[float, float, float, float]) -> OsmCut:
-    """Stream ``path`` once and keep roads and tagged points that touch ``bbox``.
+    """Stream ``path`` once; keep roads whose extent overlaps ``bbox``, and points in it.
 
     Parameters
     ----------
@@ -163,16 +164,17 @@ def _processor(path: Path):
     )
 
 
-def _in_box(lon: np.ndarray, lat: np.ndarray, bbox) -> bool:
+def _in_box(lon, lat, bbox) -> bool:
+    """True when the bounding box of the points overlaps ``bbox`` (plain floats: fast)."""
     w, s, e, n = bbox
-    return bool(np.any((lon >= w) & (lon <= e) & (lat >= s) & (lat <= n)))
+    return not (max(lon) < w or min(lon) > e or max(lat) < s or min(lat) > n)
 
 
 _WKB = None
 
 
 def _may_touch(way, bbox) -> bool:
-    """Fast test (geometry built in C++): False only if no node of ``way`` is in ``bbox``."""
+    """Fast test (geometry built in C++): False only if ``way`` lies outside ``bbox``."""
     global _WKB
     import osmium
 
@@ -182,7 +184,8 @@ def _may_touch(way, bbox) -> bool:
         hexwkb = _WKB.create_linestring(way)
     except (osmium.InvalidLocationError, RuntimeError):  # missing nodes: test them one by one
         return True
-    xy = np.frombuffer(bytes.fromhex(hexwkb), dtype="<f8", offset=9)
+    raw = bytes.fromhex(hexwkb)  # WKB: byte order, type, count, then lon/lat doubles
+    xy = struct.unpack_from(f"<{(len(raw) - 9) // 8}d", raw, 9)
     return _in_box(xy[0::2], xy[1::2], bbox)
 
 
@@ -204,9 +207,9 @@ def _take_way(way, bbox, cut: OsmCut) -> None:
             refs.append(nd.ref)
             lon.append(loc.lon)
             lat.append(loc.lat)
-    lon_a, lat_a = np.asarray(lon), np.asarray(lat)
-    if not lon or not _in_box(lon_a, lat_a, bbox):
+    if not lon or not _in_box(lon, lat, bbox):
         return
+    lon_a, lat_a = np.asarray(lon), np.asarray(lat)
     if is_road and len(refs) >= 2:
         rec = {k: tags.get(k, "") for k in WAY_TAGS}
         rec.update(osm_id=way.id, refs=np.asarray(refs, dtype=np.int64), lon=lon_a, lat=lat_a)
@@ -220,7 +223,7 @@ def _take_way(way, bbox, cut: OsmCut) -> None:
 def _take_node(node, bbox, cut: OsmCut) -> None:
     """Keep a place / police / border-control node inside ``bbox``."""
     loc = node.location
-    if not loc.valid() or not _in_box(np.array([loc.lon]), np.array([loc.lat]), bbox):
+    if not loc.valid() or not _in_box([loc.lon], [loc.lat], bbox):
         return
     rec = {k: node.tags.get(k, "") for k in _POINT_TAGS}
     rec.update(osm_id=node.id, osm_type="node", lon=loc.lon, lat=loc.lat)
