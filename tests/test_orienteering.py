@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -374,3 +375,24 @@ def test_constraint_inputs_are_checked():
         solve_top_matrix(times, [1.0], [1], [1], 5.0, vehicle_times=[times], vehicle_profile=[1])
     with pytest.raises(InputError, match="vehicle_times"):
         solve_top_matrix(times, [1.0], [1], [1], 5.0, vehicle_times=[np.zeros((3, 3))])
+
+
+# -- published instances (Chao, Golden & Wasil 1996), shared with the project ------------
+_TOP_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "benchmarks" / "top"
+
+
+@pytest.mark.parametrize(("name", "tolerance"), [("p4.2.b", 0.02), ("p4.3.c", 0.02)])
+def test_published_instance_reaches_best_known(name, tolerance):
+    if not (_TOP_DIR / f"{name}.txt").exists():
+        pytest.skip(f"../shared/benchmarks/top/{name}.txt not found (shared data absent)")
+    bench = _benchmark_module()
+    xy, score, m, tmax = bench.read_chao(_TOP_DIR / f"{name}.txt")
+    best = {r[0]: float(r[2]) for r in (ln.split(",") for ln in
+            (_TOP_DIR / "best_known.csv").read_text().splitlines()[1:])}[name]  # fmt: skip
+    sol = solve_team_orienteering(xy[1:-1], score[1:-1], xy[0], xy[-1], tmax, m, time_limit=3)
+    n = len(xy) - 2
+    dist = _euclid(np.vstack([xy[1:-1], xy[0], xy[-1]]))
+    assert all(route_time(dist, r, n, n + 1) <= tmax + 1e-9 for r in sol.routes)
+    assert len(sol.visited) == len(set(sol.visited)) and sol.feasible
+    assert sol.score == pytest.approx(sum(score[1:-1][i] for i in sol.visited))
+    assert sol.score >= best * (1 - tolerance) - 1e-9
