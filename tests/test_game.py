@@ -8,6 +8,7 @@ import re
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
 from scipy.optimize import linprog
 from shapely.geometry import LineString, Point
@@ -358,3 +359,16 @@ def test_column_generation_is_exact_where_the_compact_form_is_not(seed):
     assert compact < exact - 0.1  # the relaxation, realised, loses here
     with pytest.raises(InputError, match="zero-sum"):
         solve_sse(random_game(seed), "colgen")
+
+
+def test_reasons_name_the_site_that_makes_another_useless():
+    lines, cands = _corridors([30, 20])
+    at = [Point(X0 + 5_000, Y0 + 5_000)]
+    mid = gpd.GeoDataFrame({"kind": ["line_point"], "name": ["mid"]}, geometry=at, crs=UTM48)
+    both = pd.concat([mid.to_crs(4326), cands.iloc[[0]]], ignore_index=True)
+    res = checkpoint_strategy(lines, 1, candidates=both, radius_m=6_000)
+    gdf = res.to_gdf()
+    assert gdf["covers"].tolist() == ["tuyến 1; tuyến 2", "tuyến 1"]
+    assert gdf["probability"].tolist() == pytest.approx([1.0, 0.0])
+    assert "một tổ ở đây chặn cả 2 tuyến" in gdf["reason"].iloc[0]
+    assert "không bố trí: chốt 1 chặn được cùng tuyến" in gdf["reason"].iloc[1]

@@ -1036,12 +1036,46 @@ def _vi(x: float, digits: int = 2) -> str:
     return f"{x:.{digits}f}".replace(".", ",")
 
 
+def _game_why(result: CheckpointStrategy, i: int, rows: np.ndarray) -> str:
+    """Why site ``i`` has its probability in the Stackelberg strategy (Vietnamese)."""
+    ev = result.evaluations["stackelberg"]
+    p, labels = float(ev.marginals[i]), result.corridors["label"].to_numpy()
+    mine = np.flatnonzero(rows[i])
+    covs = ", ".join(f"{labels[j]} {ev.coverage[j]:.0%}" for j in mine)
+    if p >= 0.995:
+        if len(mine) > 1:
+            return f"luôn có tổ chốt ở mọi ca: một tổ ở đây chặn cả {len(mine)} tuyến"
+        return ("luôn có tổ chốt ở mọi ca: bỏ trống thì đối tượng chuyển ngay sang tuyến "
+                "này (nhiều vụ nhất)")  # fmt: skip
+    if p <= 0.005:
+        over = [k for k in range(len(rows)) if k != i and ev.marginals[k] > 0.005
+                and (rows[k] >= rows[i]).all()]  # fmt: skip
+        if over:
+            return (f"không bố trí: chốt {result.sites['site'].iloc[over[0]]} chặn được cùng "
+                    "tuyến (và thêm tuyến khác), nên tổ đứng ở đó")  # fmt: skip
+        if ev.coverage[mine].min() >= 0.995:
+            return "không bố trí: các tuyến qua điểm này đã có chốt khác canh giữ mọi ca"
+        if ev.coverage[mine].max() <= 0.005:
+            return ("không bố trí: tuyến qua điểm này ít vụ hơn mức lợi đối tượng đã có ở "
+                    "các tuyến chính, nên tổ được dùng ở các tuyến nhiều vụ hơn")  # fmt: skip
+        return f"không bố trí: các tuyến qua điểm này đã được canh qua chốt khác ({covs})"
+    why = (
+        f"xác suất {_vi(p)}: với {result.teams} tổ mỗi ca, tuyến được canh {covs} (tính cả "
+        "các chốt khác trên tuyến); ở mức đó đối tượng không còn lợi hơn khi dồn sang tuyến "
+        "này thay vì tuyến khác; chốt cố định thì đối tượng biết trước và đi vòng"
+    )
+    if set(mine) & set(ev.responses.tolist()):
+        why += "; đây là tuyến đối tượng vẫn có lợi nhất khi quan sát lịch chốt"
+    return why
+
+
 def site_reasons(result: CheckpointStrategy) -> list[str]:
     """Say in Vietnamese why each site has its probability under the chosen strategy."""
     ev = result.evaluations[result.strategy]
-    cover_cols = [set(c.split("; ")) for c in result.sites["covers"]]
-    cov_of = dict(zip(result.corridors["label"], ev.coverage, strict=True))
-    attacked = set(result.corridors["label"].to_numpy()[ev.responses])
+    rows = result._cover
+    if rows is None:  # built by hand: read the corridors from the labels
+        labels = list(result.corridors["label"])
+        rows = np.array([[lab in c.split("; ") for lab in labels] for c in result.sites["covers"]])
     out = []
     for i, row in result.sites.reset_index(drop=True).iterrows():
         p = float(ev.marginals[i])
@@ -1050,28 +1084,12 @@ def site_reasons(result: CheckpointStrategy) -> list[str]:
             what += f" ({row['victims']:.0f} nạn nhân)"
         if int(row.get("alternatives", 1)) > 1:
             what += f"; có {int(row['alternatives'])} điểm tương đương trên đoạn này"
-        best_cov = max(cov_of[c] for c in cover_cols[i])
         if result.strategy == "fixed":
             why = ("chốt cố định của kế hoạch chặn nhiều lưu lượng nhất, mọi ca"
                    if p > 0.5 else "không nằm trong kế hoạch cố định")  # fmt: skip
         elif result.strategy == "uniform":
             why = f"luân phiên đều: {result.teams} tổ chia đều cho {len(result.sites)} điểm"
-        elif p >= 0.995 and len(cover_cols[i]) > 1:
-            why = f"luôn có tổ chốt ở mọi ca: một tổ ở đây chặn cả {len(cover_cols[i])} tuyến"
-        elif p >= 0.995:
-            why = ("luôn có tổ chốt ở mọi ca: nếu bỏ trống, đối tượng sẽ chuyển ngay sang "
-                   "tuyến này vì nó nhiều vụ nhất")  # fmt: skip
-        elif p <= 0.005 and min(cov_of[c] for c in cover_cols[i]) >= 0.995:
-            why = "không bố trí: các tuyến qua điểm này đã có chốt khác canh giữ mọi ca"
-        elif p <= 0.005:
-            why = ("không bố trí: tuyến qua điểm này ít vụ hơn mức lợi mà đối tượng đã có "
-                   "ở tuyến khác, nên dùng tổ ở nơi khác có lợi hơn")  # fmt: skip
         else:
-            why = (f"xác suất {_vi(p)} vì với {result.teams} tổ mỗi ca, mức này làm tuyến "
-                   f"được canh với xác suất {_vi(best_cov)}, đủ để đối tượng không còn lợi "
-                   "khi dồn sang tuyến này thay vì tuyến khác; lịch cố định thì đối tượng "
-                   "biết trước và đi vòng")  # fmt: skip
-        if cover_cols[i] & attacked and result.strategy == "stackelberg" and p > 0.005:
-            why += "; đây là tuyến đối tượng vẫn có lợi nhất khi quan sát lịch chốt"
+            why = _game_why(result, i, rows)
         out.append(f"{what}; {why}.")
     return out
