@@ -1060,9 +1060,9 @@ def _game_why(result: CheckpointStrategy, i: int, rows: np.ndarray) -> str:
                     "các tuyến chính, nên tổ được dùng ở các tuyến nhiều vụ hơn")  # fmt: skip
         return f"không bố trí: các tuyến qua điểm này đã được canh qua chốt khác ({covs})"
     why = (
-        f"xác suất {_vi(p)}: với {result.teams} tổ mỗi ca, tuyến được canh {covs} (tính cả "
-        "các chốt khác trên tuyến); ở mức đó đối tượng không còn lợi hơn khi dồn sang tuyến "
-        "này thay vì tuyến khác; chốt cố định thì đối tượng biết trước và đi vòng"
+        f"xác suất {_vi(p)}: với {result.teams} tổ mỗi ca, mức canh của tuyến (tính cả các "
+        f"chốt khác trên tuyến): {covs}; ở mức đó đối tượng không còn lợi hơn khi dồn sang "
+        "tuyến này thay vì tuyến khác; chốt cố định thì đối tượng biết trước và đi vòng"
     )
     if set(mine) & set(ev.responses.tolist()):
         why += "; đây là tuyến đối tượng vẫn có lợi nhất khi quan sát lịch chốt"
