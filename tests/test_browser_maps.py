@@ -51,8 +51,9 @@ def test_cases_per_commune_map_opens_offline(chromium, synthetic_data, tmp_path)
     assert report.console_errors == []
     assert report.requests == []
     assert report.leaflet == "1.9.3"
-    assert report.layers == ["Ranh giới tỉnh", "Số vụ theo xã, phường"]
-    assert report.legend == ["Số vụ theo xã, phường"]
+    # the base map's main roads and place names (maps.roads) lie under the data layers
+    assert report.layers == ["Ranh giới tỉnh", "Đường chính", "Địa danh", "Số vụ theo xã, phường"]
+    assert report.legend == ["Đường chính", "Số vụ theo xã, phường"]
     assert report.banner is not None and report.banner.startswith("DỮ LIỆU GIẢ LẬP / SYNTHETIC")
     assert report.screenshot.exists() and report.screenshot.stat().st_size > 10_000
     # the bundled geography is credited in Leaflet's attribution control (geodata/README.md)
@@ -114,10 +115,12 @@ def test_overview_map_every_layer(chromium, synthetic_data, tmp_path):
         "Border gates and exit points",
         "Checkpoints",
     ]
-    assert report.legend == legend  # hidden layers have no legend section
-    assert report.value == ["Cases per commune", "Case density", *legend[1:]]
+    assert report.legend == ["Main roads", *legend]  # hidden layers have no legend section
+    assert report.value == ["Main roads", "Cases per commune", "Case density", *legend[1:]]
     expected = [
         "Province boundary",
+        "Main roads",
+        "Places",
         "Cases per commune",
         "Case density",
         "Hot spot trends",

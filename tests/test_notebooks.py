@@ -173,7 +173,7 @@ def test_the_week_plan_is_in_the_report(report):
     for caption in (
         "Việc của từng tổ trong tuần",
         "Lịch tuần tra từng ngày",
-        "Chốt kiểm soát trên các tuyến trọng điểm",
+        "Chốt luân phiên: nơi đặt chốt thay đổi theo ca",
         "Địa bàn trọng điểm hoạt động: 5 địa bàn đầu",
         "Địa bàn trọng điểm nguồn: 5 địa bàn đầu",
     ):

@@ -100,6 +100,9 @@ PAGE_CSS = """
  padding:0 4px;font-size:12px;font-weight:700;color:#08306b;white-space:nowrap}
 .hs-banner small{display:block;font-weight:400;font-size:11px;letter-spacing:0}
 .hs-label-box{background:none;border:0}
+.hs-home{display:block;background:#7a1f1f;color:#fff!important;font-weight:700;
+ padding:5px 10px;border-radius:4px;text-decoration:none;font-size:13px;
+ box-shadow:0 1px 4px rgba(0,0,0,.35)}
 .hs-label{display:inline-block;transform:translate(-50%,-50%);white-space:nowrap;
  font-size:11px;color:#222;text-shadow:0 0 2px #fff,0 0 2px #fff,0 0 3px #fff;
  pointer-events:none}

@@ -31,6 +31,7 @@ __all__ = [
     "add_boundaries",
     "add_credit",
     "add_legend",
+    "add_link",
     "save_map",
     "map_html",
 ]
@@ -166,6 +167,38 @@ class _ScaleAndPhone(MacroElement):
         super().__init__()
         self._name = "ScaleAndPhone"
         self.control = control
+
+
+class _Link(MacroElement):
+    """A link drawn as a map control (back to the report's index)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function (map) {
+            var c = L.control({position: 'bottomright'});
+            c.onAdd = function () {
+                var a = L.DomUtil.create('a', 'hs-home');
+                a.href = {{ this.href_json }}; a.textContent = {{ this.text_json }};
+                return a;
+            };
+            c.addTo(map);
+        })({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, href: str, text: str) -> None:
+        super().__init__()
+        self._name = "Link"
+        self.href_json = _js_string(href)
+        self.text_json = _js_string(text)
+
+
+def add_link(m: OfflineMap, href: str, text: str) -> OfflineMap:
+    """Put a link on the map (bottom right), e.g. back to the report's index page."""
+    m.add_child(_Link(href, text), name="hs_link")
+    return m
 
 
 #: Credit keys (labels) in the order they are shown.

@@ -211,6 +211,9 @@ _EXTRA = {
     "lisa": ("Cụm Moran địa phương (LISA)", "Local Moran clusters (LISA)"),
     "sepp": ("Mô hình tự kích thích (SEPP)", "Self-exciting model (SEPP)"),
     "auto": ("Tự chọn phương pháp", "Automatic choice (auto)"),
+    "hdbscan": ("Cụm mật độ (HDBSCAN)", "Density clusters (HDBSCAN)"),
+    "blend": ("Kết hợp dài hạn và ngắn hạn", "Blend of long and short term"),
+    "learned": ("Mô hình học từ dữ liệu", "Learned model"),
     # kinds of checkpoint site (hotspots.plan.checkpoints)
     "line_vertex": ("Đỉnh tuyến", "Line vertex"),
     "line_point": ("Điểm trên tuyến", "Point on the line"),

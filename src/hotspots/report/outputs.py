@@ -127,9 +127,15 @@ class NotebookOutputs:
         )
 
     def map(self, m: Any, name: str, vi: str, en: str | None = None) -> None:
-        """Save a folium map offline (``hotspots.maps.save_map``) as ``maps/<name>.html``."""
-        from hotspots.maps import save_map
+        """Save a folium map offline (``hotspots.maps.save_map``) as ``maps/<name>.html``.
 
+        A map of ours gets a link back to the report's index (bottom right).
+        """
+        from hotspots.maps import save_map
+        from hotspots.maps.base import add_link
+
+        if hasattr(m, "_hotspots_layers"):
+            add_link(m, "../index.html", self.label("← Trang chính của báo cáo", "← Report home"))
         path = self._path("maps", name, "html")
         save_map(m, path)
         self._add("map", path, vi, en)
@@ -214,8 +220,8 @@ class NotebookOutputs:
         def cell(v: Any) -> str:
             if v is None or (isinstance(v, float) and v != v):
                 return "–"
-            if isinstance(v, float):
-                return f"{v:,.2f}" if abs(v) < 10 else f"{v:,.1f}" if abs(v) < 1e6 else f"{v:,.0f}"
+            if isinstance(v, float):  # no thousands comma: Vietnamese reads it as decimals
+                return f"{v:.2f}" if abs(v) < 1 else f"{v:.1f}" if abs(v) < 1e6 else f"{v:.0f}"
             return str(v)
 
         from hotspots.maps.labels import label, trend_key

@@ -269,7 +269,8 @@ def write_week(
     Writes ``layers/patrol_routes.gpkg``, ``layers/patrol_plan.gpx`` (DỮ LIỆU GIẢ LẬP /
     SYNTHETIC in every track's name and description when ``synthetic``),
     ``plan/ke_hoach_tuan_tra.html`` (printable, registered with kind ``plan``) and the
-    index's "this week" tables (per unit, per day, checkpoints) and a headline.
+    index's "this week" tables (per unit, per day, and the checkpoints: the rotation when
+    given, else the fixed sites) and a headline.
 
     Returns
     -------
@@ -295,7 +296,7 @@ def write_week(
                     max_rows=50, top=1)  # fmt: skip
     out.index_table(day_schedule(plan, lang), "Lịch tuần tra từng ngày", "Patrols day by day",
                     max_rows=200, top=2)  # fmt: skip
-    if plan.checkpoints is not None and len(plan.checkpoints.sites):
+    if rotation is None and plan.checkpoints is not None and len(plan.checkpoints.sites):
         out.index_table(checkpoint_table(plan.checkpoints.sites, lang),
                         "Chốt kiểm soát trên các tuyến trọng điểm",
                         "Checkpoints on the key lines", max_rows=20, top=3)  # fmt: skip
