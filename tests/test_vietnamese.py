@@ -336,3 +336,37 @@ def test_every_page_and_popup_of_the_report_is_vietnamese(report_run):
         if bad:
             found[page.name] = bad[:5]
     assert found == {}
+
+
+def test_index_names_the_period_and_puts_the_week_first(tmp_path):
+    from hotspots.report import NotebookOutputs
+    from hotspots.report.index import render_index
+
+    plan = NotebookOutputs(tmp_path, "04_patrol_plan")
+    plan.index_table(pd.DataFrame({"Tổ": ["Tổ 1"], "Lượt": [3]}), "Lịch từng ngày", top=2)
+    plan.index_table(pd.DataFrame({"Tổ": ["Tổ 1"], "Ca": [2]}), "Việc của từng tổ", top=1)
+    (tmp_path / "plan").mkdir()
+    (tmp_path / "plan" / "p.html").write_text("<html></html>")
+    plan.file(tmp_path / "plan" / "p.html", "Bản in", kind="plan")
+    plan.save("Kế hoạch")
+    kpi = NotebookOutputs(tmp_path, "06_program_kpis")
+    kpi.index_table(pd.DataFrame({"Đơn vị": ["Xã A"]}), "Dưới chỉ tiêu", top=6,
+                    note_vi="10 đơn vị ít hơn 3 vụ, không đánh giá")  # fmt: skip
+    kpi.save("Chỉ tiêu")
+    page = render_index(
+        tmp_path,
+        params={"lang": "vi", "province": "Lào Cai", "plan_start": "2031-03-03"},
+        notebooks=["04_patrol_plan", "06_program_kpis"],
+        pages={},
+        stamp="20310301-080000",
+        period={"first": "2021-01-01", "last": "2025-12-31", "cases": 642},
+    )
+    text = visible_text(page)
+    assert "Dữ liệu: từ ngày 01/01/2021 đến ngày 31/12/2025" in text
+    assert "642 vụ trong kỳ báo cáo" in text and "Lập lúc: 01/03/2031 08:00" in text
+    week = text[text.index("Tuần này") :]
+    order = [week.index(s) for s in ("Kế hoạch từ thứ Hai 03/03/2031 đến Chủ nhật 09/03/2031",
+             "Bản in", "Việc của từng tổ", "Lịch từng ngày", "Dưới chỉ tiêu",
+             "10 đơn vị ít hơn 3 vụ, không đánh giá")]  # fmt: skip
+    assert order == sorted(order)
+    assert leaks(text) == []
