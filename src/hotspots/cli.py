@@ -32,6 +32,7 @@ _COMMAND_MODULES = (
     "hotspots.lines._cli",
     "hotspots.evaluate._cli",
     "hotspots.plan._cli",
+    "hotspots.support._cli",
     "hotspots.maps._cli",
     "hotspots.report._cli",
 )

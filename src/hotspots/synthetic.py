@@ -36,7 +36,10 @@ from hotspots.data.crs import WGS84, metric_crs
 from hotspots.data.schema import STATUS_FIELDS, TZ
 from hotspots.errors import InputError
 
-__all__ = ["SyntheticData", "generate", "SYNTHETIC_LABEL", "demo_units", "demo_area_rules"]
+__all__ = [
+    "SyntheticData", "generate", "SYNTHETIC_LABEL", "demo_units", "demo_area_rules",
+    "demo_facilities",
+]  # fmt: skip
 
 #: The label every output made from synthetic data carries.
 SYNTHETIC_LABEL = "SYNTHETIC / DỮ LIỆU GIẢ LẬP"
@@ -653,3 +656,60 @@ def demo_area_rules(areas: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         out.iloc[order[1], out.columns.get_loc("days")] = "T7;CN"
         out.iloc[order[1], out.columns.get_loc("max_visits")] = 2
     return out
+
+
+def _spread(xy: np.ndarray, n: int, first: int = 0) -> list[int]:
+    """``n`` indices of ``xy`` far apart (farthest-point order from ``first``)."""
+    chosen = [first]
+    d = np.hypot(*(xy - xy[first]).T)
+    while len(chosen) < min(n, len(xy)):
+        j = int(np.argmax(d))
+        chosen.append(j)
+        d = np.minimum(d, np.hypot(*(xy - xy[j]).T))
+    return chosen
+
+
+def demo_facilities(province: str = "Lào Cai", path: str | Path | None = None) -> pd.DataFrame:
+    """A clearly synthetic facilities file at real commune seats (Vietnamese headers).
+
+    Shelters (cơ sở bảo trợ xã hội) at the first commune of the province (its capital
+    in the bundled list) and the seat farthest from it; a legal-aid office at the
+    capital; two reception points; six health facilities and police posts at a third
+    of the communes, spread over the province (farthest-point order). Some rows give
+    only the commune (the seat is looked up), the others ``Kinh độ``/``Vĩ độ``. Every
+    row says ``SYNTHETIC / DỮ LIỆU GIẢ LẬP``; deterministic.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``Loại cơ sở``, ``Tên cơ sở``, ``Xã``, ``Kinh độ``, ``Vĩ độ``,
+        ``Sức chứa``, ``Giờ mở cửa``, ``Ghi chú``.
+    """
+    from hotspots import geodata
+
+    seats = geodata.communes(province=province).reset_index(drop=True)
+    xy = np.column_stack([seats.geometry.x, seats.geometry.y])
+    far = _spread(xy, max(len(seats) // 3, 6))
+    plan = [
+        ("Cơ sở bảo trợ xã hội", "Trung tâm bảo trợ xã hội", far[0], 30, "24/7"),
+        ("Cơ sở bảo trợ xã hội", "Nhà tạm lánh", far[1], 10, "24/7"),
+        ("Trợ giúp pháp lý", "Trung tâm trợ giúp pháp lý", far[0], "", "07:30-17:00"),
+        ("Điểm tiếp nhận", "Điểm tiếp nhận nạn nhân", far[0], "", "24/7"),
+        ("Điểm tiếp nhận", "Điểm tiếp nhận nạn nhân", far[2], "", "07:30-17:00"),
+    ]
+    plan += [("Cơ sở y tế", "Trung tâm y tế", j, 50, "24/7") for j in far[:6]]
+    plan += [("Công an xã", "Công an xã", j, "", "24/7") for j in far]
+    rows = []
+    for n, (kind, label, j, cap, hours) in enumerate(plan):
+        name = str(seats["name"].iloc[j])
+        by_name = n % 3 == 2  # every third row: the commune only
+        lon = "" if by_name else round(float(xy[j, 0]), 5)
+        lat = "" if by_name else round(float(xy[j, 1]), 5)
+        rows.append((kind, f"{label} {name} (giả lập)", name, lon, lat, cap, hours))
+    cols = ["Loại cơ sở", "Tên cơ sở", "Xã", "Kinh độ", "Vĩ độ", "Sức chứa", "Giờ mở cửa"]
+    df = pd.DataFrame(rows, columns=cols)
+    df["Ghi chú"] = SYNTHETIC_LABEL
+    if path is not None:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        df.to_csv(path, index=False, encoding="utf-8")
+    return df
