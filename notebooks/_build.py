@@ -378,6 +378,7 @@ NOTEBOOKS["03_key_lines"] = notebook(
     eps: float = 2000.0  # neighbourhood radius of the route clustering, metres
     min_routes: int = 5  # fewest cases a key line must carry
     top: int = 10  # key lines kept
+    roads_path: Optional[str] = None  # roads GeoPackage (hotspots roads); None: bundled roads
     """,
     [
         code("""
@@ -390,7 +391,17 @@ NOTEBOOKS["03_key_lines"] = notebook(
             print(L("Dữ liệu không có hành trình (nhiều điểm mỗi vụ): không có tuyến.",
                     "The data have no journeys (several stops per case): no key lines."))
         else:
-            lines = key_lines(routes, eps=eps, min_routes=min_routes, top=top)
+            import warnings
+
+            from hotspots import geodata
+
+            roads = roads_path or geodata.roads(province)  # OSM major roads, bundled
+            with warnings.catch_warnings(record=True) as said:  # said below, not hidden
+                warnings.simplefilter("always")
+                lines = key_lines(routes, eps=eps, min_routes=min_routes, top=top, network=roads)
+            for note in said:
+                print(note.message)
+            print(L("Tuyến vẽ theo đường: ", "Lines drawn on roads: ") + lines.params["network"])
             kl = lines.to_gdf()
             shown = ["rank", "cases", "victims", "share", "length_km", "heading", "gate",
                      "n_communes"]
@@ -479,6 +490,7 @@ NOTEBOOKS["04_patrol_plan"] = notebook(
     week_seconds: float = 20.0  # routing time for the whole week, seconds
     units_path: Optional[str] = None  # units file; "synthetic": demo units; None: nearest bases
     strategy: str = "stackelberg"  # checkpoint rotation: "stackelberg", "fixed" or "uniform"
+    roads_path: Optional[str] = None  # roads GeoPackage (hotspots roads); None: bundled roads
     """,
     [
         *bi(
@@ -495,6 +507,7 @@ NOTEBOOKS["04_patrol_plan"] = notebook(
         ),
         code("""
         from hotspots.areas.key_areas import key_areas
+        from hotspots.geodata import roads
         from hotspots.lines.key_lines import key_lines
 
         areas, said = out.reuse_layer("key_areas", "02_key_areas")
@@ -505,7 +518,7 @@ NOTEBOOKS["04_patrol_plan"] = notebook(
         lines, said = out.reuse_layer("key_lines", "03_key_lines")
         if lines is None and routes is not None and not routes.empty:
             print(said)
-            lines = key_lines(routes, top=10).to_gdf()
+            lines = key_lines(routes, top=10, network=roads_path or roads(province)).to_gdf()
         elif lines is None:
             print(L("Dữ liệu không có hành trình: không có tuyến trọng điểm.",
                     "The data have no journeys: no key lines."))
@@ -546,14 +559,15 @@ NOTEBOOKS["04_patrol_plan"] = notebook(
         code("""
         from hotspots.config import plan_start_date
         from hotspots.maps.labels import label
-        from hotspots.plan import weekly_schedule
+        from hotspots.plan import province_roads, weekly_schedule
         from hotspots.report.week import (day_schedule, rotate_checkpoints, unit_tasks,
                                           week_units, write_week)
 
         start = plan_start_date(plan_start)  # next Monday in Asia/Ho_Chi_Minh unless given
         teams, said = week_units(province, areas, units_path, units, shift_hours, lang)
         print(said)
-        plan = weekly_schedule(areas, teams, days=days, start_date=start.isoformat(),
+        travel = province_roads(province, roads=roads_path)  # bundled roads unless given
+        plan = weekly_schedule(areas, teams, travel, days=days, start_date=start.isoformat(),
                                shift_hours=shift_hours, dwell_min=dwell_min,
                                time_limit=week_seconds, seed=seed)
         plan.checkpoints = cp

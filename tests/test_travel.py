@@ -363,3 +363,5 @@ def test_province_roads_model_on_bundled_roads():
     tab = m.table(pts)
     assert tab.leg_model[0, 1] == LEG_NETWORK
     assert 25_000 < tab.distance_m[0, 1] < 45_000
+    # a roads file or lines given instead of the bundled roads
+    assert province_roads("Lào Cai", roads=_square()).describe()["edges"] == 4

@@ -18,6 +18,7 @@ _NAMES = {
     "travel_model": "travel",
     "straight_line": "travel",
     "from_network": "travel",
+    "province_roads": "travel",
     "default_bases": "bases",
     "nearest_bases": "bases",
     "read_units": "bases",

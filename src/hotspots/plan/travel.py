@@ -804,6 +804,7 @@ def province_roads(
     margin_km: float = 10.0,
     speed_kmh: float = 40.0,
     circuity: float = 1.3,
+    roads: str | Path | gpd.GeoDataFrame | None = None,
 ) -> TravelModel:
     """The network model on the bundled major roads of a province (no file needed).
 
@@ -820,9 +821,13 @@ def province_roads(
         their speed, capped per vehicle).
     margin_km
         Roads this far beyond the province border are kept (routes may leave it).
+    roads
+        A roads file or lines to use instead of the bundled roads (:func:`from_network`).
     """
     from hotspots import geodata
 
+    if roads is not None:
+        return from_network(roads, speed_kmh=speed_kmh, circuity=circuity, vehicle=vehicle)
     model = from_network(
         geodata.roads(province=province, margin_km=margin_km),
         speed_kmh=speed_kmh,
