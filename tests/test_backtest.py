@@ -120,7 +120,8 @@ def test_no_leakage_from_test_windows():
     x, y = rng.uniform(0, 2000, n), rng.uniform(0, 2000, n)
     t = 19_000 + np.sort(rng.uniform(0, 200, n))
     base = Events(x, y, t)
-    methods = ["kde", "decay", "gistar", "lisa", "hdbscan", "blend", "prospective", "sepp", "auto"]
+    methods = ["kde", "decay", "gistar", "lisa", "hdbscan", "blend", "prospective", "sepp"]
+    methods += ["learned", "auto"]
     kw = dict(grid=g, train="90D", test="30D", keep_maps=True)
     a = backtest(base, methods, **kw)
     origin = a.windows.test_start.iloc[1]

@@ -861,3 +861,7 @@ def predict(
     rm.risk = _masked(rm.risk, grid)
     rm.grid = grid
     return rm
+
+
+# the learned method registers itself (it needs the helpers above)
+from hotspots.areas import learned as _learned  # noqa: E402,F401
