@@ -372,3 +372,23 @@ def test_awareness_reason_suppresses_small_counts():
     text = risk_reason(row)
     assert "dưới 3 nạn nhân cư trú" in text and "tuyển mộ dưới 3" in text
     assert "1" not in text and "2" not in text
+
+
+# --------------------------------------------------------------------- report tables
+def test_report_tables_language_and_privacy(tmp_path):
+    from hotspots.support.tables import beyond_table, reach_kpi_table, report_facilities
+
+    w = pd.DataFrame({"year": ["2024", "all", "2023"], "type": "health",
+                      "share": [0.5, 0.25, 0.0]})  # fmt: skip
+    kpi = reach_kpi_table(w, "vi")
+    assert kpi.index.tolist() == ["2023", "2024", "Cả giai đoạn"]
+    assert kpi["Cơ sở y tế"].tolist() == [0, 50, 25]
+    assert reach_kpi_table(w, "en").columns.tolist() == ["Health facility"]
+    b = pd.DataFrame({"name": ["KV"], "victims": [2], "beyond": ["Cơ sở y tế"],
+                      "worst_min": [80.4]})  # fmt: skip
+    t = beyond_table(b, "en")
+    assert pd.isna(t["Victims"].iloc[0]) and t["Out of reach"].iloc[0] == "Health facility"
+    fac, said = report_facilities(None, "Lào Cai", False, tmp_path, "vi")
+    assert fac is None and "facilities_path" in said
+    fac, said = report_facilities(None, "Lào Cai", True, tmp_path, "vi")
+    assert len(fac.facilities) == 44 and (tmp_path / "facilities_synthetic.csv").exists()

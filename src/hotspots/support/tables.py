@@ -1,0 +1,130 @@
+"""Tables of victim support for the report (notebook 07 and the index), in vi or en.
+
+Every table here is shareable: places only, counts below the privacy threshold hidden.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from hotspots.privacy import DEFAULT_THRESHOLD, suppress_counts
+from hotspots.support.facilities import FACILITY_TYPE_VI, FACILITY_TYPES
+
+__all__ = [
+    "TYPE_EN",
+    "report_facilities",
+    "reach_kpi_table",
+    "beyond_table",
+    "new_sites_table",
+    "awareness_table",
+    "facilities_layer",
+]
+
+#: English names of the facility types.
+TYPE_EN = {
+    "shelter": "Shelter / social protection",
+    "health": "Health facility",
+    "police": "Commune police",
+    "legal_aid": "Legal aid",
+    "reception": "Reception point / hotline",
+}
+
+
+def _type_name(kind: str, lang: str) -> str:
+    return FACILITY_TYPE_VI[kind] if lang == "vi" else TYPE_EN[kind]
+
+
+def report_facilities(path: str | None, province, synthetic: bool, folder: str | Path, lang="vi"):
+    """The facilities of a report run, and a sentence saying where they come from.
+
+    ``path`` given: that file (:func:`~hotspots.support.facilities.read_facilities_file`).
+    None with synthetic data: the synthetic demo set
+    (:func:`hotspots.synthetic.demo_facilities`) written to ``folder``. None with real
+    data: ``(None, sentence)`` — the report then shows only the awareness communes.
+    """
+    from hotspots.support.facilities import read_facilities_file
+    from hotspots.synthetic import demo_facilities
+
+    if path is None and not synthetic:
+        return None, (
+            "Chưa có tệp cơ sở hỗ trợ (facilities_path): chỉ tính xã cần tuyên truyền."
+            if lang == "vi"
+            else "No facilities file (facilities_path): only the awareness communes."
+        )
+    if path is None:
+        path = Path(folder) / "facilities_synthetic.csv"
+        demo_facilities(province, path=path)
+    res = read_facilities_file(path, province=province)
+    said = (
+        f"{Path(path).name}: {res.rows_read} dòng, {len(res.facilities)} cơ sở được nhận, "
+        f"{len(res.quarantine)} dòng bị loại"
+        if lang == "vi"
+        else f"{Path(path).name}: {res.rows_read} rows, {len(res.facilities)} facilities "
+        f"accepted, {len(res.quarantine)} rows quarantined"
+    )
+    return res, said
+
+
+def reach_kpi_table(victims_within: pd.DataFrame, lang: str = "vi") -> pd.DataFrame:
+    """Share of victims (%) within the limit, one row per year, one column per type."""
+    v = victims_within.copy()
+    v["pct"] = (100 * v["share"]).round(0)
+    wide = v.pivot(index="year", columns="type", values="pct")
+    wide = wide[[t for t in FACILITY_TYPES if t in wide.columns]]
+    wide.columns = [_type_name(t, lang) for t in wide.columns]
+    wide.index.name = "Năm" if lang == "vi" else "Year"
+    order = sorted(i for i in wide.index if i != "all") + (["all"] if "all" in wide.index else [])
+    wide = wide.loc[order]
+    return wide.rename(index={"all": "Cả giai đoạn" if lang == "vi" else "Whole period"})
+
+
+def beyond_table(
+    beyond: pd.DataFrame, lang: str = "vi", threshold: int = DEFAULT_THRESHOLD
+) -> pd.DataFrame:
+    """Origin key areas beyond reach: area, victims (suppressed), types out of reach."""
+    b = suppress_counts(beyond[["name", "victims", "beyond", "worst_min"]], threshold)
+    b = b.drop(columns="suppressed").assign(worst_min=b["worst_min"].round(0))
+    if lang != "vi":
+        vi_en = {FACILITY_TYPE_VI[t]: TYPE_EN[t] for t in FACILITY_TYPES}
+        b["beyond"] = ["; ".join(vi_en.get(x, x) for x in str(s).split("; ")) for s in b["beyond"]]
+    cols = (
+        ["Địa bàn nguồn", "Nạn nhân", "Xa loại hỗ trợ", "Xa nhất (phút)"]
+        if lang == "vi"
+        else ["Origin area", "Victims", "Out of reach", "Farthest (min)"]
+    )
+    b.columns = cols
+    return b
+
+
+def new_sites_table(sites, siting, lang: str = "vi") -> pd.DataFrame:
+    """The proposed sites: rank, commune, type, victims assigned."""
+    unit = siting.params.get("demand", "victims")
+    per_year = unit == "victims per year"
+    t = pd.DataFrame(
+        {
+            "rank": sites["rank"],
+            "name": sites["name"],
+            "type": [_type_name(k, lang) for k in sites["type"]],
+            "victims": sites["victims"].round(0),
+        }
+    )
+    if lang == "vi":
+        t.columns = ["Số", "Xã", "Loại", "Nạn nhân/năm" if per_year else "Nạn nhân"]
+    else:
+        t.columns = ["No.", "Commune", "Type", "Victims/year" if per_year else "Victims"]
+    return t
+
+
+def awareness_table(awareness: pd.DataFrame, lang: str = "vi") -> pd.DataFrame:
+    """Communes for awareness work: rank, commune, reason (Vietnamese reasons kept)."""
+    t = awareness[["rank", "name", "reason"]].copy()
+    t.columns = ["Số", "Xã", "Lý do"] if lang == "vi" else ["No.", "Commune", "Reason (vi)"]
+    return t
+
+
+def facilities_layer(facilities):
+    """The facilities as a shareable layer (no input row numbers)."""
+    fac = facilities.drop(columns=["source_row"], errors="ignore")
+    return fac.assign(type_vi=fac["type"].map(FACILITY_TYPE_VI))
