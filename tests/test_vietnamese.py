@@ -177,6 +177,8 @@ def test_report_window_without_cases_exits_2(tmp_path, capsys):
     assert len(err.splitlines()) == 1 and "Traceback" not in err
     assert "no case in this window; the data run from 2024-01-10 to 2024-06-10" in err
     assert not (tmp_path / "out" / "current").exists()
+    assert main(["report", "--config", str(cfg), "--check"]) == 2  # --check says so too
+    assert "no case in this window" in capsys.readouterr().err
 
 
 def test_synthetic_ids_mark_the_data_period_and_the_inputs(tmp_path):

@@ -77,6 +77,10 @@ def _report(args: argparse.Namespace) -> int:
 
         check_notebooks(config)
         _check_data(config)
+        if config.data != "synthetic":  # the window must hold cases (named error otherwise)
+            from hotspots.report.runner import data_period
+
+            data_period(config)
         print(f"{args.config}: configuration valid ({len(config.notebooks)} notebooks)")
         return 0
     return _run(config, quiet=args.quiet)
