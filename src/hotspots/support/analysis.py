@@ -20,7 +20,13 @@ from hotspots.support.awareness import commune_risk, select_awareness
 from hotspots.support.facilities import FACILITY_TYPE_VI, FACILITY_TYPES
 from hotspots.support.siting import SitingResult, sites_table, solve_siting
 
-__all__ = ["SupportAnalysis", "support_analysis", "add_sites", "origin_areas"]
+__all__ = [
+    "SupportAnalysis",
+    "support_analysis",
+    "add_sites",
+    "origin_areas",
+    "aim_awareness",
+]
 
 
 @dataclass
@@ -43,6 +49,11 @@ class SupportAnalysis:
     awareness: pd.DataFrame
     risk: pd.DataFrame
     notes: list[str] = field(default_factory=list)
+
+    @property
+    def site_type_vi(self) -> str:
+        """Vietnamese name of the type of the new sites."""
+        return FACILITY_TYPE_VI[self.site_type]
 
     def share(self, kind: str, year: str = "all") -> float:
         """Share of victims within the limit of ``kind`` (0-1) in ``year``."""
@@ -202,16 +213,9 @@ def support_analysis(
             model,
             years=_data_years(cases),
         )
-    risk = commune_risk(
-        cases,
-        places.rename(columns={"place": "code"}),
-        key_lines,
-        _emerging(cases, province),
-        cells,
+    risk, aware = aim_awareness(
+        cases, province, awareness, travel, key_lines, reach_min, places, cells
     )
-    seats = places.set_index("place").loc[risk["commune_code"]].reset_index()
-    minutes = R.travel_minutes(travel, seats, seats)[0] if len(risk) else None
-    aware = select_awareness(risk, awareness, minutes, reach_min) if len(risk) else risk
     missing = [FACILITY_TYPE_VI[t] for t in FACILITY_TYPES if not (facilities["type"] == t).any()]
     if missing:
         notes.append("không có cơ sở loại: " + ", ".join(missing))
@@ -233,6 +237,40 @@ def support_analysis(
         risk=risk,
         notes=notes,
     )
+
+
+def aim_awareness(
+    cases: gpd.GeoDataFrame,
+    province: object,
+    k: int = 5,
+    travel: TravelModel | None = None,
+    key_lines: gpd.GeoDataFrame | None = None,
+    reach_min: float = 15.0,
+    places: gpd.GeoDataFrame | None = None,
+    cells: gpd.GeoDataFrame | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Origin risk of the communes and the ``k`` chosen for awareness work.
+
+    Needs no facilities file (see :func:`~hotspots.support.awareness.commune_risk` and
+    :func:`~hotspots.support.awareness.select_awareness`); returns ``(risk, chosen)``.
+    """
+    from hotspots import geodata
+
+    travel = travel or R.support_travel(province)
+    places = R.commune_places(province) if places is None else places
+    cells = geodata.commune_areas(province=province) if cells is None else cells
+    risk = commune_risk(
+        cases,
+        places.rename(columns={"place": "code"}),
+        key_lines,
+        _emerging(cases, province),
+        cells,
+    )
+    if not len(risk):
+        return risk, risk
+    seats = places.set_index("place").loc[risk["commune_code"]].reset_index()
+    minutes = R.travel_minutes(travel, seats, seats)[0]
+    return risk, select_awareness(risk, k, minutes, reach_min)
 
 
 def _emerging(cases: gpd.GeoDataFrame, province) -> gpd.GeoDataFrame | None:

@@ -20,6 +20,7 @@ __all__ = [
     "new_sites_table",
     "awareness_table",
     "facilities_layer",
+    "siting_text",
 ]
 
 #: English names of the facility types.
@@ -70,7 +71,7 @@ def report_facilities(path: str | None, province, synthetic: bool, folder: str |
 def reach_kpi_table(victims_within: pd.DataFrame, lang: str = "vi") -> pd.DataFrame:
     """Share of victims (%) within the limit, one row per year, one column per type."""
     v = victims_within.copy()
-    v["pct"] = (100 * v["share"]).round(0)
+    v["pct"] = (100 * v["share"]).round(0).astype("Int64")
     wide = v.pivot(index="year", columns="type", values="pct")
     wide = wide[[t for t in FACILITY_TYPES if t in wide.columns]]
     wide.columns = [_type_name(t, lang) for t in wide.columns]
@@ -128,3 +129,33 @@ def facilities_layer(facilities):
     """The facilities as a shareable layer (no input row numbers)."""
     fac = facilities.drop(columns=["source_row"], errors="ignore")
     return fac.assign(type_vi=fac["type"].map(FACILITY_TYPE_VI))
+
+
+def siting_text(an, lang: str = "vi") -> str:
+    """One sentence: what the new sites change (before → after) and the MIP gap."""
+    s = an.siting
+    per_year = s.params.get("demand") == "victims per year"
+    if s.model == "cover":
+        unit = (
+            ("nạn nhân/năm" if per_year else "nạn nhân")
+            if lang == "vi"
+            else ("victims/year" if per_year else "victims")
+        )
+        total = s.params.get("total", 0.0)
+        if lang == "vi":
+            return (
+                f"{unit.capitalize()} được phục vụ trong {an.limit:.0f} phút: "
+                f"{s.before:.0f} → {s.objective:.0f} / {total:.0f} "
+                f"(khoảng cách tối ưu {s.gap:.0%})"
+            )
+        return (
+            f"{unit.capitalize()} served within {an.limit:.0f} min: {s.before:.0f} → "
+            f"{s.objective:.0f} of {total:.0f} (MIP gap {s.gap:.0%})"
+        )
+    b, a = s.mean_minutes()
+    if lang == "vi":
+        return (
+            f"Thời gian trung bình tới cơ sở: {b:.0f} → {a:.0f} phút "
+            f"(khoảng cách tối ưu {s.gap:.0%})"
+        )
+    return f"Mean minutes to support: {b:.0f} → {a:.0f} (MIP gap {s.gap:.0%})"
