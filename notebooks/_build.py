@@ -382,29 +382,21 @@ NOTEBOOKS["03_key_lines"] = notebook(
     """,
     [
         code("""
-        from hotspots.lines.key_lines import key_lines
         from hotspots.maps.labels import HEADINGS_VI, localize_table
         from hotspots.privacy import apply_privacy
+        from hotspots.report.lines import key_lines_on_roads
 
         if routes is None or routes.empty:
             lines = None
             print(L("Dữ liệu không có hành trình (nhiều điểm mỗi vụ): không có tuyến.",
                     "The data have no journeys (several stops per case): no key lines."))
-        else:
-            import warnings
-
-            from hotspots import geodata
-
-            roads = roads_path or geodata.roads(province)  # OSM major roads, bundled
-            with warnings.catch_warnings(record=True) as said:  # said below, not hidden
-                warnings.simplefilter("always")
-                lines = key_lines(routes, eps=eps, min_routes=min_routes, top=top, network=roads)
-            for note in said:
-                print(note.message)
-            print(L("Tuyến vẽ theo đường: ", "Lines drawn on roads: ") + lines.params["network"])
+        else:  # along the roads (bundled major roads unless roads_path)
+            lines, notes = key_lines_on_roads(routes, province, roads_path, lang, eps=eps,
+                                              min_routes=min_routes, top=top)
+            print(*notes, sep="; ")
             kl = lines.to_gdf()
             shown = ["rank", "cases", "victims", "share", "length_km", "heading", "gate",
-                     "n_communes"]
+                     "itinerary", "n_communes"]
             table = kl[[c for c in shown if c in kl]].round({"length_km": 1})
             if "share" in table:
                 table["share"] = (table["share"] * 100).round(1)
