@@ -260,6 +260,10 @@ def test_road_path_drops_back_and_forth_steps():
     assert net.names(segs) == ["ĐT152", "QL4D"]
     assert line.length == pytest.approx(8000)
     assert shapely.Point(line.coords[0]).distance(shapely.Point(X0, Y0)) < 1e-6
+    # far from the roads: every point snaps to A
+    assert net.road_path(np.array([[X0 - 9000, Y0], [X0 - 8000, Y0 - 900]])) == (None, [])
+    gap = RoadNetwork.from_lines(_mountain_roads(gap=True))
+    assert gap.road_path(np.array([[X0, Y0], [X0 + 10_000, Y0]])) == (None, None)
     # back and forth: up 3 km, then back down 1 km
     line, segs = net.road_path(np.array([[X0, Y0], [X0, Y0 + 3000], [X0, Y0 + 2000]]))
     assert len(segs) == 2 and line.length == pytest.approx(2000)

@@ -57,7 +57,8 @@ class KeyLines:
         follows, in order, "QL4D → ĐT155"), ``itinerary`` (the roads then the gate,
         "QL4D → cửa khẩu Lào Cai"), ``line_model`` (``network``: drawn along the roads;
         ``straight-line``: no network given; ``straight-line (not connected)``: the
-        network does not join the line's stops), LineString geometry.
+        network does not join the line's stops; ``straight-line (far from roads)``: the
+        whole line is nearest to one road node), LineString geometry.
     corridors
         Same rows with the corridor polygon as geometry (buffered around the roads
         when the line follows them).
@@ -287,8 +288,10 @@ def _along_roads(line: shapely.LineString, net) -> tuple[shapely.LineString, dic
     if net is None:
         return line, {"roads": [], "model": "straight-line", "segments": []}
     road, segments = net.road_path(shapely.get_coordinates(line))
-    if road is None or road.length == 0:
+    if segments is None:
         return line, {"roads": [], "model": "straight-line (not connected)", "segments": []}
+    if road is None or road.length == 0:  # every vertex snaps to one node
+        return line, {"roads": [], "model": "straight-line (far from roads)", "segments": []}
     return road, {"roads": net.names(segments), "model": "network", "segments": segments}
 
 
@@ -324,7 +327,7 @@ def _warn_legs_not_connected(bad: int, total: int) -> None:
 
 def _warn_not_connected(lines: pd.DataFrame) -> None:
     """Name the key lines the road network does not join (never a silent fallback)."""
-    bad = lines[lines["line_model"] == "straight-line (not connected)"]
+    bad = lines[lines["line_model"].str.startswith("straight-line (")]
     if len(bad) == 0:
         return
     import warnings
@@ -333,9 +336,10 @@ def _warn_not_connected(lines: pd.DataFrame) -> None:
 
     names = ", ".join(f"{r} (→ {g})" for r, g in zip(bad["rank"], bad["gate"], strict=True))
     warnings.warn(
-        f"the road network does not join the stops of key line(s) {names}: they are drawn "
-        "from the case routes as given (line_model 'straight-line (not connected)'); add "
-        "the missing roads or check that the network covers the province",
+        f"the road network does not join the stops of key line(s) {names}, or lies far "
+        "from them: they are drawn from the case routes as given (line_model "
+        f"{sorted(set(bad['line_model']))}); add the missing roads or check that the "
+        "network covers the province",
         HotspotsWarning,
         stacklevel=3,
     )

@@ -297,7 +297,7 @@ class RoadNetwork:
             pts.append(c if not pts else c[1:])  # shared node once
         return np.vstack(pts)
 
-    def road_path(self, xy: np.ndarray) -> tuple[shapely.LineString | None, list[int]]:
+    def road_path(self, xy: np.ndarray) -> tuple[shapely.LineString | None, list[int] | None]:
         """The road path through points ``xy`` (this CRS): shortest path between each pair.
 
         Back-and-forth steps (a segment driven and at once driven back, when a point
@@ -306,13 +306,14 @@ class RoadNetwork:
         Returns
         -------
         line, segments
-            The path (``None`` when two successive points are not connected, or all
-            snap to one node) and its segment indices in order.
+            The path and its segment indices in order; ``(None, None)`` when two
+            successive points are not connected, ``(None, [])`` when all snap to one node
+            (the roads are far from the points).
         """
         xy = np.asarray(xy, float).reshape(-1, 2)
         legs = self.route_legs(xy[:-1], xy[1:])
         if any(leg is None for leg in legs):
-            return None, []
+            return None, None
         path: list[int] = []
         for leg in legs:
             for e in leg:
