@@ -35,6 +35,12 @@ _DESTROY_SHARE = 1 / 3
 _TEMPERATURE = 0.005
 #: Share of the time limit given to PyVRP before the float search takes over.
 _PYVRP_SHARE = 0.3
+#: Whether the float search is used (else PyVRP restarts only; for measurements).
+_FLOAT_SEARCH = True
+#: Restarts alternate between the best solution and empty routes (diversification).
+_FRESH_RESTARTS = True
+#: The search ends after this many restarts in a row without a better solution.
+_MAX_NO_GAIN = 8
 
 
 class FloatSearch:
@@ -65,8 +71,9 @@ class FloatSearch:
         self.sym = [bool(np.allclose(w[: self.n, : self.n], w[: self.n, : self.n].T)) for w in
                     (inst.mats[p] for p in inst.profile)]  # fmt: skip
         self.s = inst.starts.astype(int)
-        self._memo: dict[tuple, list[int]] = {}
         self.e = inst.ends.astype(int)
+        self._memo: dict[tuple, list[int]] = {}
+        self.deadline = np.inf
 
     def _weight_matrix(self, v: int) -> np.ndarray:
         """Edge weights of vehicle ``v``: travel plus service at the head; inf if banned."""
@@ -195,7 +202,7 @@ class FloatSearch:
         a, b = 2.0, 1.0
         if randomise:
             a, b = ((1.0, 1.0), (2.0, 1.0), (1.0, 0.5), (1.0, 0.0))[int(self.rng.integers(4))]
-        while True:
+        while not self._late():
             visited = np.zeros(self.n, bool)
             for r in routes:
                 visited[r] = True
@@ -401,22 +408,33 @@ class FloatSearch:
         return True
 
     def local_search(self, routes, lengths, randomise: bool = False) -> None:
-        """Shorten, insert, replace until nothing improves (in place)."""
+        """Shorten, exchange between routes, insert, replace until nothing improves.
+
+        Works in place; every move keeps every route within its cap, so the search may
+        stop at any point (it does once ``self.deadline`` is passed).
+        """
         for v in range(self.m):
             routes[v] = self.shorten(v, routes[v])
             lengths[v] = self.length(v, routes[v])
         for _ in range(50):
-            if not (self.relocate_between(routes, lengths) or self.swap_tails(routes, lengths)
-                    or self.swap_between(routes, lengths)):  # fmt: skip
+            if self._late() or not (
+                self.relocate_between(routes, lengths)
+                or self.swap_tails(routes, lengths)
+                or self.swap_between(routes, lengths)
+            ):
                 break
         self.insert(routes, lengths, randomise)
         for _ in range(50):
-            if not self.replace(routes, lengths):
+            if self._late() or not self.replace(routes, lengths):
                 break
             for v in range(self.m):
                 routes[v] = self.shorten(v, routes[v])
                 lengths[v] = self.length(v, routes[v])
             self.insert(routes, lengths)
+
+    def _late(self) -> bool:
+        """Whether the wall-clock deadline of the current run has passed."""
+        return time.perf_counter() >= self.deadline
 
     # -- the iterated local search ----------------------------------------------------
     def destroy(self, routes, lengths, strength: float) -> None:
@@ -504,6 +522,7 @@ class FloatSearch:
             The best routes, the number of iterations, ``"no_improvement"``,
             ``"all_visited"`` or ``"time"``.
         """
+        self.deadline = deadline
         routes = [list(r) for r in routes]
         lengths = [self.length(v, r) for v, r in enumerate(routes)]
         self.local_search(routes, lengths)
@@ -580,7 +599,7 @@ def search(
     """
     t0 = time.perf_counter()
     im = int_model(inst)
-    floats = not windows_bind(inst)
+    floats = _FLOAT_SEARCH and not windows_bind(inst)
     limit = (deadline - t0) * (pyvrp_share if floats else 1.0)
     routes, info = solve_pyvrp(inst, im, caps, limit, patience, seed)
     repaired = 0
@@ -591,12 +610,14 @@ def search(
     runs = [{"method": "pyvrp", "seed": seed, "value": best_key[0], **info}]
     stopped = info["stopped_by"]
     no_gain, k = 0, 0
-    while no_gain < 2 and time.perf_counter() < deadline and stopped != "all_visited":
+    while no_gain < _MAX_NO_GAIN and time.perf_counter() < deadline and stopped != "all_visited":
         k += 1
         run_seed = int(np.random.SeedSequence([seed, k]).generate_state(1)[0])
         if floats:
             fs = FloatSearch(inst, caps, run_seed)
-            cand, its, stopped = fs.run(best, deadline, max(200, 3 * inst.n))
+            fresh = _FRESH_RESTARTS and k % 2 == 0  # every other run from empty routes
+            start = [[] for _ in range(inst.m)] if fresh else best
+            cand, its, stopped = fs.run(start, deadline, max(200, 3 * inst.n))
             rep = 0
             run = {"method": "float ILS", "iterations": its, "stopped_by": stopped}
         else:
