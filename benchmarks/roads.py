@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/roads.py                 # 35 M nodes, about Vietnam
     .venv/bin/python benchmarks/roads.py --nodes 2e6     # quick check
+    .venv/bin/python benchmarks/roads.py --lattice lat.osm.pbf  # connected roads, Lào Cai
 
 No country extract can be downloaded here, so the script writes a synthetic one with
 pyosmium (OPL text converted to PBF in C++): a rectangle over Vietnam's extent
@@ -173,6 +174,50 @@ def make_country(path: Path, n_nodes: int, seed: int = 0) -> dict:
     }
 
 
+def make_lattice(path: Path, box: tuple[float, float, float, float], step: float = 0.02) -> dict:
+    """A connected road lattice over ``box`` (for end-to-end runs, not for timing).
+
+    Every 8th row is a national road (``ref`` QL<row>), every 8th column a provincial
+    road (ĐT<col>), the rest tertiary and unclassified; a town every 10 x 10 cells.
+    SYNTHETIC / DỮ LIỆU GIẢ LẬP.
+    """
+    import osmium
+
+    rng = np.random.default_rng(1)
+    w, s, e, n = box
+    xs, ys = np.arange(w, e, step), np.arange(s, n, step)
+    nid = np.arange(1, xs.size * ys.size + 1).reshape(ys.size, xs.size)
+    opl = path.with_suffix(".opl")
+    with opl.open("w", encoding="utf-8") as fh:
+        for i, y in enumerate(ys):
+            for j, x in enumerate(xs):
+                jx, jy = rng.normal(0, step / 10, 2)
+                tag = f" Tplace=town,name=Thị%20%trấn%20%{i}_{j}" if i % 10 == j % 10 == 5 else ""
+                fh.write(f"n{nid[i, j]}{tag} x{x + jx:.7f} y{y + jy:.7f}\n")
+        wid = 1
+        for lines, kind in ((nid, "row"), (nid.T, "col")):
+            for k, line in enumerate(lines):
+                if k % 8 == 0:
+                    tags = (
+                        f"highway=primary,ref=QL{k}"
+                        if kind == "row"
+                        else f"highway=secondary,ref=ĐT{k}"
+                    )
+                else:
+                    tags = "highway=tertiary" if k % 2 else "highway=unclassified"
+                for a in range(0, len(line) - 1, 5):
+                    refs = ",".join(f"n{r}" for r in line[a : a + 6])
+                    fh.write(f"w{wid} T{tags} N{refs}\n")
+                    wid += 1
+    header = osmium.io.Header()
+    header.add_box(osmium.osm.Box(osmium.osm.Location(w, s), osmium.osm.Location(e, n)))
+    writer = osmium.SimpleWriter(str(path), header=header, overwrite=True)
+    osmium.apply(str(opl), writer)
+    writer.close()
+    opl.unlink()
+    return {"nodes": int(nid.size), "ways": wid - 1}
+
+
 # ------------------------------------------------------------------ readers (subprocess)
 def _zone():
     from hotspots.roads.extract import _study_zone
@@ -258,7 +303,12 @@ def main() -> None:
     ap.add_argument("--workdir", default="/tmp/hotspots-bench-roads")
     ap.add_argument("--rebuild", action="store_true", help="write the extract even if there")
     ap.add_argument("--child", nargs=3, metavar=("KIND", "PBF", "OUT"))
+    ap.add_argument("--lattice", help="only write a connected synthetic lattice over Lào Cai")
     a = ap.parse_args()
+    if a.lattice:
+        w, s, e, n = _zone().bounds
+        print(make_lattice(Path(a.lattice), (w - 0.05, s - 0.05, e + 0.05, n + 0.05)))
+        return
     if a.child:
         _child(*a.child)
         return
