@@ -404,3 +404,28 @@ def test_published_instance_reaches_best_known(name, tolerance):
     assert len(sol.visited) == len(set(sol.visited)) and sol.feasible
     assert sol.score == pytest.approx(sum(score[1:-1][i] for i in sol.visited))
     assert sol.score >= best * (1 - tolerance) - 1e-9
+
+
+def test_asymmetric_matrices_unreachable_pairs_profiles_and_allowed_stay_feasible():
+    rng = np.random.default_rng(2)
+    n, m = 30, 3
+    times = _euclid(rng.uniform(0, 10, (n + 2, 2))) * rng.uniform(1, 1.5, (n + 2, n + 2))
+    times[0, :] = times[:, 0] = np.inf  # stop 0 unreachable
+    np.fill_diagonal(times, 0.0)
+    allowed = np.ones((m, n), bool)
+    allowed[0, :10] = False
+    starts, ends, profile = [n, n, n + 1], [n, n + 1, n + 1], [0, 1, 0]
+    sol = solve_top_matrix(
+        times, rng.integers(1, 9, n).astype(float), starts, ends, 20.0, service_time=0.5,
+        time_limit=1, allowed=allowed, vehicle_times=[times, 2 * times], vehicle_profile=profile,
+    )  # fmt: skip
+    assert sol.feasible and sol.score > 0 and 0 not in sol.visited
+    assert not set(sol.routes[0]) & set(range(10))
+    for v, r in enumerate(sol.routes):
+        mat = (times, 2 * times)[profile[v]]
+        assert route_time(mat, r, starts[v], ends[v], 0.5) <= 20.0 + 1e-9
+    # start -> end unreachable directly: routes go through stops or stay empty, never NaN
+    cut = times.copy()
+    cut[n, n + 1] = cut[n + 1, n] = np.inf
+    sol = solve_top_matrix(cut, np.ones(n), [n, n], [n + 1, n + 1], 20.0, time_limit=1)
+    assert all(np.isfinite(sol.times) | (np.array([len(r) for r in sol.routes]) == 0))

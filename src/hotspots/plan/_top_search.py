@@ -1,21 +1,26 @@
-"""Team orienteering: an iterated local search in float arithmetic.
+"""Team orienteering: PyVRP, then an iterated local search in float arithmetic.
 
-Private helper of :mod:`hotspots.plan.orienteering`. It improves routes found by PyVRP
-(or starts from empty routes) with moves computed on the true float travel times, so a
-route it returns is feasible by construction (no rounding):
+Private helper of :mod:`hotspots.plan.orienteering`. :func:`search` runs PyVRP for a
+share of the time, then (when no time window can bind) :class:`FloatSearch`, restarted
+with new random streams until the deadline. Every move of the float search is computed
+on the true float travel times and keeps every route within its cap, so its routes are
+feasible by construction (no rounding). Moves, all scored with numpy at once:
 
-* shorten each route (2-opt on symmetric matrices, then or-opt relocation of one to
-  three consecutive stops), to make room;
-* insert unvisited stops at their cheapest position while they fit, the highest value
-  first;
-* replace a visited stop by an unvisited one of higher value where it fits;
-* perturb (remove a random run of consecutive stops from some routes) and repeat, going
-  back to the best solution after a run of non-improving iterations (the shaking scheme
-  of Vansteenwegen et al. 2009, "A guided local search metaheuristic for the team
-  orienteering problem", and their iterated local search for the TOPTW).
+* shorten a route: 2-opt (symmetric matrices), or-opt of runs of 1-3 stops (also
+  reversed);
+* between routes: relocate a stop, swap two stops, exchange tails (2-opt*), when the
+  total length drops;
+* insert unvisited stops while any fits, best ``value^a / added time^b`` first, and
+  *squeeze* one that overflows a route by under 5 % (insert, shorten, keep if it fits);
+* replace a visited stop by an unvisited one of higher value;
+* destroy and repair: remove a run of stops, random stops, a cluster of nearby stops or
+  a whole route, sometimes *force* an unvisited stop (drawn by value) into a route and
+  drop the stops of least value per time saved until it fits, then repair with the
+  moves above; the result is accepted by a simulated-annealing rule.
 
-Used only when no stop has a time window that can bind; route lengths are then sums of
-per-vehicle edge weights ``W[a, b] = travel(a, b) + service(b)``.
+In the spirit of the iterated local searches and variable neighbourhoods of
+Vansteenwegen et al. (2009) and the destroy/repair of Kim, Li & Lim (2013) for the team
+orienteering problem; not a reimplementation of either.
 """
 
 from __future__ import annotations
@@ -506,6 +511,11 @@ class FloatSearch:
         lengths[v] = self.length(v, r)
 
     def run(self, routes: list[list[int]], deadline: float, patience: int):
+        """See :meth:`_run`; unreachable pairs (inf - inf) give NaN, never a move."""
+        with np.errstate(invalid="ignore"):
+            return self._run(routes, deadline, patience)
+
+    def _run(self, routes: list[list[int]], deadline: float, patience: int):
         """Improve ``routes`` until ``patience`` iterations bring nothing or the deadline.
 
         Each iteration destroys part of the current solution and repairs it with the

@@ -2,16 +2,20 @@
 
 The team orienteering problem (TOP; Chao, Golden & Wasil 1996) asks for ``m`` routes,
 each from its start to its end within a budget, visiting each stop at most once, so
-that the total score of the visited stops is largest. Here it is solved as a
-prize-collecting vehicle routing problem with PyVRP (Wouda, Lan & Kool 2024), a
-state-of-the-art hybrid genetic search.
+that the total score of the visited stops is largest. Here it is solved first as a
+prize-collecting vehicle routing problem with PyVRP (Wouda, Lan & Kool 2024), then
+improved by an iterated local search of our own in float arithmetic, restarted until
+the time limit (:mod:`hotspots.plan._top_search`). Stops may have time windows,
+vehicles their own travel-time matrix (routing profile), shift start and allowed
+stops (:mod:`hotspots.plan._top_model`); with binding time windows the float search is
+skipped and PyVRP is restarted with new seeds instead.
 
 PyVRP works on integers, so travel times are scaled (the largest budget becomes 10^6
-ticks) and rounded to the nearest tick, and the budget gets half a tick of slack per
-edge a route can have: no route within the budget under the true float times is ever
-rejected (a route of exactly the budget, common on lattice instances like Chao's sets
-5-6, stays feasible). A route the rounding lets over the budget by those few ticks is
-caught by the float check that follows and repaired (its lowest-score stop dropped).
+ticks) and rounded to the nearest tick, and every upper bound gets half a tick of slack
+per edge and service a route can have: no route within the budget under the true float
+times is ever rejected (a route of exactly the budget, common on lattice instances like
+Chao's sets 5-6, stays feasible). A route the rounding lets over the budget by those
+few ticks is caught by the float check that follows and repaired.
 """
 
 from __future__ import annotations
@@ -147,17 +151,19 @@ def solve_top_matrix(
     service_time
         Time spent at each stop: a number, or one value per stop.
     time_limit
-        Wall-clock seconds the solver may use.
+        Wall-clock seconds for the whole solve (balancing included). The search uses
+        all of it unless every stop is visited or eight restarts in a row bring nothing.
     seed
         Random seed. Same inputs and seed give the same routes when the solver stops
-        on ``no_improvement`` (``solver["stopped_by"]``); a stop on ``time_limit``
-        depends on the machine's speed.
+        before the limit (``solver["stopped_by"] == "no_improvement"``); a stop on
+        ``time_limit`` depends on the machine's speed. ``solver["runs"]`` lists each
+        run (PyVRP, float search restarts) with its value and why it stopped.
     required
         Optional boolean per stop: these stops get a score so large that the solver
         visits them whenever it can (minimum-frequency visits of a schedule).
     no_improvement
-        Stop after this many iterations without improvement (default: scaled with
-        the instance size).
+        PyVRP stops after this many iterations without improvement (default: scaled
+        with the instance size); a float-search run after ``max(200, 3 n)``.
     balance
         When every stop is visited and the longest route is more than 15 % above the
         mean route, re-solve with a common cap on the route length (bisection between
@@ -168,7 +174,7 @@ def solve_top_matrix(
         ``solver["balance"]`` records whether it was applied and the longest route
         before and after.
     balance_steps
-        Most re-solves for the balancing (each gets ``time_limit / (steps + 1)``).
+        Most re-solves for the balancing (each gets an equal share of the time left).
     time_windows
         ``(n_stops, 2)`` earliest and latest start of the visit of each stop, on the
         clock of ``shift_start`` in the unit of ``times`` (``0`` / ``np.inf`` for no
