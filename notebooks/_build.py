@@ -794,6 +794,157 @@ NOTEBOOKS["06_program_kpis"] = notebook(
 )
 
 
+NOTEBOOKS["07_victim_support"] = notebook(
+    "07_victim_support",
+    """
+    # Hỗ trợ nạn nhân trong tầm với / Victim support within reach
+
+    **Tiếng Việt.** Nạn nhân đến từ đâu, và sự hỗ trợ có ở gần họ không: thời gian đi từ
+    mỗi xã và mỗi địa bàn trọng điểm nguồn tới cơ sở gần nhất của từng loại (cơ sở bảo
+    trợ xã hội, cơ sở y tế, công an xã, trợ giúp pháp lý, điểm tiếp nhận), theo cùng mô
+    hình di chuyển của kế hoạch tuần tra; tỷ lệ nạn nhân (theo nơi cư trú) ở trong tầm
+    `limit_min` phút, từng năm; các địa bàn nguồn ở ngoài tầm với. Sau đó: nên đặt thêm
+    điểm tiếp nhận, hỗ trợ ở xã nào để phục vụ nhiều nạn nhân nhất (bài toán tối ưu giải
+    chính xác, có ghi khoảng cách tối ưu), và nên ưu tiên tuyên truyền, nâng cao nhận
+    thức ở xã nào. Chỉ có địa danh, không có thông tin cá nhân.
+
+    **English.** Where victims come from, and whether help is near them: travel time from
+    every commune and every origin key area to the nearest facility of each type
+    (shelter, health, commune police, legal aid, reception point), by the travel model of
+    the patrol plans; the share of victims (by home commune) within `limit_min` minutes,
+    per year; the origin areas beyond reach. Then: in which communes new support points
+    would serve the most victims (an exact optimisation, with its gap), and where to aim
+    awareness work. Places only, never persons.
+    """,
+    """\
+    facilities_path: Optional[str] = None  # facilities file; None: the demo set for synthetic data
+    limit_min: float = 60.0  # minutes within which support counts as within reach
+    new_sites: int = 3  # new support sites to propose (0: none)
+    site_type: str = "shelter"  # type of the new sites: shelter, health, police, legal_aid, reception
+    site_model: str = "cover"  # "cover" (most victims within limit_min) or "median" (least travel)
+    awareness_communes: int = 5  # communes to aim awareness work at
+    roads_path: Optional[str] = None  # roads GeoPackage (hotspots roads); None: bundled roads
+    """,
+    [
+        *bi(
+            """
+            ## Cơ sở hỗ trợ
+            Tệp cơ sở (CSV, XLSX, GeoPackage; tiêu đề tiếng Việt được): loại, tên, xã hoặc
+            tọa độ, sức chứa, giờ mở cửa. Dòng sai được tách riêng kèm lý do. Với dữ liệu
+            giả lập, dùng bộ cơ sở giả lập đặt tại trụ sở xã thật.
+            """,
+            """
+            ## Support facilities
+            The facilities file (CSV, XLSX, GeoPackage; Vietnamese headers accepted): type,
+            name, commune or coordinates, capacity, opening hours. Bad rows are set apart
+            with their reason. With synthetic data, the synthetic demo set at real commune
+            seats is used.
+            """,
+        ),
+        code("""
+        from hotspots.support import analysis as sa
+        from hotspots.support import tables as st
+        from hotspots.support.maps import support_map
+
+        fac, said = st.report_facilities(facilities_path, province, synthetic,
+                                         out.root / "tables", lang)
+        print(said)
+        if fac is not None and len(fac.quarantine):
+            display(fac.quarantine)
+        areas, said = out.reuse_layer("key_areas_origin", "02_key_areas")
+        print(said)
+        if areas is None:
+            areas = sa.origin_areas(cases, province)
+        lines, said = out.reuse_layer("key_lines", "03_key_lines")
+        print(said)
+        if lines is None:  # recomputed on the roads from the case routes (None without)
+            lines = sa.key_lines_from(routes, province, roads_path)
+        """),
+        *bi(
+            """
+            ## Nạn nhân trong tầm với
+            Bảng: tỷ lệ nạn nhân (%) có nơi cư trú trong `limit_min` phút tới từng loại hỗ
+            trợ, theo năm. Tiếp theo: các địa bàn trọng điểm nguồn còn ở ngoài tầm với,
+            nhiều nạn nhân nhất trước (số dưới ngưỡng được ẩn).
+            """,
+            """
+            ## Victims within reach
+            Table: share of victims (%) whose home is within `limit_min` minutes of each
+            type of support, per year. Then: the origin key areas still beyond reach, most
+            victims first (counts below the threshold hidden).
+            """,
+        ),
+        code("""
+        an = None
+        if fac is not None:
+            an = sa.support_analysis(cases, fac.facilities, province,
+                                     travel=sa.support_travel(province, roads_path),
+                                     add=new_sites, limit=limit_min, site_type=site_type,
+                                     model=site_model, awareness=awareness_communes,
+                                     key_lines=lines, areas=areas)
+            print(st.travel_text(an, lang))
+            kpi = st.reach_kpi_table(an.victims_within, lang)
+            display(kpi)
+            out.table(kpi, "support_reach_kpis", f"Nạn nhân trong {limit_min:.0f} phút (%)",
+                      f"Victims within {limit_min:.0f} min (%)")
+            out.index_table(kpi, f"Nạn nhân trong {limit_min:.0f} phút của hỗ trợ (%)",
+                            f"Victims within {limit_min:.0f} min of support (%)")
+            far = st.beyond_table(an.beyond, lang, suppress_below)
+            display(far)
+            out.table(far, "support_beyond_reach", "Địa bàn nguồn ngoài tầm với",
+                      "Origin areas beyond reach")
+        """),
+        *bi(
+            """
+            ## Nên đặt thêm điểm hỗ trợ ở đâu
+            Chọn `new_sites` xã (chưa có cơ sở loại `site_type`) để phục vụ nhiều nạn nhân
+            nhất trong `limit_min` phút (hoặc ít thời gian đi nhất), có tính sức chứa nếu
+            tệp có. Khoảng cách tối ưu 0% nghĩa là đã chứng minh là tốt nhất.
+            """,
+            """
+            ## Where to add support
+            `new_sites` communes (without a `site_type` facility) chosen to serve the most
+            victims within `limit_min` minutes (or the least travel), with capacities when
+            the file has them. A gap of 0% means proven optimal.
+            """,
+        ),
+        code("""
+        if an is not None and an.sites is not None:
+            sites = st.new_sites_table(an.sites, an.siting, lang)
+            display(sites)
+            print(st.siting_text(an, lang))
+            out.layer(an.sites, "support_new_sites", "Điểm hỗ trợ đề xuất",
+                      "Proposed support sites")
+            out.index_table(sites, "Điểm hỗ trợ đề xuất thêm", "Proposed new support sites",
+                            note_vi=st.siting_text(an, "vi"), note_en=st.siting_text(an, "en"))
+        """),
+        *bi("## Xã cần ưu tiên tuyên truyền", "## Communes for awareness work"),
+        code("""
+        chosen = (an.awareness if an is not None else
+                  sa.aim_awareness(cases, province, awareness_communes, key_lines=lines)[1])
+        aware = st.awareness_table(chosen, lang)
+        display(aware)
+        out.table(aware, "support_awareness", "Xã cần ưu tiên tuyên truyền",
+                  "Communes for awareness work")
+        out.index_table(aware, "Xã cần ưu tiên tuyên truyền", "Communes for awareness work")
+        out.headline(*st.awareness_headline(chosen))
+        """),
+        *bi("## Bản đồ", "## Map"),
+        code("""
+        if an is not None:
+            m = support_map(an, province, synthetic=synthetic, lang=lang)
+            out.map(m, "victim_support", "Bản đồ hỗ trợ nạn nhân", "Victim support map")
+            out.layer(st.facilities_layer(an.facilities), "support_facilities",
+                      "Cơ sở hỗ trợ nạn nhân", "Victim support facilities")
+            out.layer(an.service_areas, "support_service_areas", "Vùng tiếp cận 30/60/120 phút",
+                      "Service areas 30/60/120 min")
+            out.headline(*st.reach_headline(an))
+        out.save("Hỗ trợ nạn nhân trong tầm với", "Victim support within reach")
+        """),
+    ],
+)
+
+
 def build(folder: Path = HERE) -> list[Path]:
     """Write every notebook (without outputs) into ``folder``, formatted by ruff."""
     written = []

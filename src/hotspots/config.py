@@ -48,6 +48,7 @@ NOTEBOOKS = (
     "04_patrol_plan",
     "05_backtest",
     "06_program_kpis",
+    "07_victim_support",
 )
 
 _LANGS = ("vi", "en")

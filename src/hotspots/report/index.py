@@ -53,6 +53,12 @@ NOTEBOOK_TITLES: dict[str, dict[str, str]] = {
         "about_vi": "Tỷ lệ tiếp nhận, giải quyết, khám phá, truy tố, xét xử so với chỉ tiêu.",
         "about_en": "Reports received, resolved; cases solved, prosecuted, tried vs targets.",
     },
+    "07_victim_support": {
+        "vi": "Hỗ trợ nạn nhân trong tầm với",
+        "en": "Victim support within reach",
+        "about_vi": "Nạn nhân gần cơ sở hỗ trợ, nơi nên đặt thêm, xã cần ưu tiên tuyên truyền.",
+        "about_en": "Victims within reach of support, where to add it, where to aim awareness.",
+    },
 }
 
 _T = {

@@ -18,6 +18,7 @@ from hotspots.plan.travel import TravelModel
 from hotspots.support import reach as R
 from hotspots.support.awareness import commune_risk, select_awareness
 from hotspots.support.facilities import FACILITY_TYPE_VI, FACILITY_TYPES
+from hotspots.support.reach import support_travel
 from hotspots.support.siting import SitingResult, sites_table, solve_siting
 
 __all__ = [
@@ -26,6 +27,8 @@ __all__ = [
     "add_sites",
     "origin_areas",
     "aim_awareness",
+    "support_travel",
+    "key_lines_from",
 ]
 
 
@@ -71,6 +74,27 @@ def origin_areas(cases: gpd.GeoDataFrame, area=None) -> gpd.GeoDataFrame:
     except InputError as exc:
         warnings.warn(f"no origin key areas: {exc}", HotspotsWarning, stacklevel=2)
         return gpd.GeoDataFrame({"rank": [], "victims": []}, geometry=[], crs=WGS84)
+
+
+def key_lines_from(routes, province: object, roads=None) -> gpd.GeoDataFrame | None:
+    """Key lines of the case routes on the roads (``roads`` file, else bundled).
+
+    Only the communes they list are used (recruitment places on a key line), so the
+    warnings about legs the roads do not join are not repeated here (notebook 03 and
+    ``hotspots key-lines`` give them). None without routes or when no line stands out.
+    """
+    if routes is None or len(routes) == 0:
+        return None
+    from hotspots import geodata
+    from hotspots.lines.key_lines import key_lines
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", HotspotsWarning)
+            lines = key_lines(routes, top=10, network=roads or geodata.roads(province))
+        return lines.to_gdf()
+    except InputError:
+        return None
 
 
 def add_sites(

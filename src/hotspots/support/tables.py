@@ -21,6 +21,9 @@ __all__ = [
     "awareness_table",
     "facilities_layer",
     "siting_text",
+    "travel_text",
+    "reach_headline",
+    "awareness_headline",
 ]
 
 #: English names of the facility types.
@@ -159,3 +162,29 @@ def siting_text(an, lang: str = "vi") -> str:
             f"(khoảng cách tối ưu {s.gap:.0%})"
         )
     return f"Mean minutes to support: {b:.0f} → {a:.0f} (MIP gap {s.gap:.0%})"
+
+
+def travel_text(an, lang: str = "vi") -> str:
+    """Which travel model the reach used (recorded, never silent)."""
+    t = an.travel
+    src = t.get("source") or ("đường thẳng × hệ số quanh co" if lang == "vi" else "straight line")
+    if lang == "vi":
+        return f"Mô hình di chuyển: {t['model']} ({t['vehicle']}), {src}"
+    return f"Travel model: {t['model']} ({t['vehicle']}), {src}"
+
+
+def reach_headline(an) -> tuple[str, str]:
+    """The index headline of reach: share within the limit of the site type (vi, en)."""
+    share, n = an.share(an.site_type), len(an.beyond)
+    return (
+        f"{share:.0%} nạn nhân trong {an.limit:.0f} phút của {an.site_type_vi.lower()}; "
+        f"{n} địa bàn nguồn ngoài tầm với",
+        f"{share:.0%} of victims within {an.limit:.0f} min of a "
+        f"{TYPE_EN[an.site_type].lower()}; {n} origin areas beyond reach",
+    )
+
+
+def awareness_headline(chosen: pd.DataFrame, n: int = 3) -> tuple[str, str]:
+    """The index headline of awareness work: the first ``n`` communes (vi, en)."""
+    names = ", ".join(chosen["name"].head(n).astype(str))
+    return f"Ưu tiên tuyên truyền: {names}", f"Awareness work first in: {names}"
