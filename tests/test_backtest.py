@@ -137,6 +137,9 @@ def test_no_leakage_from_test_windows():
     for m in ["naive", "naive_last", *methods]:
         for w in (0, 1):
             np.testing.assert_array_equal(a.maps[(m, w)], b.maps[(m, w)], err_msg=f"{m} {w}")
+    for w in (0, 1):  # auto's map per coverage level too
+        for c, risk in a.info[("auto", w)]["risk_by_coverage"].items():
+            np.testing.assert_array_equal(risk, b.info[("auto", w)]["risk_by_coverage"][c])
     # ...while the test scores of window 1 and the maps of window 2 do change
     assert not a.table[a.table.window == 1].hits.equals(b.table[b.table.window == 1].hits)
     assert not np.array_equal(a.maps[("naive", 2)], b.maps[("naive", 2)])

@@ -186,6 +186,7 @@ def test_sepp_reports_its_background_trigger_split(hawkes_run):
         assert 0.2 < inf["background_fraction"] < 0.6  # planted: 0.3
 
 
+@pytest.mark.slow
 def test_auto_claims_no_gain_that_is_not_there():
     ev = stationary(seed=5)
     res = backtest(ev, ["auto"], grid=GRID, train="365D", test="30D", max_windows=4)
@@ -208,6 +209,7 @@ def test_auto_claims_no_gain_that_is_not_there():
     assert inf["inner_score"] == inf["table"]["score"].max()
 
 
+@pytest.mark.slow
 def test_auto_beats_naive_on_near_repeat_data_and_is_deterministic():
     ev = hawkes(seed=1, days=500)
     kw = dict(grid=GRID, train="365D", test="30D", max_windows=2, keep_maps=True)
@@ -217,7 +219,8 @@ def test_auto_beats_naive_on_near_repeat_data_and_is_deterministic():
     for k in a.maps:
         np.testing.assert_array_equal(a.maps[k], b.maps[k])
     assert a.choices().equals(b.choices())
-    assert set(a.choices()["chosen_method"]) <= {"prospective", "sepp", "decay", "naive_last"}
+    short_term = {"prospective", "sepp", "decay", "naive_last", "blend", "learned"}
+    assert set(a.choices()["chosen_method"]) <= short_term
 
 
 @pytest.mark.parametrize("dated", [False, True])
@@ -351,3 +354,60 @@ def test_blend_is_a_convex_mix_of_shares():
         predict("blend", ev, g, params={"weight": 1.5}, **kw)
     with pytest.raises(ConfigError, match="short"):
         predict("blend", ev, g, params={"short": "kde"}, **kw)
+
+
+# ---------------------------------------------------------------------------- auto, per level
+def test_curve_score_by_hand():
+    from hotspots.areas.predict import _curve_scores
+
+    risk = np.zeros(100)
+    risk[7] = 1.0
+    counts = np.zeros(100)
+    counts[7] = 4.0
+    hr, auc = _curve_scores(risk, counts, [0.5, 1.0, 20.0], None)
+    np.testing.assert_allclose(hr, [0.5, 1.0, 1.0])
+    # hit rate 0 -> 0.5 over 0-0.5 %, 0.5 -> 1 over 0.5-1 %, then 1: (0.125 + 0.375 + 19) / 20
+    assert auc == pytest.approx(19.5 / 20)
+
+
+def test_auto_scores_each_coverage_with_its_own_choice():
+    """Stable hot cells plus flare-ups: whatever auto chose for a level, its score there is
+    that candidate's score, and it says what it chose per window and level."""
+    ev = stationary(seed=2, days=460)
+    rng = np.random.default_rng(3)
+    xs, ys, ts = [ev.x], [ev.y], [ev.t]
+    for start in range(280, 460, 30):  # a new flare-up every 30 days, each lasting 60
+        cx, cy = rng.uniform(2000, 18_000, 2)
+        xs.append(rng.normal(cx, 200, 300))
+        ys.append(rng.normal(cy, 200, 300))
+        ts.append(T0 + start + rng.uniform(0, 60, 300))
+    ev = Events(np.concatenate(xs), np.concatenate(ys), np.concatenate(ts))
+    ev = ev.take(ev.t < T0 + 460)
+    cands = [("naive", {}), ("naive_last", {}), ("decay", {"half_life": 30.0})]
+    res = backtest(
+        ev,
+        ["auto", "decay"],
+        grid=GRID,
+        train="365D",
+        test="30D",
+        max_windows=2,
+        params={"auto": {"candidates": cands}, "decay": {"half_life": 30.0}},
+    )
+    per = res.choices_by_coverage()
+    assert len(per) == 2 * 5 and set(per["coverage_pct"]) == {1, 2, 5, 10, 20}
+    t = res.table.set_index(["method", "window", "coverage_pct"])
+    for r in per.itertuples():
+        own = t.loc[("auto", r.window, r.coverage_pct), "hit_rate"]
+        assert own == pytest.approx(t.loc[(r.chosen_method, r.window, r.coverage_pct), "hit_rate"])
+    inf = res.info[("auto", 1)]
+    assert {"score_auc", "score_1", "score_20"} <= set(inf["table"].columns)
+    assert inf["criterion"] == "auc_20"
+    assert inf["inner_score"] == inf["table"]["score_auc"].max()
+    # the flare-ups fill the top 1 %: short-term maps win there; over 20 % the stable hot
+    # spots matter more and the long-term count wins; auto gets the best of both
+    at = per.set_index("coverage_pct")
+    assert set(at.loc[1.0, "chosen_method"]) <= {"naive_last", "decay"}
+    assert set(at.loc[20.0, "chosen_method"]) == {"naive"}
+    mean = res.summary().set_index(["method", "coverage_pct"])["hit_rate"]
+    assert mean[("auto", 1.0)] > 1.2 * mean[("naive", 1.0)]
+    assert mean[("auto", 20.0)] > 1.2 * mean[("naive_last", 20.0)]

@@ -44,7 +44,8 @@ Methods
     ``horizon`` days.
 ``auto``
     Chooses a method and its parameters by a rolling-origin backtest inside the training
-    window only (:func:`auto`), then fits the choice on the whole training window.
+    window only (:func:`auto`), over the whole hit-rate curve up to 20 % and per coverage
+    level, then fits the choices on the whole training window.
 """
 
 from __future__ import annotations
@@ -89,6 +90,7 @@ __all__ = [
     "blend",
     "auto",
     "auto_candidates",
+    "AUTO_LEVELS",
     "DAY_NS",
 ]
 
@@ -711,8 +713,21 @@ def sepp(
 
 
 # ---------------------------------------------------------------------------- auto
+#: Coverage levels (percent of the area) ``auto`` chooses for by default.
+AUTO_LEVELS = (1.0, 2.0, 5.0, 10.0, 20.0)
+#: Coverage grid (percent) of the area under the hit-rate curve up to 20 %.
+_AUC_GRID = np.arange(0.5, 20.0 + 1e-9, 0.5)
+
+
 def auto_candidates(cell: float) -> list[tuple[str, dict[str, Any]]]:
-    """The default (method, parameters) candidates of ``auto``, simplest first."""
+    """The default (method, parameters) candidates of ``auto``, simplest first.
+
+    Counts, KDE, decayed counts and KDE, prospective maps, Gi* and local Moran ranks,
+    convex blends of the long-term count with a short-term map (``blend``), SEPP and a
+    lighter ``learned`` model (50 boosting iterations, four sub-windows, 12,000 rows, no
+    importances).
+    ``hdbscan`` is left out for speed (a few seconds per fit on 20,000 events).
+    """
     c: list[tuple[str, dict[str, Any]]] = [("naive", {}), ("naive_last", {})]
     c += [("kde", {"bandwidth": b * cell}) for b in (1.0, 2.0, 4.0)]
     c += [
@@ -725,8 +740,76 @@ def auto_candidates(cell: float) -> list[tuple[str, dict[str, Any]]]:
         for s in (1.0, 3.0)
         for d in (30.0, 90.0)
     ]
+    c += [("gistar", {}), ("lisa", {})]
+    c += [
+        ("blend", {"weight": w, "short": short})
+        for short in ("naive_last", "decay")
+        for w in (0.25, 0.5, 0.75)
+    ]
     c += [("sepp", {})]
+    light = {"max_iter": 50, "max_origins": 4, "max_rows": 12_000, "importance": False}
+    c += [("learned", light)]
     return c
+
+
+def _curve_scores(
+    risk: np.ndarray, test_counts: np.ndarray, levels: Sequence[float], mask: np.ndarray | None
+) -> tuple[np.ndarray, float]:
+    """Hit rates at ``levels`` and the mean hit rate over coverage 0-20 % (the AUC)."""
+    from hotspots.evaluate.metrics import coverage_scores
+
+    s = coverage_scores(risk, test_counts, [*levels, *_AUC_GRID], mask=mask)
+    hr = np.asarray(s.hit_rate, dtype=float)
+    k = len(levels)
+    curve = np.r_[0.0, hr[k:]]
+    x = np.r_[0.0, _AUC_GRID]
+    auc = float(np.sum((curve[1:] + curve[:-1]) * np.diff(x)) / 2.0 / x[-1])
+    return hr[:k], auc
+
+
+def _inner_table(
+    events: Events,
+    grid: Grid,
+    cands: Sequence[tuple[str, Mapping[str, Any]]],
+    t_start: float,
+    t_end: float,
+    horizon: float,
+    folds: int,
+    levels: Sequence[float],
+) -> pd.DataFrame:
+    """Mean inner-backtest scores of every candidate: ``score_auc`` and ``score_<level>``."""
+    origins = [t_end - k * horizon for k in range(folds, 0, -1)]
+    origins = [o for o in origins if o - t_start >= horizon]  # at least one period to learn
+    tests = [(o, _counts(events.between(o, o + horizon), grid)) for o in origins]
+    tests = [(o, c) for o, c in tests if c.sum() > 0]
+    rows = []
+    for ci, (name, params) in enumerate(cands):
+        if name == "auto":
+            raise ConfigError("auto: 'auto' cannot be its own candidate")
+        hits, aucs = [], []
+        for o, counts in tests:
+            try:
+                rm = predict(
+                    name, events, grid, t_end=o, horizon=horizon, t_start=t_start, params=params
+                )
+            except InputError:  # too little history before this fold for this method
+                continue
+            hr, auc = _curve_scores(rm.risk, counts, levels, grid.mask)
+            hits.append(hr)
+            aucs.append(auc)
+        row = {"candidate": ci, "method": name, "params": dict(params), "folds": len(aucs)}
+        row["score_auc"] = float(np.mean(aucs)) if aucs else float("nan")
+        mean_hits = np.mean(hits, axis=0) if hits else np.full(len(levels), np.nan)
+        for lv, h in zip(levels, mean_hits, strict=True):
+            row[f"score_{lv:g}"] = float(h)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _best(table: pd.DataFrame, column: str) -> int:
+    """Row of the best score in ``column``; ties and no score go to the first (simplest)."""
+    valid = table[column].notna()
+    return int(table.loc[valid, column].idxmax()) if valid.any() else 0
 
 
 @register_method("auto")
@@ -739,65 +822,73 @@ def auto(
     horizon: float,
     candidates: Sequence[tuple[str, Mapping[str, Any]]] | None = None,
     folds: int = 3,
-    coverage: float = 5.0,
+    coverage: float | None = None,
+    levels: Sequence[float] = AUTO_LEVELS,
 ) -> RiskMap:
     """Choose method and parameters by an inner rolling-origin backtest, then fit.
 
     The inner backtest uses only ``events`` (the training window): ``folds`` test periods
     of ``horizon`` days ending at ``t_end``, ``t_end - horizon``, ...; each candidate is
-    fitted on the training events before the fold and scored by its hit rate at
-    ``coverage`` percent. The best mean score wins; ties go to the earlier (simpler)
-    candidate, so ``naive`` is kept unless something does strictly better.
-    """
-    from hotspots.evaluate.metrics import coverage_scores
+    fitted on the training events before the fold and scored along the coverage curve.
 
+    The returned map is the candidate with the best mean area under the hit-rate curve
+    up to 20 % coverage (``score_auc``), or, with ``coverage`` given, the best hit rate at
+    that coverage. Besides, for each of ``levels`` the candidate with the best hit rate
+    there is chosen and fitted: ``info["risk_by_coverage"]`` holds its map (the backtest
+    scores each coverage level with its own choice) and ``info["by_coverage"]`` what was
+    chosen. Ties go to the earlier (simpler) candidate, so ``naive`` is kept unless
+    something does strictly better.
+    """
     cands = list(candidates) if candidates is not None else auto_candidates(grid.cell)
     if not cands:
         raise ConfigError("auto: give at least one candidate method")
-    mask = grid.mask
-    rows = []
-    origins = [t_end - k * horizon for k in range(folds, 0, -1)]
-    origins = [o for o in origins if o - t_start >= horizon]  # at least one period to learn
-    for ci, (name, params) in enumerate(cands):
-        if name == "auto":
-            raise ConfigError("auto: 'auto' cannot be its own candidate")
-        scores = []
-        for o in origins:
-            test = events.between(o, o + horizon)
-            if len(test) == 0:
-                continue
-            rm = predict(
-                name, events, grid, t_end=o, horizon=horizon, t_start=t_start, params=params
+    levels = [float(v) for v in levels]
+    if coverage is not None and float(coverage) not in levels:
+        levels.append(float(coverage))
+    table = _inner_table(events, grid, cands, t_start, t_end, horizon, folds, levels)
+    criterion = "score_auc" if coverage is None else f"score_{float(coverage):g}"
+    table["score"] = table[criterion]
+    fitted: dict[int, RiskMap] = {}
+
+    def fit(i: int) -> RiskMap:
+        if i not in fitted:
+            name, params = cands[i]
+            fitted[i] = predict(
+                name, events, grid, t_end=t_end, horizon=horizon, t_start=t_start, params=params
             )
-            s = coverage_scores(rm.risk, _counts(test, grid), [coverage], mask=mask)
-            scores.append(float(s.hit_rate[0]))
-        rows.append(
+        return fitted[i]
+
+    is_naive = (table["method"] == "naive").to_numpy()
+    best = _best(table, "score")
+    by_cov, risk_by_cov = [], {}
+    for lv in levels:
+        col = f"score_{lv:g}"
+        i = _best(table, col)
+        risk_by_cov[lv] = fit(i).risk
+        by_cov.append(
             {
-                "candidate": ci,
-                "method": name,
-                "params": dict(params),
-                "folds": len(scores),
-                "score": float(np.mean(scores)) if scores else float("nan"),
+                "coverage_pct": lv,
+                "chosen_method": cands[i][0],
+                "chosen_params": dict(cands[i][1]),
+                "inner_score": float(table.loc[i, col]),
+                "inner_naive_score": float(table.loc[is_naive, col].iloc[0])
+                if is_naive.any()
+                else float("nan"),
             }
         )
-    table = pd.DataFrame(rows)
-    valid = table["score"].notna()
-    if valid.any():
-        best = int(table.loc[valid, "score"].idxmax())  # first maximum = simplest
-    else:
-        best = 0
     name, params = cands[best]
-    chosen = predict(
-        name, events, grid, t_end=t_end, horizon=horizon, t_start=t_start, params=params
-    )
-    naive_score = table.loc[table["method"] == "naive", "score"]
+    chosen = fit(best)
+    naive_score = table.loc[is_naive, "score"]
     info = {
         "chosen_method": name,
         "chosen_params": dict(params),
+        "criterion": "auc_20" if coverage is None else f"hit_rate_{float(coverage):g}",
         "inner_score": float(table.loc[best, "score"]),
         "inner_naive_score": float(naive_score.iloc[0]) if len(naive_score) else float("nan"),
-        "coverage_pct": float(coverage),
+        "coverage_pct": float("nan") if coverage is None else float(coverage),
         "table": table,
+        "by_coverage": pd.DataFrame(by_cov),
+        "risk_by_coverage": risk_by_cov,
         "chosen_info": chosen.info,
     }
     return RiskMap(chosen.risk, "auto", info)

@@ -96,9 +96,16 @@ def _run(args: argparse.Namespace) -> int:
     print(wide.round(2).to_string())
     ch = result.choices()
     if len(ch):
-        print("auto chose:")
+        print("auto chose (over the curve up to 20 %; then per coverage level):")
+        per = result.choices_by_coverage()
         for r in ch.itertuples():
-            print(f"  window {r.window}: {r.chosen_method} {r.chosen_params}")
+            line = f"  window {r.window}: {r.chosen_method} {r.chosen_params}"
+            if len(per):
+                mine = per[per["window"] == r.window]
+                line += "; " + ", ".join(
+                    f"{c.coverage_pct:g}%: {c.chosen_method}" for c in mine.itertuples()
+                )
+            print(line)
     if args.json:
         print(f"wrote {args.json}", file=sys.stderr)
     return 0

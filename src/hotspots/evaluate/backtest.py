@@ -35,7 +35,7 @@ from hotspots.areas.predict import DAY_NS, METHODS, Events, predict
 from hotspots.areas.views import VIEWS, default_view, first_per_case, select_view
 from hotspots.data.crs import WGS84, metric_crs
 from hotspots.errors import ConfigError, InputError
-from hotspots.evaluate.metrics import coverage_scores
+from hotspots.evaluate.metrics import CoverageScores, coverage_scores
 
 if TYPE_CHECKING:
     import matplotlib.figure
@@ -177,8 +177,26 @@ class BacktestResult:
             )
         return pd.DataFrame(rows)
 
+    def choices_by_coverage(self) -> pd.DataFrame:
+        """What ``auto`` chose in each window for each coverage level (empty without it).
+
+        Columns ``window``, ``coverage_pct``, ``chosen_method``, ``chosen_params``,
+        ``inner_score`` (its mean inner hit rate there) and ``inner_naive_score``.
+        """
+        frames = []
+        for (m, w), inf in sorted(self.info.items(), key=lambda kv: kv[0][1]):
+            if m == "auto" and "by_coverage" in inf:
+                f = inf["by_coverage"].copy()
+                f.insert(0, "window", w)
+                frames.append(f)
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
     def choices(self) -> pd.DataFrame:
-        """What ``auto`` chose in each window (empty when ``auto`` was not run)."""
+        """What ``auto`` chose in each window for its map over the whole curve.
+
+        The criterion is the area under the hit-rate curve up to 20 % (or the hit rate
+        at ``coverage`` when given to ``auto``); empty when ``auto`` was not run.
+        """
         rows = []
         for (m, w), inf in sorted(self.info.items(), key=lambda kv: kv[0][1]):
             if m == "auto":
@@ -189,6 +207,7 @@ class BacktestResult:
                         "chosen_params": inf["chosen_params"],
                         "inner_score": inf["inner_score"],
                         "inner_naive_score": inf["inner_naive_score"],
+                        "criterion": inf.get("criterion", "hit_rate_5"),
                     }
                 )
         return pd.DataFrame(rows)
@@ -435,15 +454,16 @@ def backtest(
         )
         for m in names:
             t0 = time.perf_counter()
-            rm = predict(
-                m, train_ev, grid, t_end=te0, horizon=horizon, t_start=tr0, params=params.get(m)
-            )
+            mp = dict(params.get(m) or {})
+            if m == "auto":
+                mp.setdefault("levels", cov)  # auto chooses for the levels scored here
+            rm = predict(m, train_ev, grid, t_end=te0, horizon=horizon, t_start=tr0, params=mp)
             timings[m] += time.perf_counter() - t0
             if rm.info:
                 info[(m, w)] = rm.info
             if keep_maps:
                 maps[(m, w)] = rm.risk
-            s = coverage_scores(rm.risk, test_counts, cov, train_counts=train_counts, mask=mask)
+            s = _scores(rm, test_counts, cov, train_counts, mask)
             for i, c in enumerate(cov):
                 rows.append(
                     {
@@ -462,6 +482,34 @@ def backtest(
                 )
     table = pd.DataFrame(rows, columns=[*ROW_FIELDS, "rri", "window"])
     return BacktestResult(table, pd.DataFrame(wrows), info, grid, maps, timings, view_used)
+
+
+def _scores(rm, test_counts, cov, train_counts, mask):
+    """Scores of a map along ``cov``.
+
+    A map with ``info["risk_by_coverage"]`` (``auto``) is scored at each level with the
+    map chosen for that level.
+    """
+    s = coverage_scores(rm.risk, test_counts, cov, train_counts=train_counts, mask=mask)
+    per = rm.info.get("risk_by_coverage") if isinstance(rm.info, dict) else None
+    if not per:
+        return s
+    fields = {k: np.array(getattr(s, k), dtype=float) for k in ("hits", "hit_rate", "pai")}
+    fields.update(pei=np.array(s.pei, dtype=float), rri=np.array(s.rri, dtype=float))
+    for i, c in enumerate(cov):
+        if c in per:
+            one = coverage_scores(per[c], test_counts, [c], train_counts=train_counts, mask=mask)
+            for k in fields:
+                fields[k][i] = float(getattr(one, k)[0])
+    return CoverageScores(
+        s.coverage_pct,
+        fields["hits"],
+        s.events,
+        fields["hit_rate"],
+        fields["pai"],
+        fields["pei"],
+        fields["rri"],
+    )
 
 
 def _events_of_view(events: gpd.GeoDataFrame, view: str, time_column: str) -> gpd.GeoDataFrame:
