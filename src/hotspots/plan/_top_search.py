@@ -207,34 +207,38 @@ class FloatSearch:
         a, b = 2.0, 1.0
         if randomise:
             a, b = ((1.0, 1.0), (2.0, 1.0), (1.0, 0.5), (1.0, 0.0))[int(self.rng.integers(4))]
-        while not self._late():
-            visited = np.zeros(self.n, bool)
-            for r in routes:
-                visited[r] = True
-            cand = np.flatnonzero(~visited & (self.value > 0))
-            if cand.size == 0:
-                return
+        open_ = self.value > 0
+        for r in routes:
+            open_[r] = False
+        stops = np.arange(self.n)
+        gain = self.value**a
+        cache: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # per route, over all stops
+        while open_.any() and not self._late():
             best = None
             for v in range(self.m):
-                add, pos = self._insertion(v, routes[v], cand)
-                fits = lengths[v] + add <= self.caps[v]
+                if v not in cache:
+                    cache[v] = self._insertion(v, routes[v], stops)
+                add, pos = cache[v]
+                fits = open_ & (lengths[v] + add <= self.caps[v])
                 if not fits.any():
                     continue
-                # highest value per added time, squared value favours high scores
-                key = self.value[cand] ** a / np.maximum(add, 1e-9) ** b
-                key = np.where(fits, key, -np.inf)
+                # highest value per added time; squared value favours high scores
+                key = np.where(fits, gain / np.maximum(add, 1e-9) ** b, -np.inf)
                 if randomise:
                     key = key * self.rng.uniform(0.7, 1.0, len(key))
-                k = int(np.argmax(key))
-                if best is None or key[k] > best[0]:
-                    best = (key[k], v, int(cand[k]), int(pos[k]), float(add[k]))
+                j = int(np.argmax(key))
+                if best is None or key[j] > best[0]:
+                    best = (key[j], v, j, int(pos[j]))
             if best is None:
-                if not self.squeeze(routes, lengths, cand):
+                if not self.squeeze(routes, lengths, np.flatnonzero(open_)):
                     return
-                continue
-            _, v, j, pos, add = best
-            routes[v].insert(pos, j)
-            lengths[v] = self.length(v, routes[v])
+                cache.clear()
+            else:
+                _, v, j, p = best
+                routes[v].insert(p, j)
+                lengths[v] = self.length(v, routes[v])
+                cache.pop(v)
+            open_[[j for r in routes for j in r]] = False
 
     def squeeze(self, routes, lengths, cand: np.ndarray, tries: int = 3) -> bool:
         """Insert a stop that overflows a route slightly, then re-optimise the route.
