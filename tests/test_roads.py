@@ -65,6 +65,8 @@ def planted(tmp_path_factory) -> Path:
         (21, 103.965, 22.485, {"amenity": "police", "name": "Đồn Công an"}),
         (22, 103.955, 22.49, {"barrier": "border_control", "name": "Cửa khẩu"}),
         (23, 103.955, 22.495, {"place": "neighbourhood", "name": "not a place kept"}),
+        (30, 103.955, 22.47, {}),  # a national boundary line crossing QL4D at 103.955
+        (31, 103.955, 22.50, {}),
     ]
     ways = [
         (10, [1, 2, 3], {"highway": "primary", "ref": "QL4D", "name": "QL 4D", "maxspeed": "40"}),
@@ -73,6 +75,7 @@ def planted(tmp_path_factory) -> Path:
         (13, [5, 6], {"highway": "footway"}),
         (14, [4, 7], {"highway": "residential", "motor_vehicle": "no"}),
         (15, [8, 9], {"highway": "primary"}),
+        (16, [30, 31], {"boundary": "administrative", "admin_level": "2"}),
     ]
     return _write_pbf(tmp_path_factory.mktemp("osm") / "planted.osm.pbf", nodes, ways)
 
@@ -126,7 +129,11 @@ def test_planted_tags_and_speeds(planted_layers):
 def test_planted_point_layers(planted_layers):
     assert list(planted_layers["places"]["name"]) == ["Lào Cai"]  # neighbourhood left out
     assert list(planted_layers["police"]["name"]) == ["Đồn Công an"]
-    assert list(planted_layers["border_crossings"]["name"]) == ["Cửa khẩu"]
+    bc = planted_layers["border_crossings"]
+    assert list(bc["name"]) == ["Cửa khẩu", "QL4D"]
+    assert list(bc["source"].str.split(" ").str[0]) == ["barrier=border_control", "road"]
+    assert bc.geometry.iloc[1].coords[0] == pytest.approx((103.955, LAT))
+    assert (bc["osm_id"].iloc[1], bc["highway"].iloc[1]) == (10, "primary")
 
 
 def test_graph_respects_oneway_and_vehicle(planted, planted_layers, tmp_path):

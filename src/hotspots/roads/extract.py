@@ -81,6 +81,12 @@ def cut_roads(
         )
     layers = {"roads": roads}
     layers.update(_point_layers(cut, zone))
+    crossings = _road_border_crossings(roads, cut.borders, zone)
+    if len(crossings):
+        tagged = layers["border_crossings"]
+        layers["border_crossings"] = gpd.GeoDataFrame(
+            pd.concat([tagged, crossings], ignore_index=True), geometry="geometry", crs=WGS84
+        )
     return layers
 
 
@@ -251,7 +257,41 @@ def _point_layers(cut: OsmCut, zone: shapely.Geometry) -> dict[str, gpd.GeoDataF
         layers[name] = gpd.GeoDataFrame(
             pts.loc[m, cols].reset_index(drop=True), geometry=list(geom[m]), crs=WGS84
         )
+    bc = layers["border_crossings"]
+    bc["source"] = "barrier=border_control"
+    bc["highway"] = ""
+    bc["ref"] = ""
     return layers
+
+
+def _road_border_crossings(
+    roads: gpd.GeoDataFrame, borders: list[np.ndarray], zone: shapely.Geometry
+) -> gpd.GeoDataFrame:
+    """Points where a kept road crosses a national boundary line of the extract.
+
+    Only boundaries the extract tags (``boundary=administrative``, ``admin_level=2`` on
+    the way); nothing is guessed from a coarser border line. One point per road way and
+    place (the two segments meeting at a border node give one point).
+    """
+    cols = ["name", "osm_id", "osm_type", "source", "highway", "ref"]
+    if not borders or len(roads) == 0:
+        return gpd.GeoDataFrame({c: [] for c in cols}, geometry=[], crs=WGS84)
+    border = shapely.union_all(shapely.linestrings(borders))
+    hit = np.flatnonzero(shapely.intersects(roads.geometry.values, border))
+    rows, pts = [], []
+    for k in hit:
+        road = roads.iloc[k]
+        for part in shapely.get_parts(shapely.intersection(road.geometry, border)):
+            pt = part if part.geom_type == "Point" else shapely.get_point(part, 0)
+            label = road["ref"] or road["name"] or road["highway"]
+            src = "road crosses the national boundary (admin_level=2)"
+            rows.append([label, int(road["osm_id"]), "way", src, road["highway"], road["ref"]])
+            pts.append(pt)
+    out = gpd.GeoDataFrame(pd.DataFrame(rows, columns=cols), geometry=pts, crs=WGS84)
+    key = np.round(shapely.get_coordinates(out.geometry.values), 6)
+    out = out.assign(_x=key[:, 0], _y=key[:, 1]).drop_duplicates(["osm_id", "_x", "_y"])
+    out = out[shapely.intersects(out.geometry.values, zone)]
+    return out.drop(columns=["_x", "_y"]).reset_index(drop=True)
 
 
 def write_roads(layers: dict[str, gpd.GeoDataFrame], out: str | Path) -> Path:

@@ -1,11 +1,12 @@
 """Stream an OpenStreetMap extract (``.osm.pbf``) and keep what touches a bounding box.
 
 One pass with pyosmium (libosmium): node locations go to a compact C++ index
-(``sparse_mem_array``, 16 bytes per node, so a country extract of 40 million nodes
-needs about 0.7 GB); tag filters run in C++ so that Python only sees ways tagged
-``highway``/``amenity``/``barrier`` and the few tagged nodes wanted (places, police,
-border control). Ways and points outside the bounding box are dropped at once, so the
-memory kept grows with the province, not with the country.
+(``sparse_mem_array``, 16 bytes per node in a vector that doubles as it grows: about
+1.2 GB at peak for a 35-million-node extract, see docs/roads.md); tag filters run in
+C++ so that Python only sees ways tagged ``highway``/``amenity``/``barrier``/
+``boundary`` and the few tagged nodes wanted (places, police, border control). Each
+way's geometry is built in C++ and ways outside the bounding box are dropped at once,
+so what Python keeps grows with the province, not with the country.
 """
 
 from __future__ import annotations
@@ -74,12 +75,16 @@ class OsmCut:
         One dict per place / police / border-control object: ``osm_id``,
         ``osm_type`` (``node`` or ``way``; a way is reduced to the mean of its
         nodes), ``lon``, ``lat`` and the point tags.
+    borders
+        (k, 2) lon/lat arrays of the ways tagged ``boundary=administrative`` +
+        ``admin_level=2`` (national borders) in the box.
     n_ways_read
         Road ways seen in the whole file (inside the box or not).
     """
 
     ways: list[dict] = field(default_factory=list)
     points: list[dict] = field(default_factory=list)
+    borders: list[np.ndarray] = field(default_factory=list)
     n_ways_read: int = 0
 
 
@@ -159,7 +164,9 @@ def _processor(path: Path):
         osmium.FileProcessor(str(path), bits)
         .with_locations("sparse_mem_array")
         .with_filter(EntityFilter(bits))
-        .with_filter(KeyFilter("highway", "amenity", "barrier").enable_for(osmium.osm.WAY))
+        .with_filter(
+            KeyFilter("highway", "amenity", "barrier", "boundary").enable_for(osmium.osm.WAY)
+        )
         .with_filter(TagFilter(*node_tags).enable_for(osmium.osm.NODE))
     )
 
@@ -190,12 +197,13 @@ def _may_touch(way, bbox) -> bool:
 
 
 def _take_way(way, bbox, cut: OsmCut) -> None:
-    """Keep a road way (or a police / border-control way as a point) touching ``bbox``."""
+    """Keep a road, a national boundary line, or a police / border-control way as a point."""
     tags = way.tags
     hw = tags.get("highway")
     is_road = hw in ROAD_CLASSES and tags.get("area") != "yes"
     is_point = tags.get("amenity") == "police" or tags.get("barrier") == "border_control"
-    if not (is_road or is_point):
+    is_border = tags.get("boundary") == "administrative" and tags.get("admin_level") == "2"
+    if not (is_road or is_point or is_border):
         return
     cut.n_ways_read += is_road
     if not _may_touch(way, bbox):
@@ -214,6 +222,8 @@ def _take_way(way, bbox, cut: OsmCut) -> None:
         rec = {k: tags.get(k, "") for k in WAY_TAGS}
         rec.update(osm_id=way.id, refs=np.asarray(refs, dtype=np.int64), lon=lon_a, lat=lat_a)
         cut.ways.append(rec)
+    if is_border and len(lon) >= 2:
+        cut.borders.append(np.column_stack([lon_a, lat_a]))
     if is_point:
         rec = {k: tags.get(k, "") for k in _POINT_TAGS}
         rec.update(osm_id=way.id, osm_type="way", lon=float(lon_a.mean()), lat=float(lat_a.mean()))
