@@ -91,3 +91,19 @@ def test_province_map_has_bundled_roads_and_seats_within_budget():
     seats = next(d for d, s in layers if s["point"])
     assert len(seats["features"]) == 99  # Lào Cai's commune seats
     assert len(full) - len(plain) < 40_000  # roads + names add less than 40 kB
+
+
+def test_roads_from_osm_xml_and_places_without_names(tmp_path):
+    osm = tmp_path / "r.osm"
+    osm.write_text(
+        '<?xml version="1.0"?><osm version="0.6">'
+        '<node id="1" lat="22.30" lon="103.90"/><node id="2" lat="22.35" lon="104.00"/>'
+        '<way id="7"><nd ref="1"/><nd ref="2"/><tag k="highway" v="trunk"/>'
+        '<tag k="ref" v="QL4D"/></way></osm>',
+        encoding="utf-8",
+    )
+    g = main_roads(str(osm), AREA)
+    assert list(g["road"]) == ["QL4D"] and list(g["group"]) == ["highway"]
+    nameless = gpd.GeoDataFrame(geometry=[shapely.Point(103.95, 22.33)], crs="EPSG:4326")
+    html = map_html(base_map(AREA, roads=str(osm), places=nameless))
+    assert not any(s["point"] for _, s in _layers(html))  # nothing to name: no layer

@@ -135,6 +135,10 @@ def _road_lines(roads: Any, area: Any) -> gpd.GeoDataFrame | None:
     if isinstance(roads, gpd.GeoDataFrame):
         return roads if roads.crs is not None else roads.set_crs(WGS84)
     if roads is not None:
+        if Path(roads).suffix.lower() != ".gpkg":  # GeoJSON, Shapefile, GraphML, OSM XML
+            from hotspots.plan.travel import read_network
+
+            return read_network(roads)
         return _read_layer(Path(roads), "roads")
     if not isinstance(area, str):
         return None
@@ -246,7 +250,7 @@ def add_places(m: Any, places: Any = None, area: Any = None, show: bool = True) 
 def _places(places: Any, area: Any) -> gpd.GeoDataFrame | None:
     if isinstance(places, str | Path):
         places = _read_layer(Path(places), "places")
-    if isinstance(places, gpd.GeoDataFrame) and len(places):
+    if isinstance(places, gpd.GeoDataFrame) and len(places) and "name" in places:
         p = places[places["name"].notna() & (places["name"].astype(str) != "")]
         if "place" in p:
             p = p[p["place"].astype(str).isin(_PLACE_KINDS)]
