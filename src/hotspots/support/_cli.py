@@ -199,12 +199,26 @@ def write_outputs(an, out: Path, province, synthetic: bool, fac) -> list[Path]:
         )
     support_map(an, province, out / "support_map.html", synthetic=synthetic)
     files.append(out / "support_map.html")
+    info = _no_nan(summary_json(an, synthetic, fac))
     (out / "support.json").write_text(
-        json.dumps(summary_json(an, synthetic, fac), ensure_ascii=False, indent=2, default=str),
+        json.dumps(info, ensure_ascii=False, indent=2, default=str, allow_nan=False),
         encoding="utf-8",
     )
     (out / "tom_tat.txt").write_text(summary_text(an, synthetic) + "\n", encoding="utf-8")
     return [*files, out / "support.json", out / "tom_tat.txt"]
+
+
+def _no_nan(obj):
+    """``obj`` with every NaN float as None (strict JSON)."""
+    if isinstance(obj, dict):
+        return {k: _no_nan(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_no_nan(v) for v in obj]
+    if isinstance(obj, float) and obj != obj:
+        return None
+    if hasattr(obj, "item") and not isinstance(obj, str):  # numpy scalars
+        return _no_nan(obj.item())
+    return obj
 
 
 def _label(synthetic: bool) -> str:
