@@ -893,6 +893,8 @@ NOTEBOOKS["07_victim_support"] = notebook(
             display(far)
             out.table(far, "support_beyond_reach", "Địa bàn nguồn ngoài tầm với",
                       "Origin areas beyond reach")
+            out.index_table(far, f"Địa bàn nguồn ngoài {limit_min:.0f} phút của hỗ trợ",
+                            f"Origin areas beyond {limit_min:.0f} min of support")
         """),
         *bi(
             """

@@ -111,7 +111,7 @@ def new_sites_table(sites, siting, lang: str = "vi") -> pd.DataFrame:
             "rank": sites["rank"],
             "name": sites["name"],
             "type": [_type_name(k, lang) for k in sites["type"]],
-            "victims": sites["victims"].round(0),
+            "victims": sites["victims"].round(0).astype("Int64"),
         }
     )
     if lang == "vi":
