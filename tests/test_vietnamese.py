@@ -372,3 +372,47 @@ def test_index_names_the_period_and_puts_the_week_first(tmp_path):
              "10 đơn vị ít hơn 3 vụ, không đánh giá")]  # fmt: skip
     assert order == sorted(order)
     assert leaks(text) == []
+
+
+def test_rotation_table_known_answer():
+    """Three corridors of 30, 20 and 10 cases, one team: the Stackelberg chances (tested
+    in test_game: c = (1 - a/V)/2 with a = 60/11) shown as percentages, most likely first."""
+    from shapely.geometry import LineString, Point
+
+    from hotspots.plan.game import checkpoint_strategy
+    from hotspots.report.week import rotation_table
+
+    x0, y0, utm = 400_000, 2_450_000, "EPSG:32648"
+    lines = gpd.GeoDataFrame(
+        {"rank": [1, 2, 3], "cases": [30, 20, 10]},
+        geometry=[LineString([(x0, y0 + 1e4 * i), (x0 + 2e4, y0 + 1e4 * i)]) for i in range(3)],
+        crs=utm,
+    ).to_crs(4326)
+    cands = gpd.GeoDataFrame(
+        {"kind": "line_point", "name": ["c1", "c2", "c3"]},
+        geometry=[Point(x0 + 1e4, y0 + 1e4 * i) for i in range(3)],
+        crs=utm,
+    ).to_crs(4326)
+    game = checkpoint_strategy(lines, 1, candidates=cands)
+    schedule = game.sample(21, seed=0)
+    table = rotation_table(game, schedule)
+    assert list(table["Khả năng có tổ trực mỗi ca"]) == ["41%", "36%", "23%"]
+    assert table["Số ca có tổ trực trong tuần"].sum() == 21  # one team in each shift
+    assert table["Vì sao"].str.contains("Chốt trên tuyến").all()
+    assert [t for t in table.astype(str).to_numpy().ravel() if leaks(t)] == []
+
+
+def test_week_units_default_and_synthetic_file():
+    from hotspots.report.week import week_units
+
+    areas = gpd.GeoDataFrame(
+        {"rank": [1, 2], "score": [90.0, 50.0], "communes": ["Cốc San", "Bát Xát"]},
+        geometry=[shapely.box(103.93, 22.45, 103.99, 22.50), shapely.box(103.87, 22.52,
+                                                                        103.92, 22.57)],
+        crs="EPSG:4326",
+    )  # fmt: skip
+    teams, said = week_units("Lào Cai", areas, None, units=2)
+    assert len(teams) == 2 and said.startswith("2 tổ")
+    teams, said = week_units("Lào Cai", areas, "synthetic")
+    assert len(teams) == 4 and all("(giả lập)" in u for u in teams["unit"])
+    assert "danh sách đơn vị (giả lập)" in said and leaks(said) == []
