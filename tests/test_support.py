@@ -392,3 +392,40 @@ def test_report_tables_language_and_privacy(tmp_path):
     assert fac is None and "facilities_path" in said
     fac, said = report_facilities(None, "Lào Cai", True, tmp_path, "vi")
     assert len(fac.facilities) == 44 and (tmp_path / "facilities_synthetic.csv").exists()
+
+
+def test_support_travel_records_the_model():
+    from hotspots.plan.travel import BUNDLED_ROADS
+    from hotspots.support.reach import support_travel
+
+    assert support_travel().describe()["model"] == "straight-line"
+    bundled = support_travel("Lào Cai").describe()
+    assert bundled["model"] == "network" and bundled["source"] == BUNDLED_ROADS
+    a, b = Point(104.0, 22.0), Point(104.0, 22.1)
+    roads = gpd.GeoDataFrame({"speed_kmh": [36.0]}, geometry=[LineString([a, b])], crs=4326)
+    assert support_travel("Lào Cai", roads).describe()["edges"] == 1  # the file wins
+
+
+def test_emerging_origin_cells_make_a_commune_rising():
+    cells = gpd.GeoDataFrame(
+        {"code": ["x", "y", "z", "q"]},
+        geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1), box(2, 0, 3, 1), box(3, 0, 4, 1)],
+        crs=4326,
+    )
+    emerging = gpd.GeoDataFrame(
+        {"category": ["new hot spot", "persistent cold spot"]},
+        geometry=[box(0.2, 0.2, 0.4, 0.4), box(3.2, 0.2, 3.4, 0.4)],
+        crs=4326,
+    )
+    risk = commune_risk(_planted(), COMMUNES, emerging=emerging, cells=cells)
+    risk = risk.set_index("commune_code")
+    assert risk.loc["x", "emerging"] and risk.loc["x", "rising"]
+    assert risk.loc["x", "risk"] == pytest.approx(15.0)  # 10 victims x 1.5
+    assert not risk.loc["q", "emerging"]  # a cold spot is not emerging
+    assert "mới nổi" in risk_reason(risk.loc["x"])
+
+
+def test_key_lines_from_without_routes_is_none():
+    from hotspots.support.analysis import key_lines_from
+
+    assert key_lines_from(None, "Lào Cai") is None
