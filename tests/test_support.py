@@ -429,3 +429,19 @@ def test_key_lines_from_without_routes_is_none():
     from hotspots.support.analysis import key_lines_from
 
     assert key_lines_from(None, "Lào Cai") is None
+
+
+def test_facilities_sheet_with_a_title_row(tmp_path):
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["DANH SÁCH CƠ SỞ HỖ TRỢ NẠN NHÂN"])
+    ws.append([])
+    ws.append(["STT", "Loại cơ sở", "Tên cơ sở", "Xã", "Sức chứa"])
+    ws.append([1, "Trạm y tế", "TYT A", "Cam Đường", ""])
+    ws.append([2, "Quán", "B", "Cam Đường", ""])
+    wb.save(tmp_path / "title.xlsx")
+    res = read_facilities_file(tmp_path / "title.xlsx", province="Lào Cai")
+    assert res.facilities["source_row"].tolist() == [4]  # the sheet's own row numbers
+    assert res.quarantine["source_row"].tolist() == [5] and res.rows_read == 2

@@ -195,7 +195,7 @@ def _read(path: Path) -> tuple[pd.DataFrame, np.ndarray]:
     if not path.exists():
         raise UnusableInputError(f"facilities file {path} does not exist")
     try:
-        raw = read_raw(path)
+        raw = read_raw(path, headers=list(_HEADER_LOOKUP))
     except InputError as exc:
         raise UnusableInputError(f"cannot read facilities file {path}: {exc}") from exc
     frame = raw.frame.copy()
