@@ -16,6 +16,8 @@ import shapely
 from browser import check_html, require_browser
 from hotspots.maps import (
     add_checkpoints,
+    add_counts,
+    add_key_areas,
     add_key_lines,
     add_patrol_routes,
     base_map,
@@ -285,3 +287,39 @@ def test_report_index_fits_a_phone(chromium, report_run):
                    height=844, mobile=True, evaluate=js)  # fmt: skip
     assert r.console_errors == [] and r.requests == []
     assert r.value <= 390  # no sideways scrolling: tables scroll inside their box
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_commune_names_show_from_zoom_10_and_ranks_always(chromium, tmp_path):
+    communes = gpd.GeoDataFrame(
+        {"code": ["A", "B"], "name": ["Cốc San", "Bát Xát"], "cases": [7, 9]},
+        geometry=[shapely.box(104, 22, 104.1, 22.1), shapely.box(104.1, 22, 104.2, 22.1)],
+        crs="EPSG:4326",
+    )
+    areas = gpd.GeoDataFrame(
+        {"rank": [1], "cases": [9]}, geometry=[shapely.box(104.02, 22.02, 104.05, 22.05)],
+        crs="EPSG:4326",
+    )  # fmt: skip
+    m = base_map(None)
+    add_counts(m, communes)
+    add_key_areas(m, areas)
+    js = """
+    (function(){
+      var map = window[Object.keys(window).filter(function(k){
+        return k.indexOf('map_') === 0; })[0]];
+      function shown(){ return Array.prototype.filter.call(
+        document.querySelectorAll('[data-hs-mz]'), function(e){
+          return e.style.display !== 'none'; }).map(function(e){
+          return e.textContent; }).sort(); }
+      map.setView([22.05, 104.1], 11, {animate: false}); hsZoomLabels(map);
+      var near = shown();
+      map.setView([22.05, 104.1], 8, {animate: false}); hsZoomLabels(map);
+      return JSON.stringify({near: near, far: shown()});
+    })()
+    """
+    r = check_html(save_map(m, tmp_path / "labels.html"), name="labels", evaluate=js)
+    assert r.console_errors == []
+    v = json.loads(r.value)
+    assert v["near"] == ["1", "Bát Xát", "Cốc San"]
+    assert v["far"] == ["1"]  # the rank of a key area stays; commune names wait for zoom 10

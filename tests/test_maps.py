@@ -534,3 +534,41 @@ def test_localize_table_translates_headers_coded_values_and_index():
     en = localize_table(frame, "en")
     assert list(en.columns) == ["Rank", "Kind", "Cases", "Share"]
     assert "geometry" in frame.columns and frame["kind"].iloc[0] == "line_point"  # a copy
+
+
+def test_planning_labels_key_area_outline_and_line_order():
+    from hotspots.maps import add_counts, add_key_areas, add_key_lines, base_map, map_html
+    from hotspots.maps.layers import KEY_AREA_STROKE, NAME_LABEL_ZOOM
+
+    m = base_map(None)
+    communes = gpd.GeoDataFrame(
+        {"code": ["A", "B"], "name": ["Cốc San", "Bát Xát"], "cases": [7, 9]},
+        geometry=[shapely.box(104, 22, 104.1, 22.1), shapely.box(104.1, 22, 104.2, 22.1)],
+        crs="EPSG:4326",
+    )
+    add_counts(m, communes)
+    areas = gpd.GeoDataFrame(
+        {"rank": [1], "cases": [9], "communes": ["Cốc San"]},
+        geometry=[shapely.box(104.02, 22.02, 104.05, 22.05)],
+        crs="EPSG:4326",
+    )
+    add_key_areas(m, areas)
+    lines = gpd.GeoDataFrame(
+        {"rank": [1, 2], "cases": [5, 40]},
+        geometry=[shapely.LineString([(104, 22), (104.2, 22.1)])] * 2,
+        crs="EPSG:4326",
+    )
+    add_key_lines(m, lines)
+    html = map_html(m)
+    _, counts = layer_named(html, m, "Số vụ theo xã, phường")
+    assert counts["label"] == "name" and counts["labelMinZoom"] == NAME_LABEL_ZOOM == 10
+    data, spec = layer_named(html, m, "Địa bàn trọng điểm")
+    assert spec["label"] == "rank" and spec["labelClass"] == "hs-rank" and spec["labelMinZoom"] == 0
+    assert spec["style"]["weight"] == KEY_AREA_STROKE["weight"] == 3  # outlined over the shading
+    assert data["features"][0]["properties"]["title"] == "Địa bàn 1: Cốc San"
+    # the key areas are drawn after (over) the commune shading
+    names = [n for n, _ in m._hotspots_layers]
+    assert names.index("Địa bàn trọng điểm") > names.index("Số vụ theo xã, phường")
+    # the widest line first, so the thin one stays visible on top of it
+    data, _ = layer_named(html, m, "Tuyến trọng điểm")
+    assert [f["properties"]["cases"] for f in data["features"]] == [40, 5]
