@@ -416,3 +416,19 @@ def test_week_units_default_and_synthetic_file():
     teams, said = week_units("Lào Cai", areas, "synthetic")
     assert len(teams) == 4 and all("(giả lập)" in u for u in teams["unit"])
     assert "danh sách đơn vị (giả lập)" in said and leaks(said) == []
+
+
+def test_yearly_kpis_are_rounded_down_with_targets_as_written():
+    from hotspots.kpi import KPIS, KpiResult
+    from hotspots.report.kpis import with_targets
+
+    resolved = next(k for k in KPIS if k.name == "resolved")
+    table = pd.DataFrame(
+        {"year": [2024, 2025], "kpi": ["resolved"] * 2, "numerator": [8996, 9],
+         "denominator": [10000, 10], "rate": [0.8996, 0.9], "target": [0.9] * 2,
+         "meets": [False, False], "under_target": [True, True]},
+    )  # fmt: skip
+    wide = with_targets(KpiResult(table, None, KPIS))
+    col = resolved.label("vi")
+    assert list(wide[col]) == [89.9, 90.0, "> 90%"]  # 89.96% is not shown as 90.0
+    assert list(wide.index) == [2024, 2025, "Yêu cầu"]

@@ -23,8 +23,19 @@ def target_text(kpi: Any) -> str:
 
 
 def with_targets(result: Any, lang: str = "vi") -> pd.DataFrame:
-    """The per-year table (``KpiResult.wide``) with a last row of targets as written."""
-    wide = result.wide(lang).astype(object)
+    """The per-year table (``KpiResult.wide``) with a last row of targets as written.
+
+    Rates are rounded down to one decimal (89.96% reads 89.9, not 90.0), so a rate under
+    its target never reads as the target.
+    """
+    wide = result.wide(lang)
+    if not result.by:
+        t = result.table.assign(
+            label=result.table["kpi"].map({k.name: k.label(lang) for k in result.kpis})
+        )
+        rates = t.pivot_table(index="year", columns="label", values="rate", aggfunc="first")
+        wide = (np.floor(rates * 1000) / 10).reindex(index=wide.index, columns=wide.columns)
+    wide = wide.astype(object)
     row = "Yêu cầu" if lang == "vi" else "Target"
     wide.loc[row] = [target_text(k) for k in result.kpis if k.label(lang) in wide.columns]
     return wide.rename_axis("Năm" if lang == "vi" else "Year")
