@@ -883,7 +883,7 @@ NOTEBOOKS["07_victim_support"] = notebook(
                                      model=site_model, awareness=awareness_communes,
                                      key_lines=lines, areas=areas)
             print(st.travel_text(an, lang))
-            kpi = st.reach_kpi_table(an.victims_within, lang)
+            kpi = st.reach_kpi_table(an.victims_within, lang, suppress_below)
             display(kpi)
             out.table(kpi, "support_reach_kpis", f"Nạn nhân trong {limit_min:.0f} phút (%)",
                       f"Victims within {limit_min:.0f} min (%)")
@@ -912,11 +912,11 @@ NOTEBOOKS["07_victim_support"] = notebook(
         ),
         code("""
         if an is not None and an.sites is not None:
-            sites = st.new_sites_table(an.sites, an.siting, lang)
+            sites = st.new_sites_table(an.sites, an.siting, lang, suppress_below)
             display(sites)
             print(st.siting_text(an, lang))
-            out.layer(an.sites, "support_new_sites", "Điểm hỗ trợ đề xuất",
-                      "Proposed support sites")
+            out.layer(st.sites_layer(an.sites, suppress_below), "support_new_sites",
+                      "Điểm hỗ trợ đề xuất", "Proposed support sites")
             out.index_table(sites, "Điểm hỗ trợ đề xuất thêm", "Proposed new support sites",
                             note_vi=st.siting_text(an, "vi"), note_en=st.siting_text(an, "en"))
         """),

@@ -376,18 +376,34 @@ def test_awareness_reason_suppresses_small_counts():
 
 # --------------------------------------------------------------------- report tables
 def test_report_tables_language_and_privacy(tmp_path):
-    from hotspots.support.tables import beyond_table, reach_kpi_table, report_facilities
+    from hotspots.support.siting import SitingResult
+    from hotspots.support.tables import (
+        beyond_table,
+        new_sites_table,
+        reach_kpi_table,
+        report_facilities,
+        sites_layer,
+    )
 
-    w = pd.DataFrame({"year": ["2024", "all", "2023"], "type": "health",
-                      "share": [0.5, 0.25, 0.0]})  # fmt: skip
+    w = pd.DataFrame({"year": ["2024", "all", "2023", "2022"], "type": "health",
+                      "share": [0.5, 0.25, 0.0, 1.0], "victims": [4, 10, 6, 2]})  # fmt: skip
     kpi = reach_kpi_table(w, "vi")
-    assert kpi.index.tolist() == ["2023", "2024", "Cả giai đoạn"]
-    assert kpi["Cơ sở y tế"].tolist() == [0, 50, 25]
+    assert kpi.index.tolist() == ["2022", "2023", "2024", "Cả giai đoạn"]
+    assert kpi["Cơ sở y tế"].tolist()[1:] == [0, 50, 25]
+    assert pd.isna(kpi["Cơ sở y tế"].iloc[0])  # 2 victims in 2022: no share shown
     assert reach_kpi_table(w, "en").columns.tolist() == ["Health facility"]
     b = pd.DataFrame({"name": ["KV"], "victims": [2], "beyond": ["Cơ sở y tế"],
                       "worst_min": [80.4]})  # fmt: skip
     t = beyond_table(b, "en")
     assert pd.isna(t["Victims"].iloc[0]) and t["Out of reach"].iloc[0] == "Health facility"
+    sites = gpd.GeoDataFrame(
+        {"rank": [1, 2], "name": ["A", "B"], "type": "shelter", "victims": [1.4, 20.0]},
+        geometry=[Point(0, 0)] * 2,
+        crs=4326,
+    )
+    assert pd.isna(sites_layer(sites)["victims"].iloc[0])
+    shown = new_sites_table(sites, SitingResult([], 0, 0, [], 0, "", "cover"))
+    assert pd.isna(shown["Nạn nhân"].iloc[0]) and shown["Nạn nhân"].iloc[1] == 20
     fac, said = report_facilities(None, "Lào Cai", False, tmp_path, "vi")
     assert fac is None and "facilities_path" in said
     fac, said = report_facilities(None, "Lào Cai", True, tmp_path, "vi")

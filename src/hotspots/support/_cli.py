@@ -170,6 +170,7 @@ def write_outputs(an, out: Path, province, synthetic: bool, fac) -> list[Path]:
     """Write every output of ``hotspots support`` into ``out`` (shareable)."""
     from hotspots.areas.key_areas import write_layer
     from hotspots.support.maps import support_map
+    from hotspots.support.tables import sites_layer
 
     label = _label(synthetic)
     files = []
@@ -188,13 +189,14 @@ def write_outputs(an, out: Path, province, synthetic: bool, fac) -> list[Path]:
         sa = an.service_areas.assign(data_label=label) if label else an.service_areas
         files.append(write_layer(sa, out / f"service_areas{ext}", layer="service_areas"))
         if an.sites is not None:
-            s = an.sites.assign(data_label=label) if label else an.sites
+            s = sites_layer(an.sites)
+            s = s.assign(data_label=label) if label else s
             files.append(write_layer(s, out / f"new_sites{ext}", layer="new_sites"))
     if an.sites is not None:
         csv(
-            an.sites.drop(columns="geometry").assign(
-                lon=an.sites.geometry.x.round(5), lat=an.sites.geometry.y.round(5)
-            ),
+            sites_layer(an.sites)
+            .drop(columns="geometry")
+            .assign(lon=an.sites.geometry.x.round(5), lat=an.sites.geometry.y.round(5)),
             "new_sites.csv",
         )
     support_map(an, province, out / "support_map.html", synthetic=synthetic)
@@ -243,7 +245,9 @@ def shareable_tables(an) -> dict:
     w = suppress_counts(an.victims_within, count_columns=["victims", "within"])
     tables["victims_within"] = w.round(3)
     tables["beyond_reach"] = suppress_counts(an.beyond.round(1)) if len(an.beyond) else an.beyond
-    tables["awareness"] = an.awareness.round(1)
+    tables["awareness"] = suppress_counts(
+        an.awareness.round(1), count_columns=["risk", "covered_risk"]
+    )
     return tables
 
 

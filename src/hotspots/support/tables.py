@@ -20,6 +20,7 @@ __all__ = [
     "new_sites_table",
     "awareness_table",
     "facilities_layer",
+    "sites_layer",
     "siting_text",
     "travel_text",
     "reach_headline",
@@ -71,10 +72,16 @@ def report_facilities(path: str | None, province, synthetic: bool, folder: str |
     return res, said
 
 
-def reach_kpi_table(victims_within: pd.DataFrame, lang: str = "vi") -> pd.DataFrame:
-    """Share of victims (%) within the limit, one row per year, one column per type."""
+def reach_kpi_table(
+    victims_within: pd.DataFrame, lang: str = "vi", threshold: int = DEFAULT_THRESHOLD
+) -> pd.DataFrame:
+    """Share of victims (%) within the limit, one row per year, one column per type.
+
+    A year with fewer than ``threshold`` victims shows no share (privacy).
+    """
     v = victims_within.copy()
     v["pct"] = (100 * v["share"]).round(0).astype("Int64")
+    v.loc[v["victims"] < threshold, "pct"] = pd.NA
     wide = v.pivot(index="year", columns="type", values="pct")
     wide = wide[[t for t in FACILITY_TYPES if t in wide.columns]]
     wide.columns = [_type_name(t, lang) for t in wide.columns]
@@ -102,8 +109,14 @@ def beyond_table(
     return b
 
 
-def new_sites_table(sites, siting, lang: str = "vi") -> pd.DataFrame:
-    """The proposed sites: rank, commune, type, victims assigned."""
+def sites_layer(sites, threshold: int = DEFAULT_THRESHOLD):
+    """The new sites as a shareable layer: assigned victims below ``threshold`` hidden."""
+    return suppress_counts(sites, threshold, count_columns=["victims"])
+
+
+def new_sites_table(sites, siting, lang: str = "vi", threshold: int = DEFAULT_THRESHOLD):
+    """The proposed sites: rank, commune, type, victims assigned (small counts hidden)."""
+    sites = sites_layer(sites, threshold)
     unit = siting.params.get("demand", "victims")
     per_year = unit == "victims per year"
     t = pd.DataFrame(
@@ -111,7 +124,7 @@ def new_sites_table(sites, siting, lang: str = "vi") -> pd.DataFrame:
             "rank": sites["rank"],
             "name": sites["name"],
             "type": [_type_name(k, lang) for k in sites["type"]],
-            "victims": sites["victims"].round(0).astype("Int64"),
+            "victims": pd.to_numeric(sites["victims"]).round(0).astype("Int64"),
         }
     )
     if lang == "vi":
