@@ -853,12 +853,10 @@ NOTEBOOKS["07_victim_support"] = notebook(
             display(fac.quarantine)
         areas, said = out.reuse_layer("key_areas_origin", "02_key_areas")
         print(said)
-        if areas is None:
-            areas = sa.origin_areas(cases, province)
+        areas = sa.origin_areas(cases, province) if areas is None else areas
         lines, said = out.reuse_layer("key_lines", "03_key_lines")
-        print(said)
-        if lines is None:  # recomputed on the roads from the case routes (None without)
-            lines = sa.key_lines_from(routes, province, roads_path)
+        print(said)  # recomputed on the roads from the case routes (None without routes)
+        lines = sa.key_lines_from(routes, province, roads_path) if lines is None else lines
         """),
         *bi(
             """
