@@ -3,6 +3,8 @@ false alarms on shuffled data, CLI contract."""
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -119,3 +121,29 @@ def test_replica_shortcut_equals_scoring_every_cylinder():
         full = cylinder_llr(rec, zt, tt, total, nb, ends)[0].max()
         assert _replica_max(rec, nz_end, gend, tt, total, nb) == pytest.approx(full)
         assert full > 0
+
+
+def test_cli_finds_the_demo_emerging_area_and_writes_the_contract(tmp_path, capsys):
+    import geopandas as gpd
+
+    from hotspots.cli import main
+    from hotspots.synthetic import generate
+
+    data = generate(out=tmp_path / "demo")
+    out = tmp_path / "scan.json"
+    gpkg = tmp_path / "scan.gpkg"
+    argv = ["scan", str(tmp_path / "demo" / "cases.csv"), "--province", "Lào Cai"]
+    argv += ["--max-days", "365", "--replicas", "99", "--json", str(out), "--out", str(gpkg)]
+    assert main(argv) == 0
+    clusters = json.loads(out.read_text(encoding="utf-8"))["clusters"]
+    keys = ["rank", "p_value", "start", "end", "cases", "expected", "llr", "communes"]
+    assert all(list(c)[: len(keys)] == keys for c in clusters)
+    first = clusters[0]
+    assert first["rank"] == 1 and first["p_value"] < 0.05
+    assert all(c["p_value"] >= 0.05 for c in clusters[1:])
+    areas = gpd.read_file(gpkg)
+    emerging = data.truth["emerging"].to_crs(4326).geometry.union_all()
+    assert areas.geometry.iloc[0].intersects(emerging)
+    assert "significant clusters: 1" in capsys.readouterr().out
+    assert main(["scan", str(tmp_path / "demo" / "cases.csv"), "--max-days", "-3"]) == 2
+    assert "--max-days" in capsys.readouterr().err

@@ -29,6 +29,7 @@ _COMMAND_MODULES = (
     "hotspots.data._cli",
     "hotspots.roads._cli",
     "hotspots.areas._cli",
+    "hotspots.areas._scan_cli",
     "hotspots.lines._cli",
     "hotspots.evaluate._cli",
     "hotspots.plan._cli",
