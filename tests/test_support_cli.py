@@ -105,3 +105,34 @@ def test_support_cli_missing_facilities_file_exit_2(demo, tmp_path, capsys):
     assert main([*argv, "--province", "Lào Cai", "--out", str(tmp_path)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert "none.csv" in err[-1] and "does not exist" in err[-1]
+
+
+def test_support_cli_network_lines_and_median(demo, tmp_path, capsys):
+    from shapely.geometry import LineString
+
+    roads = gpd.GeoDataFrame(
+        {"highway": ["primary", "secondary"]},
+        geometry=[
+            LineString([(103.9, 22.5), (104.0, 22.4), (104.2, 22.2)]),
+            LineString([(104.2, 22.2), (104.5, 21.9), (104.8, 21.6)]),
+        ],
+        crs=4326,
+    )
+    roads.to_file(tmp_path / "roads.gpkg", driver="GPKG")
+    lines = gpd.GeoDataFrame(
+        {"rank": [1], "communes": ["Cam Đường; Bảo Hà"]},
+        geometry=[LineString([(104.0, 22.4), (104.3, 22.1)])],
+        crs=4326,
+    )
+    lines.to_file(tmp_path / "lines.geojson", driver="GeoJSON")
+    out = tmp_path / "out"
+    argv = ["support", str(demo / "cases.csv"), "--facilities", str(demo / "facilities.csv")]
+    argv += ["--province", "Lào Cai", "--network", str(tmp_path / "roads.gpkg"), "--model"]
+    argv += ["median", "--add", "1", "--lines", str(tmp_path / "lines.geojson")]
+    assert main([*argv, "--out", str(out)]) == 0
+    info = json.loads((out / "support.json").read_text(encoding="utf-8"))
+    assert info["travel"]["source"] == str(tmp_path / "roads.gpkg")
+    assert info["travel"]["edges"] > 0 and info["new_sites"]["model"] == "median"
+    assert info["new_sites"]["capacitated"]  # the demo facilities have capacities
+    assert info["new_sites"]["served"] >= info["new_sites"]["before_served"]
+    assert "thời gian trung bình" in capsys.readouterr().out
