@@ -39,7 +39,7 @@ _DESTROY_SHARE = 1 / 3
 #: Start temperature of the acceptance, as a share of the best value.
 _TEMPERATURE = 0.005
 #: Share of the time limit given to PyVRP before the float search takes over.
-_PYVRP_SHARE = 0.3
+_PYVRP_SHARE = 0.15
 #: Whether the float search is used (else PyVRP restarts only; for measurements).
 _FLOAT_SEARCH = True
 #: Restarts alternate between the best solution and empty routes (diversification).
