@@ -147,3 +147,30 @@ def test_cli_finds_the_demo_emerging_area_and_writes_the_contract(tmp_path, caps
     assert "significant clusters: 1" in capsys.readouterr().out
     assert main(["scan", str(tmp_path / "demo" / "cases.csv"), "--max-days", "-3"]) == 2
     assert "--max-days" in capsys.readouterr().err
+
+
+def test_knox_matches_pointpats_on_burkitt():
+    """libpysal's Burkitt lymphoma cases (West Nile, Uganda), pointpats as the oracle."""
+    import geopandas as gpd
+    import libpysal
+    from pointpats.spacetime import Knox
+    from scipy.stats import poisson
+
+    from hotspots.areas.scan import knox
+
+    g = gpd.read_file(libpysal.examples.get_path("burkitt.shp"))
+    xy = g[["X", "Y"]].to_numpy(float)
+    t = g["T"].to_numpy(float)
+    for delta, tau in ((20, 5), (20, 30), (10, 60)):
+        ours = knox(Events(xy[:, 0], xy[:, 1], t), delta, tau, permutations=0)
+        ref = Knox(xy, t[:, None], delta, tau, permutations=0)
+        assert ours.nst == ref.statistic_
+        assert ours.expected == pytest.approx(ref.expected[0, 0])
+        # pointpats reports P(X > nst); ours is the one-sided P(X >= nst)
+        assert ref.p_poisson == pytest.approx(poisson.sf(ours.nst, ours.expected))
+        assert ours.p_poisson == pytest.approx(poisson.sf(ours.nst - 1, ours.expected))
+    # and its permutation p-value is in line: no interaction planted in uniform data
+    rng = np.random.default_rng(0)
+    x, y, tt = _uniform(rng, n=300)
+    res = knox(Events(x, y, tt), 200, 7, permutations=199)
+    assert res.p_sim > 0.05
