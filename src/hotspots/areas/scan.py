@@ -155,14 +155,18 @@ def _replica_max(
     g = np.where(valid, np.take_along_axis(gend[rows], order, axis=1), -1)
     # the circle of a group is scored once, at the group's last zone with recent cases
     valid &= g != np.c_[g[:, 1:], np.full(len(rows), -1)]
+    valid &= nz <= 0.5 * total
     rpad = np.vstack([recent, np.zeros((1, recent.shape[1]))])
     c = np.cumsum(rpad[zs], axis=1)
-    mu = nz[:, :, None] * time_total[None, None, :] / total
+    mu = nz[:, :, None] * (time_total[None, None, :] / total)
+    ok = (c > mu) & valid[:, :, None]
+    cv, mv = c[ok], mu[ok]  # the logarithms only where the ratio is positive
+    if cv.size == 0:
+        return 0.0
+    rest = total - cv
     with np.errstate(divide="ignore", invalid="ignore"):
-        rest = total - c
-        llr = c * np.log(c / mu) + np.where(rest > 0, rest * np.log(rest / (total - mu)), 0.0)
-    ok = (c > mu) & (nz[:, :, None] <= 0.5 * total) & valid[:, :, None]
-    return float(np.max(np.where(ok, llr, 0.0)))
+        llr = cv * np.log(cv / mv) + np.where(rest > 0, rest * np.log(rest / (total - mv)), 0.0)
+    return float(llr.max())
 
 
 def _secondary(llr: np.ndarray, neighbours: np.ndarray, n_zones: int, most: int) -> list:
