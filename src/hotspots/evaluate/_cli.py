@@ -131,7 +131,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--method",
         default=_DEFAULT_METHODS,
-        help=f"comma-separated methods (default {_DEFAULT_METHODS}); also naive, naive_last, decay",
+        help=f"comma-separated methods (default {_DEFAULT_METHODS}); also naive, naive_last, "
+        "decay, lisa, hdbscan, blend, learned",
     )
     p.add_argument("--cell", type=float, default=None, help="cell size in metres (default: auto)")
     p.add_argument("--train", default="365D", help="training window (365D, 52W, 12M, 1Y)")
