@@ -803,7 +803,8 @@ NOTEBOOKS["07_victim_support"] = notebook(
     mỗi xã và mỗi địa bàn trọng điểm nguồn tới cơ sở gần nhất của từng loại (cơ sở bảo
     trợ xã hội, cơ sở y tế, công an xã, trợ giúp pháp lý, điểm tiếp nhận), theo cùng mô
     hình di chuyển của kế hoạch tuần tra; tỷ lệ nạn nhân (theo nơi cư trú) ở trong tầm
-    `limit_min` phút, từng năm; các địa bàn nguồn ở ngoài tầm với. Sau đó: nên đặt thêm
+    thời gian đã chọn (mặc định 60 phút), từng năm; các địa bàn nguồn ở ngoài tầm với.
+    Sau đó: nên đặt thêm
     điểm tiếp nhận, hỗ trợ ở xã nào để phục vụ nhiều nạn nhân nhất (bài toán tối ưu giải
     chính xác, có ghi khoảng cách tối ưu), và nên ưu tiên tuyên truyền, nâng cao nhận
     thức ở xã nào. Chỉ có địa danh, không có thông tin cá nhân.
@@ -861,8 +862,9 @@ NOTEBOOKS["07_victim_support"] = notebook(
         *bi(
             """
             ## Nạn nhân trong tầm với
-            Bảng: tỷ lệ nạn nhân (%) có nơi cư trú trong `limit_min` phút tới từng loại hỗ
-            trợ, theo năm. Tiếp theo: các địa bàn trọng điểm nguồn còn ở ngoài tầm với,
+            Bảng: tỷ lệ nạn nhân (%) có nơi cư trú trong tầm thời gian đã chọn (mặc định 60
+            phút) tới từng loại hỗ trợ, theo năm. Tiếp theo: các địa bàn trọng điểm nguồn
+            còn ở ngoài tầm với,
             nhiều nạn nhân nhất trước (số dưới ngưỡng được ẩn).
             """,
             """
@@ -897,9 +899,10 @@ NOTEBOOKS["07_victim_support"] = notebook(
         *bi(
             """
             ## Nên đặt thêm điểm hỗ trợ ở đâu
-            Chọn `new_sites` xã (chưa có cơ sở loại `site_type`) để phục vụ nhiều nạn nhân
-            nhất trong `limit_min` phút (hoặc ít thời gian đi nhất), có tính sức chứa nếu
-            tệp có. Khoảng cách tối ưu 0% nghĩa là đã chứng minh là tốt nhất.
+            Chọn một số xã (mặc định 3, chưa có cơ sở của loại hỗ trợ đã chọn) để phục vụ
+            nhiều nạn nhân nhất trong tầm thời gian đã chọn (hoặc ít thời gian đi nhất), có
+            tính sức chứa nếu tệp có. Khoảng cách tối ưu 0% nghĩa là đã chứng minh là tốt
+            nhất.
             """,
             """
             ## Where to add support

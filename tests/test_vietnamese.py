@@ -35,7 +35,7 @@ ENGLISH = (
 CODES = {
     "ISO date": r"\b\d{4}-\d{2}-\d{2}\b",
     "float with more than 3 decimals": r"\b\d+\.\d{4,}\b",
-    "snake_case code": r"\b[a-z]+_[a-z0-9_]+\b",
+    "snake_case code": r"\b[a-z]+_[a-z0-9_]+\b(?!\.[A-Za-z0-9]{2,5}\b)",  # file names are names
     "Python boolean": r"\b(?:True|False)\b",
     "compass code": r"\b(?:NW|NE|SW|SE|N|S|E|W)\b",
 }
@@ -83,6 +83,7 @@ def test_leaks_finds_english_and_codes():
     assert leaks("Tuyến 1 hướng Tây Bắc, 30/11/2026, 12.3 km") == []
     for bad in ("one-way", "China", "NW", "True", "line_vertex", "2026-11-30", "22.49348"):
         assert leaks(f"Tuyến 1: {bad}"), bad
+    assert leaks("Tệp cases_lao_cai.csv: 44 dòng") == []  # a file's name is not a code
 
 
 def test_codes_are_shown_as_words_dates_as_dd_mm_yyyy():

@@ -210,6 +210,8 @@ _EXTRA = {
     "other": ("Khác", "Other"),
     "year": ("Năm", "Year"),
     "method": ("Phương pháp", "Method"),
+    "key_areas_origin": ("Địa bàn trọng điểm nguồn", "Origin key areas"),
+    "type_vi": ("Loại hỗ trợ", "Support type"),
     "naive": ("Cách đơn giản (cả giai đoạn trước)", "Naive (whole training window)"),
     "naive_last": ("Cách đơn giản (kỳ gần nhất)", "Naive (last period)"),
     "kde": ("Mật độ hạt nhân (KDE)", "Kernel density (KDE)"),
