@@ -27,6 +27,12 @@ def add_input_arguments(p: argparse.ArgumentParser) -> None:
     """Add the reading options shared by every command that reads a case file."""
     p.add_argument("--mapping", help="column mapping file (YAML/JSON/CSV: source,target)")
     p.add_argument(
+        "--table",
+        help="with a postgresql://user@host:5432/db input: the table (schema.name) of cases; "
+        "the password comes from PGPASSWORD or ~/.pgpass",
+    )
+    p.add_argument("--query", help="with a postgresql:// input: a SELECT whose rows are the cases")
+    p.add_argument(
         "--crs",
         help="CRS of the coordinates if not WGS84 lon/lat "
         "(EPSG:32648, VN-2000, VN-2000/TM3:104.75)",
@@ -52,6 +58,13 @@ def add_input_arguments(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _shown(source: str) -> str:
+    """The input as printed: a database URL with its password masked."""
+    from hotspots.data.database import mask_text
+
+    return mask_text(str(source))
+
+
 def load_input(args: argparse.Namespace, *, need_cases: bool = False) -> IngestResult:
     """Read INPUT with the shared options; returns an :class:`IngestResult`.
 
@@ -71,10 +84,12 @@ def load_input(args: argparse.Namespace, *, need_cases: bool = False) -> IngestR
         sheet=getattr(args, "sheet", None),
         date_order=getattr(args, "date_order", "auto"),
         outside=getattr(args, "outside", "quarantine"),
+        table=getattr(args, "table", None),
+        query=getattr(args, "query", None),
     )
     if need_cases:
         print(
-            f"{args.input}: {res.rows_read} rows read, {res.accepted} accepted, "
+            f"{_shown(args.input)}: {res.rows_read} rows read, {res.accepted} accepted, "
             f"{res.quarantined} quarantined (run `hotspots validate` for the reasons)",
             file=sys.stderr,
         )
@@ -82,8 +97,8 @@ def load_input(args: argparse.Namespace, *, need_cases: bool = False) -> IngestR
             reasons = res.by_reason()
             top = max(reasons, key=reasons.get) if reasons else "unknown"
             raise UnusableInputError(
-                f"{args.input}: no row was accepted ({res.quarantined} quarantined, mostly "
-                f"{top!r}); run `hotspots validate {args.input}` to see why"
+                f"{_shown(args.input)}: no row was accepted ({res.quarantined} quarantined, mostly "
+                f"{top!r}); run `hotspots validate {_shown(args.input)}` to see why"
             )
     return res
 
@@ -94,7 +109,7 @@ def _validate(args: argparse.Namespace) -> int:
     res = load_input(args)
     d = res.to_dict()
     print(
-        f"{args.input}: {d['rows_read']} rows read, {d['accepted']} accepted, "
+        f"{_shown(args.input)}: {d['rows_read']} rows read, {d['accepted']} accepted, "
         f"{d['quarantined']} quarantined"
     )
     summary = res.summary()
@@ -172,7 +187,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         "Exit 0 when the file was read (even with quarantined rows), 1 with --strict when "
         "any row was quarantined, 2 when the file as a whole is unusable.",
     )
-    p.add_argument("input", help="case file: CSV, XLSX, GeoJSON, GeoPackage or Shapefile")
+    p.add_argument(
+        "input",
+        help="case file: CSV, XLSX, GeoJSON, GeoPackage or Shapefile, or a database URL "
+        "postgresql://user@host:5432/db with --table or --query",
+    )
     add_area_arguments(p)
     add_input_arguments(p)
     p.add_argument("--quarantine", metavar="OUT.csv", help="write the quarantined rows here")

@@ -30,6 +30,7 @@ from hotspots.data.coords import (
     split_pair,
 )
 from hotspots.data.crs import WGS84, metric_crs
+from hotspots.data.database import is_database_url, read_database
 from hotspots.data.dates import EARLIEST, ORDER_NAMES, detect_date_order, parse_dates, parse_times
 from hotspots.data.duplicates import mark_duplicates
 from hotspots.data.geocode import (
@@ -39,7 +40,7 @@ from hotspots.data.geocode import (
     seat_coordinates,
 )
 from hotspots.data.pii import split_pii_columns
-from hotspots.data.readers import read_raw
+from hotspots.data.readers import RawTable, read_raw
 from hotspots.data.routes import ROLE_LOOKUP, build_routes
 from hotspots.data.schema import (
     PII_COLUMNS,
@@ -299,6 +300,25 @@ def _norm(v: object) -> str:
     return cols.normalize_header(v) if v is not None else ""
 
 
+def _read_source(
+    source: str | Path | pd.DataFrame,
+    encoding: str | None,
+    delimiter: str | None,
+    sheet: str | int | None,
+    headers: list[str],
+    table: str | None,
+    query: str | None,
+) -> RawTable:
+    """Read a file, a DataFrame or a database table/query into a RawTable."""
+    if is_database_url(source):
+        return read_database(str(source), table=table, query=query)
+    if table is not None or query is not None:
+        raise InputError(
+            f"{source}: --table/--query go with a database URL (postgresql://...), not a file"
+        )
+    return read_raw(source, encoding=encoding, delimiter=delimiter, sheet=sheet, headers=headers)
+
+
 def read_cases(
     source: str | Path | pd.DataFrame,
     province: str | None = None,
@@ -313,6 +333,8 @@ def read_cases(
     outside: Literal["quarantine", "flag"] = "quarantine",
     area_tolerance_m: float = 1000.0,
     today: pd.Timestamp | str | None = None,
+    table: str | None = None,
+    query: str | None = None,
 ) -> IngestResult:
     """Read, check and clean case records.
 
@@ -320,7 +342,10 @@ def read_cases(
     ----------
     source
         CSV (UTF-8, UTF-8 with BOM or Windows-1258), XLSX, GeoJSON, GeoPackage, Shapefile,
-        or a (Geo)DataFrame.
+        a (Geo)DataFrame, or a PostgreSQL/PostGIS URL ``postgresql://user@host:5432/db``
+        with ``table`` or ``query`` (password from ``PGPASSWORD`` or ``~/.pgpass``; see
+        :mod:`hotspots.data.database`). Database rows pass the same checks; their
+        ``source_row`` is the table's primary key.
     province
         Vietnamese province (name or code, 2025 structure) the cases must lie in.
     area
@@ -352,6 +377,8 @@ def read_cases(
         province polygons are simplified).
     today
         Dates after this are "in the future" (default: now).
+    table, query
+        With a database URL: the table (``schema.name``) or ``SELECT`` to read.
 
     Returns
     -------
@@ -359,9 +386,7 @@ def read_cases(
     """
     if isinstance(mapping, str | Path):
         mapping = cols.read_mapping(mapping)
-    raw = read_raw(
-        source, encoding=encoding, delimiter=delimiter, sheet=sheet, headers=list(mapping or {})
-    )
+    raw = _read_source(source, encoding, delimiter, sheet, list(mapping or {}), table, query)
     frame = raw.frame
     headers = [h for h in frame.columns if not h.startswith("__")]
     colmap = cols.map_columns(headers, mapping)
