@@ -69,6 +69,7 @@ def hot_then_moving(seed=0, days=540, n_cells=40, cell=200.0):
     return Events(x[ok], y[ok], T0 + t[ok]), Grid(0.0, 0.0, cell, n_cells, n_cells, CRS)
 
 
+@pytest.mark.slow
 def test_learned_beats_naive_on_near_repeat_data():
     ev, g = hot_then_moving()
     res = backtest(ev, ["learned"], grid=g, train="365D", test="30D", max_windows=3)
