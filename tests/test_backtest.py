@@ -238,7 +238,7 @@ def test_cli_writes_the_json_rows(tmp_path, capsys):
             "backtest",
             str(src),
             "--method",
-            "kde,prospective",
+            "kde,prospective,learned",
             "--cell",
             "1000",
             "--train",
@@ -255,9 +255,11 @@ def test_cli_writes_the_json_rows(tmp_path, capsys):
     )
     assert code == 0
     rows = json.loads(out.read_text(encoding="utf-8"))
-    assert {r["method"] for r in rows} == {"naive", "naive_last", "kde", "prospective"}
+    assert {r["method"] for r in rows} == {"naive", "naive_last", "kde", "prospective", "learned"}
     assert {r["coverage_pct"] for r in rows} == {5.0, 10.0}
-    assert "mean PAI" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "mean PAI" in printed
+    assert "learned, last window: Bản đồ dựa nhiều nhất vào: " in printed
     assert (tmp_path / "bt.png").read_bytes()[:4] == b"\x89PNG"
     code = main(["backtest", str(src), "--coverage", "5,x"])
     assert code == 2

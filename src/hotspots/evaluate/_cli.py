@@ -106,6 +106,10 @@ def _run(args: argparse.Namespace) -> int:
                     f"{c.coverage_pct:g}%: {c.chosen_method}" for c in mine.itertuples()
                 )
             print(line)
+    learned = [inf for (m, _), inf in sorted(result.info.items()) if m == "learned"]
+    if learned and "importance_text" in learned[-1]:
+        text = learned[-1]["importance_text"]
+        print(f"learned, last window: {text['vi']} / {text['en']}")
     if args.json:
         print(f"wrote {args.json}", file=sys.stderr)
     return 0
