@@ -44,8 +44,10 @@ _PYVRP_SHARE = 0.15
 _FLOAT_SEARCH = True
 #: Restarts alternate between the best solution and empty routes (diversification).
 _FRESH_RESTARTS = True
+#: Restarts from empty routes build them with a randomised insertion.
+_RANDOM_START = True
 #: The search ends after this many restarts in a row without a better solution.
-_MAX_NO_GAIN = 8
+_MAX_NO_GAIN = 12
 
 
 class FloatSearch:
@@ -539,7 +541,8 @@ class FloatSearch:
         self.deadline = deadline
         routes = [list(r) for r in routes]
         lengths = [self.length(v, r) for v, r in enumerate(routes)]
-        self.local_search(routes, lengths)
+        # from empty routes, a randomised construction: each restart starts elsewhere
+        self.local_search(routes, lengths, randomise=_RANDOM_START and not any(routes))
         cur = best = ([list(r) for r in routes], self.total(routes), sum(lengths))
         reachable = self.value[self._reachable()].sum()
         temp0 = _TEMPERATURE * max(best[1], 1.0)
@@ -604,8 +607,9 @@ def search(
     1. PyVRP (integer model, then float check and repair) for ``pyvrp_share`` of the
        time, stopping early after ``patience`` iterations without improvement.
     2. Without binding time windows: the float iterated local search, restarted from
-       the best solution with a new random stream while a restart still improves (at
-       most two restarts in a row without gain) and time remains. With time windows:
+       the best solution and from a randomised construction in turn, each with a new
+       random stream, until ``_MAX_NO_GAIN`` restarts in a row bring nothing, every
+       stop is visited, or the deadline. With time windows:
        PyVRP restarts with other seeds instead.
 
     The best solution by (value, shorter total duration) is kept. Returns the routes,

@@ -152,7 +152,7 @@ def solve_top_matrix(
         Time spent at each stop: a number, or one value per stop.
     time_limit
         Wall-clock seconds for the whole solve (balancing included). The search uses
-        all of it unless every stop is visited or eight restarts in a row bring nothing.
+        all of it unless every stop is visited or twelve restarts in a row bring nothing.
     seed
         Random seed. Same inputs and seed give the same routes when the solver stops
         before the limit (``solver["stopped_by"] == "no_improvement"``); a stop on
