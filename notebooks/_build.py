@@ -473,7 +473,7 @@ NOTEBOOKS["04_patrol_plan"] = notebook(
     a printable plan and a GPX file (for GPS devices) come with it.
     """,
     """\
-    checkpoints: int = 4  # number of checkpoints to site on the key lines
+    checkpoints: int = 2  # checkpoint teams per shift (rotating over the sites of the key lines)
     units: int = 4  # patrol units (one at each base nearest to the key areas)
     days: int = 7  # days in the plan, from plan_start
     shift_hours: float = 8.0  # length of a shift, hours

