@@ -155,3 +155,33 @@ def test_direction_splits_opposite_bundles_only_when_directed():
 def test_empty_segments():
     empty = Segments(np.empty((0, 2)), np.empty((0, 2)), np.empty(0, int), np.empty(0))
     assert cluster_segments(empty, 1.0, 2).shape == (0,)
+
+
+@pytest.mark.parametrize(
+    ("directed", "link_eps", "weighted"), [(True, None, False), (False, 150.0, True)]
+)
+def test_compiled_scan_equals_all_pairs_dbscan(directed, link_eps, weighted):
+    """The O(n)-memory scan gives exactly the labels of the all-pairs DBSCAN."""
+    from hotspots.lines.segments import _pair_labels, _renumber
+
+    rng = np.random.default_rng(7)
+    n_routes = 120
+    a = rng.uniform(0, 3_000, (4, 2))  # 4 corridors, routes along them with noise
+    b = a + rng.uniform(-2_000, 2_000, (4, 2))
+    which = rng.integers(0, 4, n_routes)
+    t = np.sort(rng.uniform(0, 1, (n_routes, 5)), axis=1)
+    xy = a[which][:, None] + t[..., None] * (b - a)[which][:, None]
+    xy = (xy + rng.normal(0, 60, xy.shape)).reshape(-1, 2)
+    xy = np.vstack([xy, rng.uniform(0, 5_000, (40, 2))])  # scattered noise routes
+    route = np.r_[np.repeat(np.arange(n_routes), 5), n_routes + np.arange(40) // 2]
+    w = rng.integers(1, 4, len(route)).astype(float) if weighted else None
+    if w is not None:
+        w = w[np.searchsorted(route, route, side="left")]  # one weight per route
+    seg = partition_routes(xy, route, 400.0, weight=w, mdl=False)
+    kw = dict(directed=directed, weights=(1.0, 1.0, 1.0), angle_scale=300.0)
+    got = cluster_segments(seg, 200.0, 6, 1, link_eps=link_eps, **kw)
+    ref = _renumber(
+        _pair_labels(seg, 200.0, 6, kw["directed"], kw["weights"], 300.0, link_eps, 10_000)
+    )
+    assert got.max() >= 1 and (got == -1).any()  # several clusters and some noise
+    np.testing.assert_array_equal(got, ref)

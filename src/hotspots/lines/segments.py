@@ -296,10 +296,7 @@ def _neighbour_pairs(
     angle_scale: float = 0.0,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     mid = seg.mid
-    lmax = float(seg.length.max(initial=0.0))
-    wp, wl, _ = weights
-    # a piece within eps has its midpoint within eps/wp across and eps/wl + lmax along
-    radius = float(np.hypot(eps / wp, eps / wl + lmax)) if wp > 0 and wl > 0 else np.inf
+    radius = _candidate_radius(seg, eps, weights)
     cand = cKDTree(mid).query_pairs(radius, output_type="ndarray")
     sx, sy = seg.start[:, 0], seg.start[:, 1]
     ex, ey = seg.end[:, 0], seg.end[:, 1]
@@ -318,6 +315,48 @@ def _neighbour_pairs(
     if not out_i:
         return np.empty(0, np.intp), np.empty(0, np.intp), np.empty(0)
     return np.concatenate(out_i), np.concatenate(out_j), np.concatenate(out_d)
+
+
+def _candidate_radius(seg: Segments, eps: float, weights: tuple[float, float, float]) -> float:
+    """Midpoint distance within which every piece at TRACLUS distance ``eps`` lies."""
+    lmax = float(seg.length.max(initial=0.0))
+    wp, wl, _ = weights
+    # a piece within eps has its midpoint within eps/wp across and eps/wl + lmax along
+    return float(np.hypot(eps / wp, eps / wl + lmax)) if wp > 0 and wl > 0 else np.inf
+
+
+def _pair_labels(
+    seg: Segments,
+    eps: float,
+    min_lines: float,
+    directed: bool,
+    weights: tuple[float, float, float],
+    angle_scale: float,
+    link_eps: float | None,
+    chunk: int,
+) -> np.ndarray:
+    """DBSCAN labels from the list of all neighbour pairs (memory grows with the pairs).
+
+    The reference for the compiled scan of :mod:`hotspots.lines._scan` (same labels),
+    used when no finite candidate radius exists (a zero distance weight).
+    """
+    n = len(seg)
+    i, j, d = _neighbour_pairs(seg, eps, directed, weights, chunk, angle_scale)
+    # pieces of the same route neither count towards density nor link clusters
+    other = seg.route[i] != seg.route[j]
+    i, j, d = i[other], j[other], d[other]
+    # density = total weight of the distinct routes in the neighbourhood (own included)
+    n_routes = int(seg.route.max()) + 1
+    key = np.sort(
+        np.r_[i, j, np.arange(n)].astype(np.int64) * n_routes
+        + np.r_[seg.route[j], seg.route[i], seg.route]
+    )
+    key = key[np.r_[True, key[1:] != key[:-1]]]  # sort-based unique: fast on large arrays
+    route_w = np.zeros(n_routes)
+    route_w[seg.route] = seg.weight
+    density = np.bincount(key // n_routes, weights=route_w[key % n_routes], minlength=n)
+    link = None if link_eps is None or link_eps >= eps else d <= link_eps
+    return dbscan_from_pairs(n, i, j, min_lines, dist=d, core=density >= min_lines, link=link)
 
 
 def cluster_segments(
@@ -370,22 +409,23 @@ def cluster_segments(
         return np.empty(0, dtype=np.intp)
     if not eps > 0:
         raise InputError(f"eps must be positive metres; got {eps!r}")
-    i, j, d = _neighbour_pairs(seg, eps, directed, weights, chunk, angle_scale)
-    # pieces of the same route neither count towards density nor link clusters
-    other = seg.route[i] != seg.route[j]
-    i, j, d = i[other], j[other], d[other]
-    # density = total weight of the distinct routes in the neighbourhood (own included)
     n_routes = int(seg.route.max()) + 1
-    key = np.sort(
-        np.r_[i, j, np.arange(n)].astype(np.int64) * n_routes
-        + np.r_[seg.route[j], seg.route[i], seg.route]
-    )
-    key = key[np.r_[True, key[1:] != key[:-1]]]  # sort-based unique: fast on large arrays
     route_w = np.zeros(n_routes)
     route_w[seg.route] = seg.weight
-    density = np.bincount(key // n_routes, weights=route_w[key % n_routes], minlength=n)
-    link = None if link_eps is None or link_eps >= eps else d <= link_eps
-    labels = dbscan_from_pairs(n, i, j, min_lines, dist=d, core=density >= min_lines, link=link)
+    radius = _candidate_radius(seg, eps, weights)
+    if np.isfinite(radius) and radius > 0:
+        from hotspots.lines._scan import scan_labels
+
+        thr = eps if link_eps is None else min(link_eps, eps)
+        labels = _renumber(
+            scan_labels(
+                seg.start, seg.end, seg.route, route_w, eps=eps, min_lines=min_lines,
+                link_eps=thr, radius=radius, directed=directed, weights=weights,
+                angle_scale=angle_scale,
+            )
+        )  # fmt: skip
+    else:
+        labels = _pair_labels(seg, eps, min_lines, directed, weights, angle_scale, link_eps, chunk)
     if min_routes > 1 and (labels >= 0).any():
         lab = labels[labels >= 0]
         pairs = np.unique(np.column_stack([lab, seg.route[labels >= 0]]), axis=0)
