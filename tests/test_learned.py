@@ -118,3 +118,13 @@ def test_too_short_a_window_and_no_events():
     rm = predict("learned", empty, g, t_end=T0 + 400, horizon=30, t_start=T0)
     assert (rm.risk == 0).all()
     assert importance_text(None)["vi"].startswith("Chưa học được")
+
+
+def test_origins_step_back_by_the_stride_and_end_at_the_cut_off():
+    rng = np.random.default_rng(3)
+    g = Grid(0.0, 0.0, 100.0, 10, 10, CRS)
+    ev = Events(rng.uniform(0, 1000, 500), rng.uniform(0, 1000, 500), T0 + rng.uniform(0, 200, 500))
+    fit = fit_learned(ev, g, T0, T0 + 200, 30.0, importance=False)
+    assert fit.origins == [T0 + 170, T0 + 140, T0 + 110, T0 + 80, T0 + 50]
+    fit = fit_learned(ev, g, T0, T0 + 200, 30.0, importance=False, stride=10.0, max_origins=4)
+    assert fit.origins == [T0 + 170, T0 + 160, T0 + 150, T0 + 140]

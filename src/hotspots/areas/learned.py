@@ -232,6 +232,7 @@ def _training_rows(
     max_origins: int,
     max_rows: int,
     rng: np.random.Generator,
+    stride: float | None = None,
 ) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray, list[float]]:
     """Features, targets and weights of the rolling origins inside ``[t_start, t_end)``.
 
@@ -241,10 +242,13 @@ def _training_rows(
     ``max_rows`` the same way.
     """
     flat = grid.flat_mask
+    step = float(horizon if stride is None else stride)
+    if step <= 0:
+        raise ConfigError(f"learned: stride must be > 0 days, got {stride}")
     origins = []
     k = 1
     while len(origins) < max_origins:
-        o = t_end - k * horizon
+        o = t_end - horizon - (k - 1) * step  # the first target ends at t_end
         if o - t_start < min(horizon, 30.0):
             break
         origins.append(o)
@@ -333,6 +337,7 @@ def fit_learned(
     max_iter: int = 100,
     importance: bool = True,
     seed: int = 0,
+    stride: float | None = None,
 ) -> LearnedFit:
     """Fit the Poisson gradient-boosting model on rolling origins inside the window.
 
@@ -357,6 +362,8 @@ def fit_learned(
         Compute the permutation importances per feature group.
     seed
         Seed of the row sampling and the permutations (the fit is deterministic).
+    stride
+        Days between training origins (default ``horizon``: targets do not overlap).
     """
     from sklearn.ensemble import HistGradientBoostingRegressor
 
@@ -365,7 +372,7 @@ def fit_learned(
     rng = np.random.default_rng(seed)
     ev = events.between(t_start, t_end)
     names, X, y, w, origins = _training_rows(
-        ev, grid, t_start, t_end, horizon, static, max_origins, max_rows, rng
+        ev, grid, t_start, t_end, horizon, static, max_origins, max_rows, rng, stride
     )
     # a feature never observed in training (same period last year on a short window)
     # is left out
@@ -423,6 +430,7 @@ def learned(
     max_rows: int = 30_000,
     max_iter: int = 100,
     importance: bool = True,
+    stride: float | None = None,
 ) -> RiskMap:
     """Poisson gradient boosting on per-cell history features; see the module docstring."""
     fit = fit_learned(
@@ -436,6 +444,7 @@ def learned(
         max_rows=max_rows,
         max_iter=max_iter,
         importance=importance,
+        stride=stride,
     )
     if fit.model is None:
         return RiskMap(np.zeros(grid.shape), "learned", {"importance_text": importance_text(None)})
