@@ -382,10 +382,11 @@ def fit_learned(
     model = HistGradientBoostingRegressor(
         loss="poisson",
         max_iter=int(max_iter),
-        learning_rate=0.1,
+        learning_rate=0.03,
         max_leaf_nodes=15,
         max_bins=63,
-        min_samples_leaf=40,
+        # strong smoothing: the targets are sparse counts (see docs/evaluation.md)
+        min_samples_leaf=min(300, max(20, len(y) // 50)),
         l2_regularization=1.0,
         early_stopping=False,
         random_state=seed,
