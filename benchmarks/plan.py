@@ -2,10 +2,11 @@
 
 Usage::
 
-    .venv/bin/python benchmarks/plan.py          # full (about 6-8 minutes)
-    .venv/bin/python benchmarks/plan.py --quick  # small (about 1 minute)
+    .venv/bin/python benchmarks/plan.py          # full (about 15 minutes)
+    .venv/bin/python benchmarks/plan.py --quick  # small (about 3 minutes)
+    .venv/bin/python benchmarks/plan.py --top [DIR] [--only p4.2.i,p4.3.g] [--time-limit 10]
 
-What is measured (issue 5):
+What is measured (issues 5 and 11):
 
 1. **Speed**: a week (7 days) of patrols over 300 key-area stops with 20 units, target
    <= 60 s wall clock (travel matrix, routing of every shift, tables, geometry).
@@ -18,11 +19,11 @@ What is measured (issue 5):
    must come within 2 %.
 4. **Quality on benchmark-sized instances**: 100-stop Euclidean instances shaped like
    Chao, Golden & Wasil's (1996) sets 4-7, solved with the default 10 s limit, against
-   the best of longer PyVRP runs with other seeds (a reference, not a proven optimum).
-
-The public TOP instances of Chao et al. (and their best-known values) are not shipped
-by any package in the registry list available offline, and nothing may be downloaded;
-see docs/planning.md. Point 4 is therefore a self-referenced check; points 2-3 are exact.
+   the best of longer runs with other seeds (a reference, not a proven optimum).
+5. **Published instances** (``bench_top``, ``--top``): Chao, Golden & Wasil's instances
+   in ``../shared/benchmarks/top`` (or DIR) against their ``best_known.csv``: gap per
+   instance, mean and worst gap (targets 0.5 % and 2 %), time (target 10 s) and
+   feasibility under the true float distances.
 """
 
 from __future__ import annotations
