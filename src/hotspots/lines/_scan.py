@@ -4,12 +4,13 @@
 :func:`hotspots.lines.segments.cluster_segments` (same core pieces, same clusters, same
 border assignment, ties to the lowest index) while holding only O(n) memory:
 
-1. **core**: for each piece, the candidates in the 3 × 3 grid cells around its midpoint
-   (cell side = the candidate radius) are visited; the TRACLUS distance is computed only
-   for a route not yet counted, and the scan stops as soon as the weight of the distinct
-   routes reaches ``min_lines``;
-2. **links**: core pieces are joined with a union-find; the distance of a candidate pair
-   is computed only when the two pieces are not yet in one cluster;
+1. **core**: for each piece, the candidates in the grid cells around its midpoint
+   (cell side = a quarter of the candidate radius) are visited nearest cell first; the
+   TRACLUS distance is computed only for a route not yet counted, and the scan stops as
+   soon as the weight of the distinct routes reaches ``min_lines``;
+2. **links**: core pieces are joined with a union-find, cell pair by cell pair; a cell
+   pair whose core pieces are already in one cluster is skipped, and the distance of a
+   candidate pair is computed only when the two pieces are not yet in one cluster;
 3. **border**: a non-core piece joins the cluster of its nearest core neighbour.
 
 Memory is a few arrays of length n; time is linear in the number of candidates visited.
@@ -81,26 +82,27 @@ def _find(parent, a):  # pragma: no cover
     return root
 
 
-@njit(cache=True)
-def _cells(i, cx, cy, ukeys, starts, stride):  # pragma: no cover
-    """Start and end positions (in the sorted order) of the 9 cells around piece i."""
-    out = np.full((9, 2), 0, dtype=np.int64)
-    m = 0
-    for ddx in range(-1, 2):
-        for ddy in range(-1, 2):
-            k = (cx[i] + ddx) * stride + (cy[i] + ddy)
-            p = np.searchsorted(ukeys, k)
-            if p < len(ukeys) and ukeys[p] == k:
-                out[m, 0] = starts[p]
-                out[m, 1] = starts[p + 1]
-                m += 1
-    return out[:m]
+@njit(cache=True, inline="always")
+def _key(x, y, a, off, stride, nb):  # pragma: no cover
+    """Key of the cell at offset ``off`` (x, y, direction bin; bins wrap around)."""
+    return ((x + off[0]) * stride + y + off[1]) * nb + (a + off[2]) % nb
 
 
 @njit(cache=True)
-def _core(s, e, mid, route, route_w, min_lines, eps, r2, directed, w, ang, grid):  # noqa: E501
-    """Core flag per piece (distinct-route weight within eps reaches ``min_lines``)."""
-    cx, cy, ukeys, starts, order, stride = grid
+def _cell(k, ukeys):  # pragma: no cover
+    """Position of cell key ``k`` among the occupied cells, or -1."""
+    p = np.searchsorted(ukeys, k)
+    return p if p < len(ukeys) and ukeys[p] == k else -1
+
+
+@njit(cache=True)
+def _core(s, e, mid, route, route_w, min_lines, eps, r2, directed, w, ang, grid):  # noqa: E501  # pragma: no cover
+    """Core flag per piece (distinct-route weight within eps reaches ``min_lines``).
+
+    Cells are visited nearest first, so a piece in a corridor is found core after a
+    few distance computations.
+    """
+    cx, cy, ab, nb, ukeys, starts, order, stride, offs = grid
     n = len(route)
     core = np.zeros(n, dtype=np.bool_)
     mark = np.full(len(route_w), -1, dtype=np.int64)
@@ -110,8 +112,11 @@ def _core(s, e, mid, route, route_w, min_lines, eps, r2, directed, w, ang, grid)
             core[i] = True
             continue
         mark[route[i]] = i
-        for c in _cells(i, cx, cy, ukeys, starts, stride):
-            for p in range(c[0], c[1]):
+        for o in range(len(offs)):
+            c = _cell(_key(cx[i], cy[i], ab[i], offs[o], stride, nb), ukeys)
+            if c < 0:
+                continue
+            for p in range(starts[c], starts[c + 1]):
                 j = order[p]
                 rj = route[j]
                 if mark[rj] == i:  # own route, or a route already counted
@@ -132,26 +137,59 @@ def _core(s, e, mid, route, route_w, min_lines, eps, r2, directed, w, ang, grid)
 
 @njit(cache=True)
 def _link(s, e, mid, route, core, link_eps, r2, directed, w, ang, grid):  # pragma: no cover
-    """Union-find root of each core piece over core pairs at most ``link_eps`` apart."""
-    cx, cy, ukeys, starts, order, stride = grid
+    """Union-find root of each core piece over core pairs at most ``link_eps`` apart.
+
+    Cell pairs are visited once; a pair of cells whose core pieces already share one
+    root is skipped, and the scan of a cell pair stops as soon as they do.
+    """
+    cx, cy, ab, nb, ukeys, starts, order, stride, offs = grid
     n = len(route)
     parent = np.arange(n)
-    for i in range(n):
-        if not core[i]:
-            continue
-        for c in _cells(i, cx, cy, ukeys, starts, stride):
-            for p in range(c[0], c[1]):
-                j = order[p]
-                if j <= i or not core[j] or route[j] == route[i]:
+    stamp = np.full(n, -1, dtype=np.int64)
+    visit = 0
+    for a in range(len(ukeys)):
+        i0 = order[starts[a]]
+        for o in range(len(offs)):
+            kb = _key(cx[i0], cy[i0], ab[i0], offs[o], stride, nb)
+            if kb < ukeys[a]:
+                continue
+            b = _cell(kb, ukeys)
+            if b < 0:
+                continue
+            visit += 1
+            roots = 0  # distinct roots of the core pieces of both cells
+            for c in (a, b):
+                for p in range(starts[c], starts[c + 1]):
+                    j = order[p]
+                    if core[j]:
+                        r = _find(parent, j)
+                        if stamp[r] != visit:
+                            stamp[r] = visit
+                            roots += 1
+            if roots <= 1:
+                continue
+            for p in range(starts[a], starts[a + 1]):
+                i = order[p]
+                if not core[i]:
                     continue
-                ddx, ddy = mid[i, 0] - mid[j, 0], mid[i, 1] - mid[j, 1]
-                if ddx * ddx + ddy * ddy > r2:
-                    continue
-                ri, rj = _find(parent, i), _find(parent, j)
-                if ri == rj:
-                    continue
-                if _pair(i, j, s, e, directed, w, ang) <= link_eps:
-                    parent[max(ri, rj)] = min(ri, rj)
+                q0 = p + 1 if a == b else starts[b]
+                for q in range(q0, starts[b + 1]):
+                    j = order[q]
+                    if not core[j] or route[j] == route[i]:
+                        continue
+                    ddx, ddy = mid[i, 0] - mid[j, 0], mid[i, 1] - mid[j, 1]
+                    if ddx * ddx + ddy * ddy > r2:
+                        continue
+                    ri, rj = _find(parent, i), _find(parent, j)
+                    if ri == rj:
+                        continue
+                    if _pair(i, j, s, e, directed, w, ang) <= link_eps:
+                        parent[max(ri, rj)] = min(ri, rj)
+                        roots -= 1
+                        if roots == 1:
+                            break
+                if roots == 1:
+                    break
     for i in range(n):
         parent[i] = _find(parent, i)
     return parent
@@ -160,7 +198,7 @@ def _link(s, e, mid, route, core, link_eps, r2, directed, w, ang, grid):  # prag
 @njit(cache=True)
 def _border(s, e, mid, route, core, root, eps, r2, directed, w, ang, grid):  # pragma: no cover
     """Label (a core root) of each piece: its own root, its nearest core's, or -1."""
-    cx, cy, ukeys, starts, order, stride = grid
+    cx, cy, ab, nb, ukeys, starts, order, stride, offs = grid
     n = len(route)
     lab = np.full(n, -1, dtype=np.int64)
     for i in range(n):
@@ -168,8 +206,11 @@ def _border(s, e, mid, route, core, root, eps, r2, directed, w, ang, grid):  # p
             lab[i] = root[i]
             continue
         best_d, best_j = np.inf, -1
-        for c in _cells(i, cx, cy, ukeys, starts, stride):
-            for p in range(c[0], c[1]):
+        for o in range(len(offs)):
+            c = _cell(_key(cx[i], cy[i], ab[i], offs[o], stride, nb), ukeys)
+            if c < 0:
+                continue
+            for p in range(starts[c], starts[c + 1]):
                 j = order[p]
                 if not core[j] or route[j] == route[i]:
                     continue
@@ -184,18 +225,48 @@ def _border(s, e, mid, route, core, root, eps, r2, directed, w, ang, grid):  # p
     return lab
 
 
-def _grid(mid: np.ndarray, radius: float):
-    """Pieces sorted by grid cell of side ``radius`` (keys, cell starts, order)."""
+def _direction_bins(s: np.ndarray, e: np.ndarray, max_angle: float, directed: bool):
+    """Direction bin of each piece; pieces more than ``max_angle`` apart are 2+ bins apart."""
+    span = 2 * np.pi if directed else np.pi
+    nb = int(span // (max_angle * (1 + 1e-6))) if max_angle > 0 else 1
+    d = e - s
+    if nb < 3 or not np.all(np.hypot(d[:, 0], d[:, 1]) > 0):
+        return np.zeros(len(s), dtype=np.int64), 1
+    ang = np.mod(np.arctan2(d[:, 1], d[:, 0]), span)
+    return np.minimum((ang / (span / nb)).astype(np.int64), nb - 1), nb
+
+
+def _grid(
+    mid: np.ndarray,
+    radius: float,
+    bins: tuple[np.ndarray, int],
+    fine: int = 4,
+):
+    """Pieces sorted by cell (side ``radius / fine``, direction bin), the offsets to visit.
+
+    Offsets are those whose cells can hold a midpoint within ``radius`` in a neighbouring
+    direction bin, nearest first.
+    """
+    ab, nb = bins
+    h = radius / fine
     lo = mid.min(axis=0)
-    cell = np.floor((mid - lo) / radius).astype(np.int64) + 1
-    stride = int(cell[:, 1].max()) + 3
-    key = cell[:, 0] * stride + cell[:, 1]
+    cell = np.floor((mid - lo) / h).astype(np.int64) + fine + 1
+    stride = int(cell[:, 1].max()) + fine + 2
+    key = (cell[:, 0] * stride + cell[:, 1]) * nb + ab
     order = np.argsort(key, kind="stable")
     skey = key[order]
     first = np.r_[True, skey[1:] != skey[:-1]]
     ukeys = skey[first]
     starts = np.r_[np.flatnonzero(first), len(skey)].astype(np.int64)
-    return cell[:, 0].copy(), cell[:, 1].copy(), ukeys, starts, order.astype(np.int64), stride
+    g = np.arange(-fine, fine + 1)
+    da = np.arange(-1, 2) if nb > 1 else np.zeros(1, np.int64)
+    offs = np.array(np.meshgrid(g, g, da, indexing="ij")).reshape(3, -1).T
+    gap = h * np.maximum(np.abs(offs[:, :2]) - 1, 0)
+    offs = offs[(gap**2).sum(axis=1) <= radius**2 * (1 + 1e-9)]
+    near = (offs[:, :2] ** 2).sum(axis=1) * 4 + np.abs(offs[:, 2])
+    offs = offs[np.argsort(near, kind="stable")].astype(np.int64)
+    cx, cy = cell[:, 0].copy(), cell[:, 1].copy()
+    return cx, cy, ab, nb, ukeys, starts, order.astype(np.int64), stride, offs
 
 
 def scan_labels(
@@ -240,7 +311,11 @@ def scan_labels(
     route = np.ascontiguousarray(route, dtype=np.int64)
     rw = np.ascontiguousarray(route_w, dtype=float)
     w = np.asarray(weights, dtype=float)
-    grid = _grid(mid, radius)
+    wa = float(weights[2])
+    # pieces at an angle θ are at least wa * angle_scale * sin θ apart (directed: θ < 90°)
+    lim = eps / (wa * angle_scale) if wa > 0 and angle_scale > 0 else np.inf
+    max_angle = float(np.arcsin(lim)) if lim < 1 else 0.0
+    grid = _grid(mid, radius, _direction_bins(s, e, max_angle, directed))
     r2 = (radius * (1 + 1e-9)) ** 2
     args = (bool(directed), w, float(angle_scale), grid)
     core = _core(s, e, mid, route, rw, float(min_lines), float(eps), r2, *args)
