@@ -111,6 +111,11 @@ class ReportConfig:
         Number of years of synthetic data to generate (only with ``data: synthetic``).
     cell_timeout
         Seconds a single notebook cell may run before the run fails.
+    publish
+        Also publish the results into PostGIS: ``{"postgis": URL, "schema": "hotspots"}``
+        (see :mod:`hotspots.report.postgis`); empty = files only. In YAML ``data`` may be
+        ``{url: postgresql://user@host/db, table: cases}`` (or ``query:``); passwords
+        come from ``PGPASSWORD`` or ``~/.pgpass``, never from the YAML.
     """
 
     data: str = "synthetic"
@@ -134,6 +139,7 @@ class ReportConfig:
     synthetic: bool = False
     years: int = 5
     cell_timeout: int = 600
+    publish: Mapping[str, str] = dataclasses.field(default_factory=dict)
 
     def replace(self, **changes: Any) -> ReportConfig:
         """Return a validated copy with ``changes`` applied."""
@@ -149,7 +155,7 @@ class ReportConfig:
             if isinstance(value, tuple):
                 value = list(value)
             elif isinstance(value, Mapping):
-                value = {k: dict(v) for k, v in value.items()}
+                value = {k: dict(v) if isinstance(v, Mapping) else v for k, v in value.items()}
             out[f.name] = value
         return out
 
@@ -294,6 +300,55 @@ def _nb_params(key: str, v: Any) -> dict[str, dict[str, Any]]:
     return {k: dict(p) for k, p in v.items()}
 
 
+def _no_password(key: str, url: str) -> str:
+    from urllib.parse import urlsplit
+
+    from hotspots.data.database import is_database_url, mask_url
+
+    if not is_database_url(url):
+        raise ConfigError(f"parameter '{key}': expected a postgresql://user@host:5432/db URL")
+    if urlsplit(url).password is not None:
+        raise ConfigError(
+            f"parameter '{key}': {mask_url(url)} has a password; remove it and set PGPASSWORD "
+            "or ~/.pgpass instead (passwords never go in the YAML)"
+        )
+    return url
+
+
+def _data(key: str, v: Any) -> str:
+    """``data``: a path, ``synthetic``, or ``{url: postgresql://..., table|query: ...}``."""
+    if not isinstance(v, Mapping):
+        s = _str(key, v)
+        from hotspots.data.database import is_database_url
+
+        return _no_password(key, s) if is_database_url(s) else s
+    unknown = set(v) - {"url", "table", "query"}
+    if unknown or "url" not in v or ("table" in v) == ("query" in v):
+        raise ConfigError(
+            f"parameter '{key}': expected {{url: postgresql://user@host:5432/db, table: NAME}} "
+            f"or {{url: ..., query: SELECT ...}}, got keys {', '.join(map(str, v))}"
+        )
+    from hotspots.data.database import database_url
+
+    url = _no_password(f"{key}.url", _str(f"{key}.url", v["url"]))
+    return database_url(url, table=v.get("table"), query=v.get("query"))
+
+
+def _publish(key: str, v: Any) -> dict[str, str]:
+    """``publish``: ``{postgis: postgresql://..., schema: hotspots}`` or nothing."""
+    if v is None or v == {}:
+        return {}
+    if not isinstance(v, Mapping) or "postgis" not in v or set(v) - {"postgis", "schema"}:
+        raise ConfigError(
+            f"parameter '{key}': expected {{postgis: postgresql://user@host:5432/db, "
+            f"schema: hotspots}}, got {v!r}"
+        )
+    schema = _str(f"{key}.schema", v.get("schema", "hotspots"))
+    if not schema.replace("_", "").isalnum() or not schema.isascii():
+        raise ConfigError(f"parameter '{key}.schema': {schema!r} must be letters, digits, _")
+    return {"postgis": _no_password(f"{key}.postgis", str(v["postgis"])), "schema": schema}
+
+
 def _type_error(key: str, expected: str, value: Any) -> None:
     raise ConfigError(
         f"parameter '{key}': expected {expected}, got {value!r} ({type(value).__name__})"
@@ -301,7 +356,7 @@ def _type_error(key: str, expected: str, value: Any) -> None:
 
 
 _CHECKS: dict[str, Any] = {
-    "data": lambda k, v: _str(k, v),
+    "data": lambda k, v: _data(k, v),
     "routes": lambda k, v: _str(k, v, optional=True),
     "province": lambda k, v: _str(k, str(v) if _is_int(v) else v),
     "area": lambda k, v: _str(k, str(v) if _is_int(v) else v, optional=True),
@@ -322,6 +377,7 @@ _CHECKS: dict[str, Any] = {
     "synthetic": _bool,
     "years": lambda k, v: _int(k, v, 1),
     "cell_timeout": lambda k, v: _int(k, v, 1),
+    "publish": lambda k, v: _publish(k, v),
 }
 
 assert set(_CHECKS) == {f.name for f in dataclasses.fields(ReportConfig)}
@@ -444,7 +500,7 @@ def load_config(path: str | Path, **overrides: Any) -> ReportConfig:
     base = path.resolve().parent
     for key in ("data", "routes", "out", "notebooks_dir"):
         v = values.get(key)
-        if isinstance(v, str) and v != "synthetic" and not Path(v).is_absolute():
+        if isinstance(v, str) and v != "synthetic" and "://" not in v and not Path(v).is_absolute():
             if key in overrides and overrides[key] is not None:
                 continue  # command-line paths are relative to the working directory
             values[key] = str(base / v)

@@ -277,11 +277,16 @@ def pii_values(files: Iterable[str | Path], min_length: int = 4) -> list[str]:
 
     Used as a canary: none of them may appear in a shareable output.
     """
+    from hotspots.data.database import is_database_url
+
     values: set[str] = set()
     for f in files:
-        f = Path(f)
         try:
-            if f.suffix.lower() in (".csv", ".txt"):
+            if is_database_url(f):
+                from hotspots.data.ingest import read_cases
+
+                frame = read_cases(str(f)).pii
+            elif (f := Path(f)).suffix.lower() in (".csv", ".txt"):
                 frame = pd.read_csv(f, dtype=str, encoding_errors="replace")
             elif f.suffix.lower() in (".xlsx", ".xls"):
                 frame = pd.read_excel(f, dtype=str)

@@ -185,7 +185,13 @@ def check_notebooks(config: ReportConfig, folder: Path | None = None) -> dict[st
 
 
 def _check_data(config: ReportConfig) -> None:
-    if config.data != "synthetic" and not Path(config.data).exists():
+    from hotspots.data.database import is_database_url
+
+    if (
+        config.data != "synthetic"
+        and not is_database_url(config.data)
+        and not Path(config.data).exists()
+    ):
         raise ConfigError(
             f"parameter 'data': {config.data} does not exist; give the path of the case "
             "records or 'synthetic'"
@@ -290,7 +296,11 @@ def run_report(
                 "timings_s": timings,
                 "outputs": mf.list_outputs(staging),
             }
+            if cfg.publish:
+                manifest["postgis"] = _postgis_target(cfg)
             mf.write_manifest(staging / "manifest.json", manifest)
+            if cfg.publish:
+                _publish_postgis(cfg, staging, stamp, say, timings)
         except ReportRunError:
             raise
         except BaseException as exc:
@@ -359,12 +369,50 @@ def data_period(cfg: ReportConfig) -> tuple[dict[str, Any], bool]:
 
 
 def _public_params(params: dict[str, Any]) -> dict[str, Any]:
-    """Parameters as recorded in the manifest: paths reduced to file names."""
+    """Parameters as recorded in the manifest: paths reduced to file names, URLs masked."""
+    from hotspots.data.database import is_database_url, mask_url
+
     out = dict(params)
     for key in ("data", "routes", "out", "notebooks_dir"):
-        if out.get(key) and out[key] != "synthetic":
+        if out.get(key) and is_database_url(out[key]):
+            out[key] = mask_url(out[key])
+        elif out.get(key) and out[key] != "synthetic":
             out[key] = Path(out[key]).name
+    if out.get("publish"):
+        out["publish"] = {k: mask_url(v) for k, v in out["publish"].items()}
     return out
+
+
+def _postgis_target(cfg: ReportConfig) -> dict[str, str]:
+    """Where the run is published in PostGIS (password masked), for the manifest."""
+    from hotspots.data.database import mask_url
+
+    return {"url": mask_url(cfg.publish["postgis"]), "schema": cfg.publish["schema"]}
+
+
+def _publish_postgis(
+    cfg: ReportConfig,
+    staging: Path,
+    stamp: str,
+    say: Callable[[str], None],
+    timings: dict[str, float],
+) -> None:
+    """Write the checked outputs into PostGIS, one transaction (see report/postgis.py)."""
+    from hotspots.report.postgis import describe, publish_postgis
+
+    t0 = time.perf_counter()
+    rows = publish_postgis(
+        cfg.publish["postgis"],
+        staging,
+        stamp,
+        cfg.province,
+        schema=cfg.publish["schema"],
+        synthetic=cfg.synthetic,
+        privacy=cfg.privacy,
+        keep_runs=cfg.keep_runs,
+    )
+    timings["postgis"] = round(time.perf_counter() - t0, 3)
+    say(f"published into PostGIS {describe(cfg.publish['postgis'], cfg.publish['schema'])}: {rows}")
 
 
 def _prepare_data(
@@ -372,9 +420,13 @@ def _prepare_data(
 ) -> tuple[ReportConfig, list[Path]]:
     """Generate the synthetic data when asked; return the config to run and input files."""
     if config.data != "synthetic":
+        from hotspots.data.database import is_database_url
         from hotspots.report.inputs import looks_synthetic
 
-        files = [Path(config.data)] + ([Path(config.routes)] if config.routes else [])
+        routes = [Path(config.routes)] if config.routes else []
+        if is_database_url(config.data):
+            return config, routes
+        files = [Path(config.data)] + routes
         if not config.synthetic and looks_synthetic(config.data):
             say("the data come from the synthetic generator: outputs are marked SYNTHETIC")
             config = dataclasses.replace(config, synthetic=True)
@@ -500,10 +552,11 @@ def _privacy_check(cfg: ReportConfig, staging: Path, inputs: list[Path]) -> str:
         return "restricted: not checked"
     import warnings
 
+    from hotspots.data.database import is_database_url
     from hotspots.privacy import assert_shareable
     from hotspots.report.inputs import pii_values
 
-    values = pii_values(inputs)
+    values = pii_values([*inputs, *([cfg.data] if is_database_url(cfg.data) else [])])
     checked = 0
     for f in sorted(staging.rglob("*")):
         if f.is_file() and f.suffix.lower() in (
