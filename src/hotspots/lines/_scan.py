@@ -147,9 +147,9 @@ def _link(s, e, mid, route, core, link_eps, r2, directed, w, ang, grid):  # prag
     parent = np.arange(n)
     stamp = np.full(n, -1, dtype=np.int64)
     visit = 0
-    for a in range(len(ukeys)):
-        i0 = order[starts[a]]
-        for o in range(len(offs)):
+    for o in range(len(offs)):  # nearest offsets first: most cells are joined early
+        for a in range(len(ukeys)):
+            i0 = order[starts[a]]
             kb = _key(cx[i0], cy[i0], ab[i0], offs[o], stride, nb)
             if kb < ukeys[a]:
                 continue
@@ -319,5 +319,10 @@ def scan_labels(
     r2 = (radius * (1 + 1e-9)) ** 2
     args = (bool(directed), w, float(angle_scale), grid)
     core = _core(s, e, mid, route, rw, float(min_lines), float(eps), r2, *args)
-    root = _link(s, e, mid, route, core, float(link_eps), r2, *args)
+    # link pairs lie within the smaller radius of link_eps (see segments._candidate_radius)
+    lmax = float(np.hypot(*(e - s).T).max(initial=0.0))
+    wp, wl = float(weights[0]), float(weights[1])
+    r_link = float(np.hypot(link_eps / wp, link_eps / wl + lmax)) if wp > 0 and wl > 0 else radius
+    r2l = (min(r_link, radius) * (1 + 1e-9)) ** 2
+    root = _link(s, e, mid, route, core, float(link_eps), r2l, *args)
     return _border(s, e, mid, route, core, root, float(eps), r2, *args)
