@@ -111,6 +111,13 @@ class ReportConfig:
         Number of years of synthetic data to generate (only with ``data: synthetic``).
     cell_timeout
         Seconds a single notebook cell may run before the run fails.
+    provinces
+        National run: ``("all",)`` (the 34 provinces) or a list of provinces; each runs
+        as one task on Dask (:func:`hotspots.report.national.run_national`) into
+        ``out/<province>/``. Empty (default): the one ``province``.
+    scheduler
+        Dask scheduler address (``tcp://HOST:8786``) of an existing cluster for a
+        national run; ``None`` = a ``LocalCluster`` sized to the machine.
     publish
         Also publish the results into PostGIS: ``{"postgis": URL, "schema": "hotspots"}``
         (see :mod:`hotspots.report.postgis`); empty = files only. In YAML ``data`` may be
@@ -140,6 +147,8 @@ class ReportConfig:
     years: int = 5
     cell_timeout: int = 600
     publish: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    provinces: tuple[str, ...] = ()
+    scheduler: str | None = None
 
     def replace(self, **changes: Any) -> ReportConfig:
         """Return a validated copy with ``changes`` applied."""
@@ -334,6 +343,23 @@ def _data(key: str, v: Any) -> str:
     return database_url(url, table=v.get("table"), query=v.get("query"))
 
 
+def _provinces(key: str, v: Any) -> tuple[str, ...]:
+    """``provinces``: ``all`` or a list of province names/codes (checked)."""
+    if v in (None, "", [], ()):
+        return ()
+    if v == "all":
+        return ("all",)
+    from hotspots.geodata import province_code
+
+    names = _str_list(key, [str(x) if _is_int(x) else x for x in v] if isinstance(v, list) else v)
+    for name in names:
+        try:
+            province_code(name)
+        except Exception as exc:  # noqa: BLE001 - any lookup failure is a wrong parameter
+            raise ConfigError(f"parameter '{key}': {exc}") from None
+    return names
+
+
 def _publish(key: str, v: Any) -> dict[str, str]:
     """``publish``: ``{postgis: postgresql://..., schema: hotspots}`` or nothing."""
     if v is None or v == {}:
@@ -378,6 +404,8 @@ _CHECKS: dict[str, Any] = {
     "years": lambda k, v: _int(k, v, 1),
     "cell_timeout": lambda k, v: _int(k, v, 1),
     "publish": lambda k, v: _publish(k, v),
+    "provinces": lambda k, v: _provinces(k, v),
+    "scheduler": lambda k, v: _str(k, v, optional=True),
 }
 
 assert set(_CHECKS) == {f.name for f in dataclasses.fields(ReportConfig)}

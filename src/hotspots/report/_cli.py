@@ -83,7 +83,22 @@ def _report(args: argparse.Namespace) -> int:
             data_period(config)
         print(f"{args.config}: configuration valid ({len(config.notebooks)} notebooks)")
         return 0
+    if config.provinces:
+        return _run_national(config, quiet=args.quiet)
     return _run(config, quiet=args.quiet)
+
+
+def _run_national(config: ReportConfig, quiet: bool) -> int:
+    """``provinces:`` set: one Dask task per province; exit 1 when any province failed."""
+    from hotspots.report.national import run_national
+
+    result = run_national(config, progress=not quiet)
+    print(f"national report: {result.index}")
+    for r in result.failed:
+        print(f"hotspots: province {r['province']} failed: {r['error']}", file=sys.stderr)
+    ok = len(result.provinces) - len(result.failed)
+    print(f"{ok} of {len(result.provinces)} provinces published, {len(result.failed)} failed")
+    return EXIT_FAILED if result.failed else 0
 
 
 def _demo(args: argparse.Namespace) -> int:
