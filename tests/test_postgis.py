@@ -369,3 +369,20 @@ def test_report_reads_a_table_and_publishes_into_postgis(pg, tmp_path):
         run_report(validate_config(leak), progress=False)
     runs = pg.psql("SELECT string_agg(run_id, ',') FROM report.runs", db="cases").strip()
     assert runs == res.folder.name
+
+
+@pytest.mark.slow
+def test_report_whose_database_publish_fails_publishes_no_files(pg, tmp_path, capsys):
+    import yaml
+
+    base = _report_setup(tmp_path, pg, leak=False)
+    base["publish"] = {"postgis": f"postgresql://hotspots@127.0.0.1:{pgserver._free_port()}/x"}
+    cfg = tmp_path / "report.yaml"
+    cfg.write_text(yaml.safe_dump(base, allow_unicode=True), encoding="utf-8")
+    assert main(["report", "--config", str(cfg), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "publishing the run into PostGIS failed, nothing written" in err
+    assert "Traceback" not in err
+    out = tmp_path / "out"
+    assert not (out / "current").exists()
+    assert len(list(out.glob(".failed-*"))) == 1
