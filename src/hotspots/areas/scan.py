@@ -140,16 +140,38 @@ def _replica_max(
     ending with the group of equidistant zones (``gend``) of a zone with recent cases
     are scored; ``nz_end`` are their zones' totals over the whole period.
     """
-    n_zones = recent.shape[0]
     has = np.r_[recent[:, -1] > 0, False][neighbours]
-    rows = np.flatnonzero(has.any(axis=1))
-    if rows.size == 0:
-        return 0.0
-    has = has[rows]
-    order = np.argsort(~has, axis=1, kind="stable")
-    width = int(has.sum(axis=1).max())
+    count = has.sum(axis=1)
+    rpad = np.vstack([recent, np.zeros((1, recent.shape[1]))]).astype(np.float32)
+    tt = (time_total / total).astype(np.float32)
+    best = 0.0
+    lo = 0
+    # centres in groups of similar numbers of zones with recent cases: less padding
+    for hi in (2, 4, 8, 16, int(count.max(initial=0))):
+        rows = np.flatnonzero((count > lo) & (count <= hi))
+        lo = max(lo, hi)
+        if rows.size:
+            best = max(best, _rows_max(rows, has, rpad, nz_end, gend, tt, total, neighbours))
+    return best
+
+
+def _rows_max(
+    rows: np.ndarray,
+    has: np.ndarray,
+    rpad: np.ndarray,
+    nz_end: np.ndarray,
+    gend: np.ndarray,
+    tt: np.ndarray,
+    total: float,
+    neighbours: np.ndarray,
+) -> float:
+    """The largest ratio of the circles around the centres ``rows`` (see _replica_max)."""
+    n_zones = rpad.shape[0] - 1
+    h = has[rows]
+    order = np.argsort(~h, axis=1, kind="stable")
+    width = int(h.sum(axis=1).max())
     order = order[:, :width]
-    valid = np.take_along_axis(has, order, axis=1)
+    valid = np.take_along_axis(h, order, axis=1)
     zs = np.where(valid, np.take_along_axis(neighbours[rows], order, axis=1), n_zones)
     nz = np.take_along_axis(nz_end[rows], order, axis=1)
     g = np.where(valid, np.take_along_axis(gend[rows], order, axis=1), -1)
@@ -157,9 +179,8 @@ def _replica_max(
     valid &= g != np.c_[g[:, 1:], np.full(len(rows), -1)]
     valid &= nz <= 0.5 * total
     # float32 halves the memory traffic; counts stay exact below 2**24
-    rpad = np.vstack([recent, np.zeros((1, recent.shape[1]))]).astype(np.float32)
     c = np.cumsum(rpad[zs], axis=1)
-    mu = nz.astype(np.float32)[:, :, None] * (time_total / total).astype(np.float32)[None, None, :]
+    mu = nz.astype(np.float32)[:, :, None] * tt[None, None, :]
     ok = (c > mu) & valid[:, :, None]
     # the logarithms (in float64) only where the ratio is positive
     cv, mv = c[ok].astype(float), mu[ok].astype(float)
