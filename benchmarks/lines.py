@@ -12,7 +12,9 @@ the same small data:
   ``TrajectoryCollectionAggregator`` (significant points + flows between clusters).
 
 Targets (issue 4): 1e5 OD flows <= 30 s; 1e4 multi-stop routes (about 1e5 segments)
-<= 60 s and < 4 GB.
+<= 60 s and < 4 GB. Issue 17 (``--province``): key_lines on the synthetic province with
+1e4 cases <= 60 s and <= 2 GB, printed beside the figures before the compiled scan, with
+the log-log slope of time over three sizes.
 """
 
 from __future__ import annotations
@@ -113,6 +115,48 @@ def bench_routes(n_routes: int, n_corridors: int) -> None:
     print(f"key_lines end to end {t:6.2f} s; {len(kl)} lines; peak RSS {peak_rss_gb():.2f} GB")
 
 
+#: Issue 17, before the compiled scan (same machine, same synthetic province).
+BEFORE_PROVINCE = {1_000: (15.0, 1.5), 3_000: (151.0, 11.6), 10_000: (None, None)}
+
+_ONE_PROVINCE = """
+import resource, sys, time
+from hotspots.synthetic import generate
+from hotspots.lines import key_lines
+routes = generate(province="Lào Cai", years=5, seed=0, n_cases=int(sys.argv[1])).routes
+t = time.perf_counter()
+kl = key_lines(routes)
+t = time.perf_counter() - t
+print(t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2, len(kl))
+"""
+
+
+def bench_province(sizes: tuple[int, ...]) -> None:
+    """key_lines on the synthetic Lào Cai province, one child process per size."""
+    import subprocess
+
+    print("== key_lines on the synthetic province (Lào Cai), one process per size")
+    times = []
+    for n in sizes:
+        out = subprocess.run(
+            [sys.executable, "-c", _ONE_PROVINCE, str(n)], capture_output=True, text=True
+        )
+        if out.returncode:
+            print(f"{n:>7} cases: failed ({out.stderr.strip().splitlines()[-1]})")
+            continue
+        t, gb, k = (float(v) for v in out.stdout.split())
+        times.append((n, t))
+        bt, bgb = BEFORE_PROVINCE.get(n, (None, None))
+        before = "MemoryError" if n in BEFORE_PROVINCE and bt is None else "not measured"
+        if bt is not None:
+            before = f"{bt:.0f} s, {bgb:.1f} GB"
+        ok = " (target <= 60 s, <= 2 GB met)" if n == 10_000 and t <= 60 and gb <= 2 else ""
+        print(f"{n:>7} cases: {t:7.1f} s, peak RSS {gb:.2f} GB, {int(k)} lines;", end=" ")
+        print(f"before {before}{ok}")
+    if len(times) >= 2:
+        x, y = np.log([n for n, _ in times]), np.log([t for _, t in times])
+        print(f"log-log slope of time over {len(times)} sizes: {np.polyfit(x, y, 1)[0]:.2f}")
+
+
 def bench_peers(n_routes: int = 40) -> None:
     print(f"== same small data ({n_routes} routes): ours vs traclus-python vs movingpandas")
     xy, route, stacked = routes(n_routes, 3, stops=6, seed=1)
@@ -165,7 +209,13 @@ def bench_peers(n_routes: int = 40) -> None:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--small", action="store_true", help="1e4 flows, 1e3 routes")
+    ap.add_argument(
+        "--province", action="store_true", help="only key_lines on 1e3, 3e3, 1e4 synthetic cases"
+    )
     args = ap.parse_args(argv)
+    if args.province:
+        bench_province((1_000, 3_000, 10_000))
+        return 0
     n_flows, n_routes = (10_000, 1_000) if args.small else (100_000, 10_000)
     bench_peers()
     bench_flows(n_flows)
