@@ -157,6 +157,50 @@ def bench_province(sizes: tuple[int, ...]) -> None:
         print(f"log-log slope of time over {len(times)} sizes: {np.polyfit(x, y, 1)[0]:.2f}")
 
 
+#: Issue 17, flows on 200 fixed corridors before the compiled scan.
+BEFORE_CORRIDORS = {300_000: (45.0, 7.9), 1_000_000: (None, None)}
+
+_ONE_FLOWS = """
+import resource, sys, time
+sys.path.insert(0, sys.argv[2])
+from lines import flows
+from hotspots.lines import cluster_flows
+od = flows(int(sys.argv[1]), 200)
+t = time.perf_counter()
+labels = cluster_flows(od, 2_000.0, 10)
+t = time.perf_counter() - t
+print(t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2, labels.max() + 1)
+"""
+
+
+def bench_corridor_flows(sizes: tuple[int, ...]) -> None:
+    """cluster_flows (DBSCAN, eps 2 km, 10 flows) on 200 fixed corridors, one process each."""
+    import pathlib
+    import subprocess
+
+    print("== cluster_flows on 200 fixed corridors, one process per size")
+    here = str(pathlib.Path(__file__).parent)
+    times = []
+    for n in sizes:
+        cmd = [sys.executable, "-c", _ONE_FLOWS, str(n), here]
+        out = subprocess.run(cmd, capture_output=True, text=True)
+        if out.returncode:
+            print(f"{n:>8} flows: failed ({out.stderr.strip().splitlines()[-1]})")
+            continue
+        t, gb, k = (float(v) for v in out.stdout.split())
+        times.append((n, t))
+        bt, bgb = BEFORE_CORRIDORS.get(n, (None, None))
+        before = "MemoryError" if n in BEFORE_CORRIDORS and bt is None else "not measured"
+        if bt is not None:
+            before = f"{bt:.0f} s, {bgb:.1f} GB"
+        ok = " (target <= 60 s, <= 4 GB met)" if n == 10**6 and t <= 60 and gb <= 4 else ""
+        print(f"{n:>8} flows: {t:7.1f} s, peak RSS {gb:.2f} GB, {int(k)} clusters;", end=" ")
+        print(f"before {before}{ok}")
+    if len(times) >= 2:
+        x, y = np.log([n for n, _ in times]), np.log([t for _, t in times])
+        print(f"log-log slope of time over {len(times)} sizes: {np.polyfit(x, y, 1)[0]:.2f}")
+
+
 def bench_peers(n_routes: int = 40) -> None:
     print(f"== same small data ({n_routes} routes): ours vs traclus-python vs movingpandas")
     xy, route, stacked = routes(n_routes, 3, stops=6, seed=1)
@@ -212,9 +256,15 @@ def main(argv=None) -> int:
     ap.add_argument(
         "--province", action="store_true", help="only key_lines on 1e3, 3e3, 1e4 synthetic cases"
     )
+    ap.add_argument(
+        "--corridors", action="store_true", help="only cluster_flows, 1e5-1e6 on 200 corridors"
+    )
     args = ap.parse_args(argv)
-    if args.province:
-        bench_province((1_000, 3_000, 10_000))
+    if args.province or args.corridors:
+        if args.province:
+            bench_province((1_000, 3_000, 10_000))
+        if args.corridors:
+            bench_corridor_flows((100_000, 300_000, 1_000_000))
         return 0
     n_flows, n_routes = (10_000, 1_000) if args.small else (100_000, 10_000)
     bench_peers()

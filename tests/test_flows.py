@@ -159,3 +159,23 @@ def test_knn_graph_is_exact(directed):
         stored = np.sort(g.getrow(a).data)
         assert len(stored) >= k
         assert stored[k - 1] == pytest.approx(kth[a], abs=1e-6)
+
+
+def test_directed_scan_equals_pair_list_dbscan():
+    """The compiled O(n)-memory scan gives exactly the labels of the pair-list DBSCAN."""
+    from hotspots.lines.flows import dbscan_from_pairs, flow_neighbour_pairs
+
+    rng = np.random.default_rng(3)
+    centres = rng.uniform(0, 20_000, (6, 4))
+    od = np.vstack(
+        [centres[rng.integers(0, 6, 600)] + rng.normal(0, 700, (600, 4)),
+         rng.uniform(0, 20_000, (150, 4))]
+    )  # fmt: skip
+    od = np.vstack([od, od[:40]])  # exact repeats
+    w = rng.integers(1, 3, len(od)).astype(float)
+    for weights in (None, w):
+        got = cluster_flows(od, 1_000.0, 8, weights=weights)
+        i, j, d = flow_neighbour_pairs(od, 1_000.0)
+        ref = dbscan_from_pairs(len(od), i, j, 8, weights=weights, dist=d)
+        assert got.max() >= 2 and (got == -1).any()
+        np.testing.assert_array_equal(got, ref)

@@ -326,3 +326,130 @@ def scan_labels(
     r2l = (min(r_link, radius) * (1 + 1e-9)) ** 2
     root = _link(s, e, mid, route, core, float(link_eps), r2l, *args)
     return _border(s, e, mid, route, core, root, float(eps), r2, *args)
+
+
+@njit(cache=True, inline="always")
+def _fdist(od, i, j):  # pragma: no cover
+    """Directed flow distance ``max(|o_i - o_j|, |d_i - d_j|)`` (as ``flows.flow_distance``)."""
+    do = math.hypot(od[i, 0] - od[j, 0], od[i, 1] - od[j, 1])
+    dd = math.hypot(od[i, 2] - od[j, 2], od[i, 3] - od[j, 3])
+    return max(do, dd)
+
+
+@njit(cache=True)
+def _flow_core(od, w, min_flows, eps, grid):  # pragma: no cover
+    """Core flag per flow: the weight of the flows within ``eps`` reaches ``min_flows``."""
+    cx, cy, ab, nb, ukeys, starts, order, stride, offs = grid
+    n = len(od)
+    core = np.zeros(n, dtype=np.bool_)
+    for i in range(n):
+        dens = w[i]
+        if dens >= min_flows:
+            core[i] = True
+            continue
+        for o in range(len(offs)):
+            c = _cell(_key(cx[i], cy[i], ab[i], offs[o], stride, nb), ukeys)
+            if c < 0:
+                continue
+            for p in range(starts[c], starts[c + 1]):
+                j = order[p]
+                if j != i and _fdist(od, i, j) <= eps:
+                    dens += w[j]
+                    if dens >= min_flows:
+                        core[i] = True
+                        break
+            if core[i]:
+                break
+    return core
+
+
+@njit(cache=True)
+def _flow_link(od, core, eps, grid):  # pragma: no cover
+    """Union-find root of each core flow over core pairs within ``eps`` (see ``_link``)."""
+    cx, cy, ab, nb, ukeys, starts, order, stride, offs = grid
+    n = len(od)
+    parent = np.arange(n)
+    stamp = np.full(n, -1, dtype=np.int64)
+    visit = 0
+    for o in range(len(offs)):
+        for a in range(len(ukeys)):
+            i0 = order[starts[a]]
+            kb = _key(cx[i0], cy[i0], ab[i0], offs[o], stride, nb)
+            if kb < ukeys[a]:
+                continue
+            b = _cell(kb, ukeys)
+            if b < 0:
+                continue
+            visit += 1
+            roots = 0
+            for c in (a, b):
+                for p in range(starts[c], starts[c + 1]):
+                    j = order[p]
+                    if core[j]:
+                        r = _find(parent, j)
+                        if stamp[r] != visit:
+                            stamp[r] = visit
+                            roots += 1
+            if roots <= 1:
+                continue
+            for p in range(starts[a], starts[a + 1]):
+                i = order[p]
+                if not core[i]:
+                    continue
+                q0 = p + 1 if a == b else starts[b]
+                for q in range(q0, starts[b + 1]):
+                    j = order[q]
+                    if not core[j]:
+                        continue
+                    ri, rj = _find(parent, i), _find(parent, j)
+                    if ri != rj and _fdist(od, i, j) <= eps:
+                        parent[max(ri, rj)] = min(ri, rj)
+                        roots -= 1
+                        if roots == 1:
+                            break
+                if roots == 1:
+                    break
+    for i in range(n):
+        parent[i] = _find(parent, i)
+    return parent
+
+
+@njit(cache=True)
+def _flow_border(od, core, root, eps, grid):  # pragma: no cover
+    """Label (a core root) of each flow: its own root, its nearest core's, or -1."""
+    cx, cy, ab, nb, ukeys, starts, order, stride, offs = grid
+    n = len(od)
+    lab = np.full(n, -1, dtype=np.int64)
+    for i in range(n):
+        if core[i]:
+            lab[i] = root[i]
+            continue
+        best_d, best_j = np.inf, -1
+        for o in range(len(offs)):
+            c = _cell(_key(cx[i], cy[i], ab[i], offs[o], stride, nb), ukeys)
+            if c < 0:
+                continue
+            for p in range(starts[c], starts[c + 1]):
+                j = order[p]
+                if j == i or not core[j]:
+                    continue
+                d = _fdist(od, i, j)
+                if d <= eps and (d < best_d or (d == best_d and j < best_j)):
+                    best_d, best_j = d, j
+        if best_j >= 0:
+            lab[i] = root[best_j]
+    return lab
+
+
+def scan_flow_labels(od: np.ndarray, weights: np.ndarray, eps: float, min_flows: float):
+    """Directed flow DBSCAN with O(n) memory (labels: a core root per flow, -1 noise).
+
+    Flows are kept on a grid of their origins (cell side ``eps / 4``); the labels are
+    those of :func:`hotspots.lines.flows.dbscan_from_pairs` on all pairs within ``eps``.
+    """
+    od = np.ascontiguousarray(od, dtype=float)
+    w = np.ascontiguousarray(weights, dtype=float)
+    grid = _grid(od[:, :2], float(eps), (np.zeros(len(od), dtype=np.int64), 1))
+    core = _flow_core(od, w, float(min_flows), float(eps), grid)
+    root = _flow_link(od, core, float(eps), grid)
+    return _flow_border(od, core, root, float(eps), grid)

@@ -6,7 +6,10 @@ both their origins and their destinations lie within ``eps`` of each other. Neig
 are found with a k-d tree on the 4-D coordinates under the Chebyshev norm (a superset:
 Chebyshev ≤ flow distance) followed by an exact check, so no n × n matrix is formed.
 
-Clustering follows DBSCAN semantics (core flows, border flows, noise ``-1``);
+Clustering follows DBSCAN semantics (core flows, border flows, noise ``-1``). Directed
+DBSCAN runs as a compiled scan with O(n) memory (:mod:`hotspots.lines._scan`: origins on
+a grid, early-stopping core test, union-find links), with exactly the labels of
+:func:`dbscan_from_pairs` on :func:`flow_neighbour_pairs`; undirected uses the pair list.
 :func:`cluster_flows` with ``method="hdbscan"`` needs no ``eps`` and runs scikit-learn's
 HDBSCAN on a sparse k-nearest-neighbour graph of flow distances.
 """
@@ -285,6 +288,11 @@ def cluster_flows(
     if method == "dbscan":
         if eps is None or not eps > 0:
             raise InputError(f"eps must be a positive distance in metres; got {eps!r}")
+        if directed:  # compiled O(n)-memory scan, same labels as the pair list
+            from hotspots.lines._scan import scan_flow_labels
+
+            w = np.ones(n) if weights is None else np.asarray(weights, dtype=float)
+            return _renumber(scan_flow_labels(od, w, eps, min_flows))
         i, j, d = flow_neighbour_pairs(od, eps, directed=directed)
         return dbscan_from_pairs(n, i, j, min_flows, weights=weights, dist=d)
     if method == "hdbscan":
