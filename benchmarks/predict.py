@@ -151,6 +151,12 @@ def _pai_table(res, title: str) -> None:
     five = pr[pr["coverage"] == 5.0].drop(columns="coverage").set_index("method")
     print("at 5 % coverage, against naive over the windows (sign test):")
     print(five.round(3).to_string())
+    pr["cell"] = pr.apply(
+        lambda r: f"{r['gain vs naive %']:+.1f}% {r['wins']}/{r['losses']}", axis=1
+    )
+    every = pr.pivot_table(index="method", columns="coverage", values="cell", aggfunc="first")
+    print("PAI gain over naive and windows won/lost, every coverage:")
+    print(every.to_string())
     print("seconds per method:", {m: round(v, 1) for m, v in res.timings.items()})
     c = res.compare(5.0).set_index("method")
     for m in ("auto", "learned", "prospective"):
