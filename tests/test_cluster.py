@@ -177,3 +177,30 @@ def test_dbscan_west_yorkshire_equals_sklearn_except_contested_border_points():
         nb = np.asarray(tree.query_ball_point([x[i], y[i]], eps))
         nb_core_labels = set(ref[nb[core[nb]]])
         assert {mapped[i], ref[i]} <= nb_core_labels
+
+
+def test_hdbscan_knn_tree_close_to_sklearn(monkeypatch):
+    """Above EXACT_LOCATIONS the spanning tree uses a k-NN graph: documented approximation.
+
+    Forced here on 2,000 scattered and clustered cases: same clusters up to a few
+    border cases (adjusted Rand index >= 0.95, noise agreement >= 97 %).
+    """
+    from sklearn.metrics import adjusted_rand_score
+
+    import hotspots.areas.cluster as cl
+
+    rng = np.random.default_rng(11)
+    centres = rng.uniform(0, 20_000, (6, 2))
+    xy = np.vstack(
+        [centres[rng.integers(0, 6, 1_700)] + rng.normal(0, 400, (1_700, 2)),
+         rng.uniform(0, 20_000, (300, 2))]
+    )  # fmt: skip
+    xy = np.round(xy, -1)  # some repeated locations
+    exact = label_points(xy[:, 0], xy[:, 1], None, 15, method="hdbscan")
+    monkeypatch.setattr(cl, "EXACT_LOCATIONS", 50)
+    approx = label_points(xy[:, 0], xy[:, 1], None, 15, method="hdbscan")
+    ref = HDBSCAN(min_cluster_size=15, min_samples=15, copy=True).fit(xy).labels_
+    assert exact.max() >= 4
+    assert adjusted_rand_score(exact, ref) >= 0.99
+    assert adjusted_rand_score(approx, ref) >= 0.95
+    assert np.mean((approx < 0) == (ref < 0)) >= 0.97

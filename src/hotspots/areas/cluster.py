@@ -8,9 +8,16 @@ points (same core points and same clusters; a border location reachable from two
 may be claimed by the other one, as the order of visits differs), at the cost of the
 distinct locations only.
 
-HDBSCAN has no sample weights in scikit-learn, and its hierarchy depends on point counts,
-so the repeats are kept as points (exact, but the cost grows with the number of cases).
-Only integer weights are accepted there (each case counted ``weight`` times).
+HDBSCAN counts cases, so integer weights only (each case counted ``weight`` times). Its
+hierarchy is the minimum spanning tree under mutual reachability distance: the cases at
+one location are chained at the location's core distance (exact: their distance to any
+other case is at least that), and the distinct locations are joined by the spanning tree
+of all their pairs up to ``EXACT_LOCATIONS`` (3,000) locations (exact, same clusters as
+scikit-learn's HDBSCAN on the repeated points up to ties), above that by the tree of each
+location's ``max(2 min_samples, 16)`` nearest locations (approximate: an edge of the
+exact tree between locations that are not near neighbours is replaced by a longer one;
+core distances stay exact). scikit-learn's single linkage and ``eom`` selection then run
+on the n - 1 edges, so memory is O(n k) instead of the quadratic search.
 """
 
 from __future__ import annotations
@@ -20,7 +27,7 @@ import numpy as np
 import pandas as pd
 import shapely
 from scipy.spatial import cKDTree
-from sklearn.cluster import DBSCAN, HDBSCAN
+from sklearn.cluster import DBSCAN
 
 from hotspots.areas.density import _xyw
 from hotspots.data.crs import WGS84, metric_crs
@@ -69,23 +76,7 @@ def core_distances(
     if x.size == 0:
         return np.zeros(0)
     uniq, inverse, sw = _unique(x, y, w)
-    nu = len(uniq)
-    tree = cKDTree(uniq)
-    core = np.full(nu, np.inf)
-    todo = np.arange(nu)
-    k = int(min(max(int(min_samples), 1), nu))
-    while todo.size:
-        d, idx = tree.query(uniq[todo], k=k)
-        d = d.reshape(todo.size, k)
-        cum = np.cumsum(sw[idx.reshape(todo.size, k)], axis=1)
-        reach = cum >= min_samples * (1 - 1e-12)
-        hit = reach.any(axis=1)
-        j = np.argmax(reach, axis=1)
-        core[todo[hit]] = d[hit, j[hit]]
-        if k == nu:  # every location seen: the rest never gather min_samples cases
-            break
-        todo = todo[~hit]
-        k = min(2 * k, nu)  # only with weights below 1
+    core = _core_from_counts(uniq, sw, min_samples)
     return core[inverse]
 
 
@@ -103,6 +94,103 @@ def default_eps(
     if cd.size == 0:
         raise InputError(f"too few cases ({x.size}) for min_samples={min_samples}: lower min_cases")
     return float(max(np.percentile(cd, 99), 1.0))
+
+
+#: Up to this many distinct locations the HDBSCAN spanning tree is exact (all pairs).
+EXACT_LOCATIONS = 3_000
+
+
+def _location_mst(uniq: np.ndarray, core: np.ndarray, k: int):
+    """Minimum spanning tree of distinct locations under mutual reachability distance.
+
+    Exact (all pairs) up to :data:`EXACT_LOCATIONS` locations; above, the tree of the
+    graph of each location's ``k`` nearest locations, its components joined by a
+    spanning tree of their first locations (so O(n k) memory, approximate).
+    """
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components, minimum_spanning_tree
+
+    nu = len(uniq)
+    if nu <= EXACT_LOCATIONS:
+        d = np.hypot(*(uniq[:, None, :] - uniq[None, :, :]).transpose(2, 0, 1))
+        mrd = np.maximum(np.maximum(core[:, None], core[None, :]), d)
+        np.fill_diagonal(mrd, 0.0)
+        t = minimum_spanning_tree(mrd).tocoo()
+        return t.row, t.col, t.data
+    kk = min(k + 1, nu)
+    d, idx = cKDTree(uniq).query(uniq, k=kk)
+    rows = np.repeat(np.arange(nu), kk - 1)
+    cols, d = idx[:, 1:].ravel(), d[:, 1:].ravel()
+    mrd = np.maximum(np.maximum(core[rows], core[cols]), d)
+    g = coo_matrix((mrd, (rows, cols)), shape=(nu, nu)).tocsr()
+    t = minimum_spanning_tree(g.maximum(g.T)).tocoo()
+    r, c, w = t.row, t.col, t.data
+    ncomp, comp = connected_components(t, directed=False)
+    if ncomp > 1:  # join components through their first locations
+        _, rep = np.unique(comp, return_index=True)
+        a, b = _location_mst(uniq[rep], core[rep], k)[:2] if ncomp <= EXACT_LOCATIONS else (
+            np.arange(ncomp - 1), np.arange(1, ncomp))  # fmt: skip
+        ra, rb = rep[a], rep[b]
+        dj = np.hypot(*(uniq[ra] - uniq[rb]).T)
+        r = np.r_[r, ra]
+        c = np.r_[c, rb]
+        w = np.r_[w, np.maximum(np.maximum(core[ra], core[rb]), dj)]
+    return r, c, w
+
+
+def _hdbscan_locations(uniq: np.ndarray, count: np.ndarray, min_samples: int) -> np.ndarray:
+    """HDBSCAN label of each distinct location holding ``count`` cases (-1 noise).
+
+    The cases at one location are joined among themselves at the location's core
+    distance (its mutual reachability to any other case is at least that), and the
+    locations by the spanning tree of :func:`_location_mst`; scikit-learn's single
+    linkage and cluster selection (``eom``) then run on the n - 1 edges: O(n) memory.
+    """
+    from sklearn.cluster._hdbscan._linkage import MST_edge_dtype, make_single_linkage
+    from sklearn.cluster._hdbscan._tree import tree_to_labels
+
+    keep = count > 0
+    lab_u = np.full(len(uniq), -1)
+    pts, cnt = uniq[keep], count[keep]
+    n = int(cnt.sum())
+    if n < max(min_samples, 2):
+        return lab_u
+    core = _core_from_counts(pts, cnt.astype(float), min_samples)
+    first = np.r_[0, np.cumsum(cnt)[:-1]]
+    a, b, w = _location_mst(pts, core, max(2 * min_samples, 16))
+    own = np.repeat(np.arange(len(cnt)), cnt)  # location of each case
+    ia = np.flatnonzero(own[1:] == own[:-1]) + 1  # cases chained to the previous one
+    mst = np.empty(len(ia) + len(a), dtype=MST_edge_dtype)
+    mst["current_node"] = np.r_[ia - 1, first[a]]
+    mst["next_node"] = np.r_[ia, first[b]]
+    mst["distance"] = np.r_[core[own[ia]], w]
+    mst = mst[np.argsort(mst["distance"], kind="stable")]
+    tree = make_single_linkage(mst)
+    lab, _ = tree_to_labels(tree, max(min_samples, 2), "eom", False, 0.0, None)
+    lab_u[keep] = lab[first]
+    return lab_u
+
+
+def _core_from_counts(pts: np.ndarray, cnt: np.ndarray, min_samples: int) -> np.ndarray:
+    """Core distance of each distinct location with ``cnt`` cases (see core_distances)."""
+    tree = cKDTree(pts)
+    nu = len(pts)
+    core = np.full(nu, np.inf)
+    todo = np.arange(nu)
+    k = int(min(max(int(min_samples), 1), nu))
+    while todo.size:
+        d, idx = tree.query(pts[todo], k=k)
+        d = d.reshape(todo.size, k)
+        cum = np.cumsum(cnt[idx.reshape(todo.size, k)], axis=1)
+        reach = cum >= min_samples * (1 - 1e-12)
+        hit = reach.any(axis=1)
+        j = np.argmax(reach, axis=1)
+        core[todo[hit]] = d[hit, j[hit]]
+        if k == nu:
+            break
+        todo = todo[~hit]
+        k = min(2 * k, nu)
+    return core
 
 
 def label_points(
@@ -158,21 +246,7 @@ def label_points(
     else:
         if not np.allclose(w, np.round(w)):
             raise InputError("HDBSCAN takes integer weights only (each case counted w times)")
-        reps = np.round(sw).astype(np.int64)
-        keep = reps > 0
-        pts = np.repeat(uniq[keep], reps[keep], axis=0)
-        if len(pts) < max(min_samples, 2):
-            lab_u = np.full(len(uniq), -1)
-        else:
-            lab_rep = (
-                HDBSCAN(min_cluster_size=max(min_samples, 2), min_samples=min_samples, copy=True)
-                .fit(pts)
-                .labels_
-            )
-            # all repeats of one location share the label of that location
-            starts = np.r_[0, np.cumsum(reps[keep])[:-1]]
-            lab_u = np.full(len(uniq), -1)
-            lab_u[keep] = lab_rep[starts]
+        lab_u = _hdbscan_locations(uniq, np.round(sw).astype(np.int64), min_samples)
     labels = lab_u[inverse]
     return _relabel(labels, w)
 
