@@ -211,10 +211,44 @@ def bench_dbscan(n_points: int, n_locations: int) -> None:
     )
 
 
+#: Issue 17, HDBSCAN key areas before the spanning tree of locations (seconds).
+BEFORE_HDBSCAN = {100_000: 53.0, 300_000: 470.0}
+
+
+def bench_hdbscan(sizes: tuple[int, ...]) -> None:
+    """HDBSCAN labels (min 50 cases) on clustered, repeated case locations; 3 sizes."""
+    from hotspots.areas.cluster import label_points
+
+    print("== hdbscan key areas (label_points, min_samples 50)")
+    times = []
+    for n in sizes:
+        rng = np.random.default_rng(2)
+        centres = rng.uniform(0, 50_000, size=(40, 2))
+        loc = centres[rng.integers(0, 40, n // 5)] + rng.normal(0, 1500, (n // 5, 2))
+        loc = np.unique(np.round(loc), axis=0)
+        pop = np.minimum(rng.zipf(1.8, len(loc)), 300).astype(float)
+        which = rng.choice(len(loc), size=n, p=pop / pop.sum())
+        t = time.perf_counter()
+        lab = label_points(loc[which, 0], loc[which, 1], None, 50, method="hdbscan")
+        t = time.perf_counter() - t
+        times.append((n, t))
+        before = BEFORE_HDBSCAN.get(n)
+        note = f"before {before:.0f} s" if before else "before not measured"
+        if n == 1_000_000:
+            note += "; target <= 120 s " + ("met" if t <= 120 else "NOT met")
+        print(
+            f"  {n:>8} cases ({len(loc)} locations): {t:6.1f} s, {lab.max() + 1} clusters; {note}"
+        )
+    x, y = np.log([n for n, _ in times]), np.log([t for _, t in times])
+    print(f"  log-log slope of time over {len(times)} sizes: {np.polyfit(x, y, 1)[0]:.2f}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="small sizes (seconds)")
-    ap.add_argument("--only", choices=["gi", "perm", "kde", "dbscan"], help="run one benchmark")
+    ap.add_argument(
+        "--only", choices=["gi", "perm", "kde", "dbscan", "hdbscan"], help="run one benchmark"
+    )
     args = ap.parse_args()
     if args.quick:
         sizes = {
@@ -222,6 +256,7 @@ def main() -> None:
             "perm": (50, 999),
             "kde": (100_000, 300, 200),
             "dbscan": (100_000, 5_000),
+            "hdbscan": (10_000, 30_000, 100_000),
         }
     else:
         sizes = {
@@ -229,6 +264,7 @@ def main() -> None:
             "perm": (100, 999),
             "kde": (1_000_000, 1000, 40),
             "dbscan": (1_000_000, 200_000),
+            "hdbscan": (100_000, 300_000, 1_000_000),
         }
     if args.only in (None, "gi"):
         bench_gi(*sizes["gi"])
@@ -238,6 +274,8 @@ def main() -> None:
         bench_kde(*sizes["kde"])
     if args.only in (None, "dbscan"):
         bench_dbscan(*sizes["dbscan"])
+    if args.only in (None, "hdbscan"):
+        bench_hdbscan(sizes["hdbscan"])
 
 
 if __name__ == "__main__":
