@@ -79,9 +79,8 @@ def _unconnected_note(travel: dict) -> str:
     if not n:
         return ""
     names = ", ".join(travel.get("unconnected", []))
-    return (
-        f"; {n} chặng không có đường nối trong mạng lưới đường, tính theo đường chim bay"
-        + (f" ({names})" if names else "")
+    return f"; {n} chặng không có đường nối trong mạng lưới đường, tính theo đường chim bay" + (
+        f" ({names})" if names else ""
     )
 
 
