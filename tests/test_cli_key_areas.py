@@ -167,7 +167,13 @@ def test_key_areas_without_cell_uses_the_spacing_rule(demo_csv, tmp_path, capsys
     found = ka.to_crs(32648)
     tu = shapely.union_all(truth.geometry.values)
     assert all(g.intersects(shapely.union_all(found.geometry.values)) for g in truth.geometry)
-    assert all(g.intersection(tu).area >= 0.5 * g.area for g in found.geometry)
+    # the rule: precision >= 0.9 (a found area is right when half of it lies in
+    # planted areas). Not every area: a border exit's cases (spread 400 m) light up a
+    # 3x3 to 4x4 block of 1250 m cells around the 2 km planted disk, half of it or a little
+    # more (0.48-0.67 when all cases are shifted by 0-850 m; 0.50-0.67 with the former
+    # echarts provinces), so "every area" held by the grid's alignment, not by the method
+    right = [g.intersection(tu).area >= 0.5 * g.area for g in found.geometry]
+    assert np.mean(right) >= 0.9, right
     # the same table as the library on the ingested cases
     lib = key_areas(read_cases(path, province="Lào Cai").cases, area="Lào Cai")
     assert len(lib) == len(ka) and lib.attrs["hotspots"]["cell_m"] == 1250.0
