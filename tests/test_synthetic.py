@@ -223,3 +223,16 @@ def test_emerging_origin_area_is_planted_and_new(demo):
     assert len(inside) >= 20
     assert (inside["occurred_at"] >= since - pd.Timedelta(days=30)).mean() > 0.8
     assert em[em["kind"] == "origin"]["cases"].iloc[0] == demo.truth["meta"]["emerging_cases"]
+
+
+@pytest.mark.parametrize("seed", [3, 5])
+def test_corridor_stops_keep_off_the_earlier_corridors(seed):
+    """A recruitment or transit stop at least min_sep / 2 (>= 3 km) from every earlier
+    corridor's line: before, seed 3's third corridor had its transit stop 686 m from the
+    first corridor's last leg, at 10-20 degrees, and key_lines found one line for both."""
+    data = generate(province="Lào Cai", years=5, seed=seed, n_cases=10)
+    lines = data.truth["key_lines"].to_crs(32648).geometry.to_list()
+    for j in range(1, len(lines)):
+        stops = shapely.points(np.asarray(lines[j].coords)[1:3])
+        d = shapely.distance(stops, shapely.union_all(lines[:j]))
+        assert (d >= 3000).all(), (seed, j, d)

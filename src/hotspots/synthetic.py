@@ -174,6 +174,15 @@ def _pick_far(cands: np.ndarray, taken: list[np.ndarray], min_d: float) -> np.nd
     return ok
 
 
+def _off_lines(cands: np.ndarray, lines: list[np.ndarray], min_d: float) -> np.ndarray:
+    """Candidates at least ``min_d`` from every polyline of ``lines`` (earlier corridors)."""
+    if not lines:
+        return np.ones(len(cands), dtype=bool)
+    pts = shapely.points(cands[:, 0], cands[:, 1])
+    geom = shapely.union_all([LineString(s) for s in lines])
+    return shapely.distance(pts, geom) >= min_d
+
+
 def generate(
     province: str = "Lào Cai",
     years: int = 5,
@@ -285,7 +294,10 @@ def generate(
         stops = [o]
         for frac in (0.4, 0.75):
             target = o + frac * (ex - o)
+            # away from the earlier corridors' stops and lines: a stop on another
+            # corridor's leg makes two planted corridors one line on the map
             ok2 = in_inner & _pick_far(sxy, taken, min_sep / 2)
+            ok2 &= _off_lines(sxy, [c["stops"] for c in corridors], min_sep / 2)
             cand2 = np.flatnonzero(ok2) if ok2.any() else np.flatnonzero(in_inner)
             best = cand2[np.argmin(np.hypot(sxy[cand2, 0] - target[0], sxy[cand2, 1] - target[1]))]
             stops.append(sxy[best])
