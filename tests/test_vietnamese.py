@@ -403,6 +403,40 @@ def test_rotation_table_known_answer():
     assert [t for t in table.astype(str).to_numpy().ravel() if leaks(t)] == []
 
 
+def test_rotation_table_for_the_index_hides_sites_never_manned():
+    """Two corridors that meet before the border: one site where they meet covers both,
+    two others one corridor each. The site on corridor 1 alone is dominated and never
+    manned: the index table leaves it out and counts it apart."""
+    from shapely.geometry import LineString, Point
+
+    from hotspots.plan.game import checkpoint_strategy
+    from hotspots.report.week import rotation_table, unmanned_sites
+
+    x0, y0, utm = 400_000, 2_450_000, "EPSG:32648"
+    end = (x0 + 2e4, y0)
+    lines = gpd.GeoDataFrame(
+        {"rank": [1, 2], "cases": [30, 10]},
+        geometry=[LineString([(x0, y0), end]), LineString([(x0, y0 + 1e4), end])],
+        crs=utm,
+    ).to_crs(4326)
+    cands = gpd.GeoDataFrame(
+        {"kind": "line_point", "name": ["both", "only_a", "only_b"]},
+        geometry=[Point(end[0] - 100, y0), Point(x0, y0), Point(x0, y0 + 1e4)],
+        crs=utm,
+    ).to_crs(4326)
+    game = checkpoint_strategy(lines, 1, candidates=cands)
+    schedule = game.sample(21, seed=0)
+    full = rotation_table(game, schedule)
+    shown = rotation_table(game, schedule, manned_only=True)
+    # every optimum (value 10: corridor 2 always covered, corridor 1 at least 2/3) has
+    # both + only_b = 1, so only_a is never manned; the LP may split both/only_b
+    assert len(full) == 3
+    assert not shown["Chốt"].str.contains("only_a").any()
+    assert shown["Chốt"].str.contains("both").any()
+    assert unmanned_sites(game) == len(full) - len(shown) >= 1
+    assert shown["Số ca có tổ trực trong tuần"].sum() == 21
+
+
 def test_week_units_default_and_synthetic_file():
     from hotspots.report.week import week_units
 

@@ -241,9 +241,18 @@ def checkpoint_table(sites: Any, lang: str = "vi") -> pd.DataFrame:
     return out
 
 
-def rotation_table(game: Any, schedule: pd.DataFrame, lang: str = "vi") -> pd.DataFrame:
-    """Rotating checkpoints for the index: site, chance of a team per shift, shifts, why."""
+def rotation_table(
+    game: Any, schedule: pd.DataFrame, lang: str = "vi", manned_only: bool = False
+) -> pd.DataFrame:
+    """Rotating checkpoints for the index: site, chance of a team per shift, shifts, why.
+
+    ``manned_only`` keeps the sites with a chance above 0 (rounded to whole percent),
+    so that a commander is not shown the many candidate sites the game never mans;
+    :func:`unmanned_sites` counts them.
+    """
     sites = game.to_gdf()
+    if manned_only:
+        sites = sites[sites["probability"].to_numpy(float) >= 0.005]
     manned = [sum(s in row for row in schedule["sites"]) for s in sites["site"]]
     out = pd.DataFrame(
         {
@@ -258,6 +267,11 @@ def rotation_table(game: Any, schedule: pd.DataFrame, lang: str = "vi") -> pd.Da
         out["Vì sao"] = sites["reason"].astype(str)
     order = np.argsort(-sites["probability"].to_numpy(float), kind="stable")
     return out.iloc[order].reset_index(drop=True)
+
+
+def unmanned_sites(game: Any) -> int:
+    """Number of candidate sites the game mans in less than 0.5 % of shifts."""
+    return int((game.to_gdf()["probability"].to_numpy(float) < 0.005).sum())
 
 
 def write_week(
@@ -301,9 +315,12 @@ def write_week(
                         "Chốt kiểm soát trên các tuyến trọng điểm",
                         "Checkpoints on the key lines", max_rows=20, top=3)  # fmt: skip
     if rotation is not None and rotation_schedule is not None:
-        out.index_table(rotation_table(rotation, rotation_schedule, lang),
-                        "Chốt luân phiên: nơi đặt chốt thay đổi theo ca",
-                        "Rotating checkpoints: the sites change shift by shift",
+        idle = unmanned_sites(rotation)
+        out.index_table(rotation_table(rotation, rotation_schedule, lang, manned_only=True),
+                        "Chốt luân phiên: nơi đặt chốt thay đổi theo ca"
+                        + (f" ({idle} vị trí khác không bố trí chốt)" if idle else ""),
+                        "Rotating checkpoints: the sites change shift by shift"
+                        + (f" ({idle} other sites not manned)" if idle else ""),
                         max_rows=20, top=3)  # fmt: skip
     dates = pd.to_datetime(routes["date"]) if len(routes) else pd.Series(dtype="datetime64[ns]")
     week = {
