@@ -34,6 +34,7 @@ import json
 import resource
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -300,7 +301,12 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--nodes", type=float, default=35e6)
     ap.add_argument("--pyrosm-max", type=float, default=40e6)
-    ap.add_argument("--workdir", default="/tmp/hotspots-bench-roads")
+    ap.add_argument(
+        "--workdir",
+        default=str(Path(tempfile.gettempdir()) / "hotspots-bench-roads"),
+        help="where the synthetic extract is written and reused (default: the system's "
+        "temporary folder)",
+    )
     ap.add_argument("--rebuild", action="store_true", help="write the extract even if there")
     ap.add_argument("--child", nargs=3, metavar=("KIND", "PBF", "OUT"))
     ap.add_argument("--lattice", help="only write a connected synthetic lattice over Lào Cai")
