@@ -247,10 +247,10 @@ def _read_unit_rows(path: str, bases, areas, out: Path) -> tuple[gpd.GeoDataFram
 
 
 def run_plan(args: argparse.Namespace) -> int:
-    """Run ``hotspots plan``."""
+    """Run ``hotspots plan``: read, site checkpoints, solve the game, route, write, report."""
     from hotspots.plan import bases as B
-    from hotspots.plan.checkpoints import candidate_sites, cover_key_areas, site_checkpoints
-    from hotspots.plan.export import write_geo, write_gpx, write_gpx_per_route, write_html
+    from hotspots.plan._game_cli import record_rotation, solve_checkpoint_game
+    from hotspots.plan.checkpoints import candidate_sites, site_checkpoints
     from hotspots.plan.schedule import weekly_schedule
     from hotspots.plan.travel import read_network, travel_model
 
@@ -287,8 +287,6 @@ def run_plan(args: argparse.Namespace) -> int:
     cands = candidate_sites(
         lines, gates=gates, seats=geodata.communes(province=province), roads=roads
     )
-    out_dir = out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
     flows = None
     if args.routes:
         flows, routes_synthetic = _read_flows(args.routes, province)
@@ -296,8 +294,6 @@ def run_plan(args: argparse.Namespace) -> int:
     checkpoints = site_checkpoints(
         lines, args.checkpoints, candidates=cands, flows=flows, radius_m=args.radius_m
     )
-    from hotspots.plan._game_cli import add_rotation_layer, record_rotation, solve_checkpoint_game
-
     game = solve_checkpoint_game(args, lines, cands, flows)  # before routing: fails fast
 
     plan = weekly_schedule(
@@ -316,7 +312,20 @@ def run_plan(args: argparse.Namespace) -> int:
         balance=not args.no_balance,
     )
     plan.checkpoints = checkpoints
-    plan.meta["checkpoints"] = {
+    plan.meta["checkpoints"] = _checkpoints_meta(args, checkpoints, flows)
+    rotation = record_rotation(args, game, plan, shifts, out)
+    area_cp = _area_checkpoints(args, areas, gates, province, plan, out)
+    plan.meta["province"] = province
+    plan.meta["units_file"] = units_info
+    plan.meta["synthetic"] = synthetic
+    _write_plan(args, plan, out, synthetic, area_cp, game, rotation, roads, province)
+    _print_summary(args, plan, checkpoints, flows, out, synthetic)
+    return 0
+
+
+def _checkpoints_meta(args: argparse.Namespace, checkpoints, flows) -> dict:
+    """``plan.json``'s ``checkpoints`` block: the fixed best-flow sites and their model."""
+    return {
         "model": checkpoints.model,
         "p": args.checkpoints,
         "radius_m": args.radius_m,
@@ -328,40 +337,52 @@ def run_plan(args: argparse.Namespace) -> int:
         "demand": "case routes" if flows is not None else "key lines",
         "routes": len(flows) if flows is not None else None,
     }
-    rotation = record_rotation(args, game, plan, shifts, out)
-    area_cp = None
-    if args.area_checkpoints > 0:
-        area_cp = cover_key_areas(
-            areas,
-            args.area_checkpoints,
-            _area_candidates(areas, gates, geodata.communes(province=province)),
-            radius_m=args.area_radius_m,
-        )
-        area_cp.to_file(out_dir / "area_checkpoints.geojson")
-        plan.meta["area_checkpoints"] = {
-            "model": area_cp.model,
-            "p": args.area_checkpoints,
-            "radius_m": args.area_radius_m,
-            "covered": area_cp.intercepted,
-            "total": area_cp.total,
-            "gap": area_cp.gap,
-            "unused": area_cp.params["unused"],
-        }
-    plan.meta["province"] = province
-    plan.meta["units_file"] = units_info
-    plan.meta["synthetic"] = synthetic
+
+
+def _area_checkpoints(args: argparse.Namespace, areas, gates, province: str, plan, out: Path):
+    """Checkpoints covering the key areas (``--area-checkpoints``), written and recorded."""
+    if args.area_checkpoints <= 0:
+        return None
+    from hotspots import geodata
+    from hotspots.plan.checkpoints import cover_key_areas
+
+    area_cp = cover_key_areas(
+        areas,
+        args.area_checkpoints,
+        _area_candidates(areas, gates, geodata.communes(province=province)),
+        radius_m=args.area_radius_m,
+    )
+    area_cp.to_file(out / "area_checkpoints.geojson")
+    plan.meta["area_checkpoints"] = {
+        "model": area_cp.model,
+        "p": args.area_checkpoints,
+        "radius_m": args.area_radius_m,
+        "covered": area_cp.intercepted,
+        "total": area_cp.total,
+        "gap": area_cp.gap,
+        "unused": area_cp.params["unused"],
+    }
+    return area_cp
+
+
+def _write_plan(
+    args: argparse.Namespace, plan, out: Path, synthetic: bool, area_cp, game, rotation,
+    roads, province: str,
+) -> None:  # fmt: skip
+    """Write the layers, GPX, printable plan, overview map and ``plan.json``."""
+    from hotspots.maps import save_map
+    from hotspots.plan._game_cli import add_rotation_layer
+    from hotspots.plan.export import write_geo, write_gpx, write_gpx_per_route, write_html
 
     write_geo(plan, out / "plan.gpkg")
     write_geo(plan, out / "patrols.geojson")
-    checkpoints.to_file(out / "checkpoints.geojson")
+    plan.checkpoints.to_file(out / "checkpoints.geojson")
     write_gpx(plan, out / "patrols.gpx", synthetic=synthetic)
     write_gpx_per_route(plan, out / "gpx", synthetic=synthetic)
     write_html(
         plan, out / "ke_hoach_tuan_tra.html", synthetic=synthetic, area_checkpoints=area_cp,
         rotation=game, rotation_schedule=rotation,
     )  # fmt: skip
-    from hotspots.maps import save_map
-
     fixed_sites, plan.checkpoints = plan.checkpoints, None  # the map shows the rotation
     gpkg = args.network if args.network and str(args.network).endswith(".gpkg") else None
     overview = plan.explore(area=province, synthetic=synthetic, roads=roads, places=gpkg)
@@ -371,6 +392,10 @@ def run_plan(args: argparse.Namespace) -> int:
     (out / "plan.json").write_text(
         json.dumps(plan.meta, ensure_ascii=False, indent=2, default=str), encoding="utf-8"
     )
+
+
+def _print_summary(args: argparse.Namespace, plan, checkpoints, flows, out: Path, synthetic):
+    """The lines ``hotspots plan`` prints when done (counts, notes, warnings)."""
     print(
         f"{len(plan.routes)} patrols, {len(plan.stops)} visits, "
         f"{len(checkpoints.sites)} checkpoints ({checkpoints.share:.0%} of "
@@ -386,4 +411,3 @@ def run_plan(args: argparse.Namespace) -> int:
         print("SYNTHETIC / DỮ LIỆU GIẢ LẬP: the outputs are marked as made from synthetic data")
     if not plan.meta["min_visits_met"]:
         print(f"warning: minimum visits not met for {len(plan.meta['shortfall'])} area(s)")
-    return 0

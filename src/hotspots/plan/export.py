@@ -276,8 +276,26 @@ def write_html(
         (``day``, ``date``, ``shift``, ``sites``, ``names``): which checkpoints rotate,
         with what probability, on which shifts and why.
     """
-    e = html.escape
     cp = checkpoints if checkpoints is not None else plan.checkpoints
+    parts = _html_head(plan, title, synthetic)
+    parts += _patrol_tables(plan.routes, plan.stops)
+    parts += _checkpoint_tables(cp, area_checkpoints)
+    if rotation is not None and rotation_schedule is not None:
+        from hotspots.plan._rotation_html import rotation_html
+
+        parts += rotation_html(rotation, rotation_schedule)
+    parts.append(
+        '<div class="sign"><div>NGƯỜI LẬP</div><div>CHỈ HUY ĐƠN VỊ<br>(ký, ghi rõ họ tên)</div>'
+        "</div></body></html>"
+    )
+    path = Path(path)
+    path.write_text("\n".join(parts), encoding="utf-8")
+    return path
+
+
+def _html_head(plan, title: str, synthetic: bool) -> list[str]:
+    """Document head, synthetic banner, title, period and the travel model used."""
+    e = html.escape
     routes, stops = plan.routes, plan.stops
     parts = [
         "<!DOCTYPE html>",
@@ -301,15 +319,23 @@ def write_html(
         f'<p class="sub">Thời gian di chuyển tính theo: {e(model)} '
         f"(tốc độ {travel.get('speed_kmh', '')} km/h){e(_unconnected_note(travel))}</p>"
     )
-    # -- patrols, per day ---------------------------------------------------------
-    headers = [
-        "Tổ tuần tra", "Căn cứ", "Phương tiện", "Ca", "TT", "Điểm dừng (địa bàn)",
-        "Khung giờ", "Giờ đến", "Thời gian dừng", "Giờ rời",
-    ]  # fmt: skip
+    return parts
+
+
+_PATROL_HEADERS = [
+    "Tổ tuần tra", "Căn cứ", "Phương tiện", "Ca", "TT", "Điểm dừng (địa bàn)",
+    "Khung giờ", "Giờ đến", "Thời gian dừng", "Giờ rời",
+]  # fmt: skip
+
+
+def _patrol_tables(routes: pd.DataFrame, stops: pd.DataFrame) -> list[str]:
+    """One table per day: each unit's shift, its stops in order, distance and roads."""
+    e = html.escape
+    parts: list[str] = []
     for (day, date), day_routes in routes.groupby(["day", "date"], sort=True):
         parts.append(f"<h2>Ngày {e(str(day))} ({e(_fmt_date(date))})</h2>")
         parts.append("<table><thead><tr>")
-        parts.extend(f"<th>{e(h)}</th>" for h in headers)
+        parts.extend(f"<th>{e(h)}</th>" for h in _PATROL_HEADERS)
         parts.append("</tr></thead><tbody>")
         for _, r in day_routes.sort_values(["shift", "unit"]).iterrows():
             sel = stops[
@@ -317,36 +343,49 @@ def write_html(
                 & (stops["day"] == r["day"])
                 & (stops["shift"] == r["shift"])
             ].sort_values("order")
-            if len(sel) == 0:
-                continue
-            span = len(sel) + 1
-            first = True
-            for _, s in sel.iterrows():
-                parts.append("<tr>")
-                if first:
-                    parts.append(
-                        f'<td rowspan="{span}">{e(str(r["unit"]))}</td>'
-                        f'<td rowspan="{span}">{e(str(r["base"]))}</td>'
-                        f'<td rowspan="{span}">{e(_vehicle_vi(r))}</td>'
-                        f'<td rowspan="{span}">{e(_fmt_time(r["start"]))}-'
-                        f"{e(_fmt_time(r['end']))}</td>"
-                    )
-                    first = False
-                parts.append(
-                    f'<td class="n">{int(s["order"])}</td><td>{e(str(s["area_name"]))}</td>'
-                    f"<td>{e(str(s.get('time_window', '') or ''))}</td>"
-                    f"<td>{e(_fmt_time(s['arrival']))}</td>"
-                    f'<td class="n">{s["dwell_min"]:.0f} phút</td>'
-                    f"<td>{e(_fmt_time(s['departure']))}</td></tr>"
-                )
-            parts.append(
-                f'<tr><td colspan="6"><i>Quãng đường: {r["distance_km"]:.1f} km'
-                f"{e(_roads_note(r, ' theo '))}; "
-                f"tổng thời gian: {r['duration_min']:.0f} phút; về căn cứ lúc "
-                f"{e(_fmt_time(r['end']))}</i></td></tr>"
-            )
+            if len(sel):
+                parts += _route_rows(r, sel)
         parts.append("</tbody></table>")
-    # -- checkpoints ----------------------------------------------------------------
+    return parts
+
+
+def _route_rows(r: pd.Series, sel: pd.DataFrame) -> list[str]:
+    """Rows of one route: the unit's cells span its stops, then a summary row."""
+    e = html.escape
+    span = len(sel) + 1
+    parts: list[str] = []
+    first = True
+    for _, s in sel.iterrows():
+        parts.append("<tr>")
+        if first:
+            parts.append(
+                f'<td rowspan="{span}">{e(str(r["unit"]))}</td>'
+                f'<td rowspan="{span}">{e(str(r["base"]))}</td>'
+                f'<td rowspan="{span}">{e(_vehicle_vi(r))}</td>'
+                f'<td rowspan="{span}">{e(_fmt_time(r["start"]))}-'
+                f"{e(_fmt_time(r['end']))}</td>"
+            )
+            first = False
+        parts.append(
+            f'<td class="n">{int(s["order"])}</td><td>{e(str(s["area_name"]))}</td>'
+            f"<td>{e(str(s.get('time_window', '') or ''))}</td>"
+            f"<td>{e(_fmt_time(s['arrival']))}</td>"
+            f'<td class="n">{s["dwell_min"]:.0f} phút</td>'
+            f"<td>{e(_fmt_time(s['departure']))}</td></tr>"
+        )
+    parts.append(
+        f'<tr><td colspan="6"><i>Quãng đường: {r["distance_km"]:.1f} km'
+        f"{e(_roads_note(r, ' theo '))}; "
+        f"tổng thời gian: {r['duration_min']:.0f} phút; về căn cứ lúc "
+        f"{e(_fmt_time(r['end']))}</i></td></tr>"
+    )
+    return parts
+
+
+def _checkpoint_tables(cp, area_checkpoints) -> list[str]:
+    """Tables of the fixed checkpoints on the key lines and of those covering key areas."""
+    e = html.escape
+    parts: list[str] = []
     for sites, heading, what in (
         (cp, "Điểm chốt kiểm soát trên các tuyến trọng điểm", "lưu lượng trên các tuyến"),
         (area_checkpoints, "Điểm chốt tại các địa bàn trọng điểm", "mức rủi ro các địa bàn"),
@@ -370,14 +409,4 @@ def write_html(
             f"<p>Các điểm chốt bao phủ {sites.share:.0%} {e(what)} "
             f"(sai khác tối đa so với tối ưu: {sites.gap:.1%}).</p>"
         )
-    if rotation is not None and rotation_schedule is not None:
-        from hotspots.plan._rotation_html import rotation_html
-
-        parts += rotation_html(rotation, rotation_schedule)
-    parts.append(
-        '<div class="sign"><div>NGƯỜI LẬP</div><div>CHỈ HUY ĐƠN VỊ<br>(ký, ghi rõ họ tên)</div>'
-        "</div></body></html>"
-    )
-    path = Path(path)
-    path.write_text("\n".join(parts), encoding="utf-8")
-    return path
+    return parts
