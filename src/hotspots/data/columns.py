@@ -251,6 +251,19 @@ SYNONYM_LOOKUP = _LOOKUP
 assert set(STATUS_FIELDS) <= set(SYNONYMS) and set(PII_COLUMNS) <= set(SYNONYMS)
 
 
+def cell_text(v: object) -> str:
+    """A cell as stripped text; missing values (None, NaN, NA) are ``""``.
+
+    Used by the readers of side files (units, facilities) that take text cells.
+    """
+    import numpy as np
+    import pandas as pd
+
+    if v is None or (np.ndim(v) == 0 and pd.isna(v)):
+        return ""
+    return str(v).strip()
+
+
 def normalize_header(name: object) -> str:
     """Normalise a header: no diacritics, lower case, ``_`` between words."""
     text = str(name).replace("Đ", "D").replace("đ", "d")

@@ -30,10 +30,10 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from hotspots.data.columns import cell_text as _text
 from hotspots.data.columns import normalize_header
 from hotspots.errors import HotspotsWarning, InputError
 from hotspots.plan.units import allowed_areas, parse_days, parse_hhmm, parse_window
-from hotspots.plan.units import cell_text as _text
 
 __all__ = ["AreaRules", "area_rules", "unit_allowed", "unit_shift_starts", "AREA_COLUMNS"]
 

@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 from shapely.geometry import Point
 
-from hotspots.data.columns import normalize_header
+from hotspots.data.columns import cell_text, normalize_header
 from hotspots.data.crs import WGS84
 from hotspots.data.schema import QUARANTINE_COLUMNS
 from hotspots.errors import HotspotsWarning, InputError, UnusableInputError
@@ -149,13 +149,6 @@ class UnitsResult:
 
 
 # -- value parsers ------------------------------------------------------------------
-def cell_text(v: object) -> str:
-    """A cell as stripped text; missing values (None, NaN, NA) are ``""``."""
-    if v is None or (np.ndim(v) == 0 and pd.isna(v)):
-        return ""
-    return str(v).strip()
-
-
 def parse_vehicle(text: object) -> str:
     """Return ``car``, ``motorbike`` or ``foot`` for an English or Vietnamese word.
 

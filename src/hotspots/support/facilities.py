@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 from shapely.geometry import Point
 
+from hotspots.data.columns import cell_text as _text
 from hotspots.data.columns import normalize_header
 from hotspots.data.crs import WGS84
 from hotspots.data.schema import QUARANTINE_COLUMNS
@@ -152,12 +153,6 @@ class FacilitiesResult:
     def messages(self) -> list[str]:
         """One line per bad row: ``row N (name): what is wrong; what to change``."""
         return [f"row {r.source_row} ({r.name}): {r.message}" for r in self.quarantine.itertuples()]
-
-
-def _text(v: object) -> str:
-    if v is None or (np.ndim(v) == 0 and pd.isna(v)):
-        return ""
-    return str(v).strip()
 
 
 def parse_type(text: object) -> str | None:
