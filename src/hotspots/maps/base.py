@@ -444,6 +444,14 @@ def base_map(
     if boundary is not None:
         add_boundaries(m, boundary, name=label("province", lang), weight=2.2, color="#333333")
     _add_roads_and_places(m, area, roads, places)
+    _add_banners(m, synthetic, privacy, lang)
+    m.add_child(_Legend(), name="hs_legend")
+    m.add_child(_Credits(), name="hs_credits")
+    return m
+
+
+def _add_banners(m: OfflineMap, synthetic: bool, privacy: str, lang: str) -> None:
+    """The banners on the map's face: synthetic data, restricted (analysts only)."""
     banners = []
     if synthetic:
         banners.append(
@@ -458,9 +466,6 @@ def base_map(
     if banners:
         box = f'<div class="hs-banners">{"".join(banners)}</div>'
         m.get_root().html.add_child(_Raw(box), name="hs_banner")
-    m.add_child(_Legend(), name="hs_legend")
-    m.add_child(_Credits(), name="hs_credits")
-    return m
 
 
 def _add_roads_and_places(m: OfflineMap, area: Any, roads: Any, places: Any) -> None:
